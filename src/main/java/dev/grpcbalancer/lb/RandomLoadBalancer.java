@@ -1,0 +1,26 @@
+package dev.grpcbalancer.lb;
+
+import dev.grpcbalancer.snapshot.BackendSet;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Weighted random choice. */
+final class RandomLoadBalancer extends WeightedLoadBalancer {
+
+    RandomLoadBalancer(BackendSet backends, EndpointLoads loads) {
+        super(backends, loads);
+    }
+
+    @Override
+    int choose() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return uniformWeights
+                ? random.nextInt(candidates.length)
+                : indexOfWeightPoint(random.nextLong(totalWeight()));
+    }
+
+    @Override
+    int chooseOther(int excluded) {
+        int other = ThreadLocalRandom.current().nextInt(candidates.length - 1);
+        return other >= excluded ? other + 1 : other;
+    }
+}
