@@ -1,0 +1,42 @@
+package dev.grpcbalancer;
+
+import dev.grpcbalancer.dataplane.DataPlaneSettings;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Data plane and admin options shared by the commands that run balancers. */
+final class DataPlaneOptions {
+
+    @Option(names = "--admin-port", defaultValue = "9901",
+            description = "Admin HTTP port: /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--admin-address", defaultValue = "0.0.0.0",
+            description = "Address the admin port binds to (default: ${DEFAULT-VALUE}).")
+    String adminAddress;
+
+    @Option(names = "--bind-address", defaultValue = "0.0.0.0",
+            description = "Address the balancers' listeners bind to (default: ${DEFAULT-VALUE}).")
+    String bindAddress;
+
+    @Option(names = "--drain-timeout", defaultValue = "30s", converter = DurationConverter.class,
+            description = "How long calls in flight may finish on shutdown, on a closed listener or a"
+                    + " removed endpoint (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Option(names = "--max-concurrent-streams", defaultValue = "1000",
+            description = "Calls one client connection may have open at once (default: ${DEFAULT-VALUE}).")
+    int maxConcurrentStreams;
+
+    @Option(names = "--io-threads", defaultValue = "0",
+            description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    DataPlaneSettings settings() {
+        return DataPlaneSettings.defaults()
+                .withBindAddress(bindAddress)
+                .withDrainTimeout(drainTimeout)
+                .withMaxConcurrentStreams(maxConcurrentStreams)
+                .withIoThreads(ioThreads);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.grpcbalancer;
+
+import dev.grpcbalancer.admin.AdminServer;
+import dev.grpcbalancer.dataplane.DataPlane;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every serving command runs: the data plane, the admin server on its own event loop (so
+ * probes answer even when the data plane is busy), and the shutdown sequence on SIGTERM:
+ * readiness fails, the source stops, calls in flight drain, then the process exits.
+ */
+final class Serving implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Serving.class);
+
+    final DataPlane dataPlane;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final EventLoopGroup adminGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-balancer-admin", true));
+    private final AdminServer admin;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean sourceReady;
+    private volatile boolean shuttingDown;
+    private AutoCloseable source;
+
+    Serving(DataPlaneOptions options) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        dataPlane = new DataPlane(options.settings());
+        BooleanSupplier ready = () -> !shuttingDown && sourceReady && dataPlane.isReady();
+        Supplier<String> reason = () -> shuttingDown ? "shutting down"
+                : !sourceReady ? "no configuration applied yet" : dataPlane.notReadyReason();
+        admin = AdminServer.builder(new InetSocketAddress(options.adminAddress, options.adminPort), adminGroup, registry, ready)
+                .notReadyReason(reason)
+                .build();
+    }
+
+    void startAdmin() {
+        admin.start();
+        log.info("admin endpoints on {}: /healthz /readyz /metrics", admin.localAddress());
+    }
+
+    /** The source of snapshots has applied its first one; {@code source} is closed on shutdown. */
+    void sourceStarted(AutoCloseable snapshotSource) {
+        this.source = snapshotSource;
+        this.sourceReady = true;
+    }
+
+    /** Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then shuts down gracefully. */
+    void awaitShutdown() throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "grpc-balancer-shutdown"));
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        try {
+            if (source != null) {
+                source.close();
+            }
+        } catch (Exception e) {
+            log.warn("closing the configuration source failed: {}", e.toString());
+        }
+        dataPlane.close();
+        admin.close();
+        adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.grpcbalancer.controller.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
+ * {@code backendRef} and {@code staticEndpoints}) and how it picks one for each call.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing"})
+public class GrpcBalancerSpec {
+
+    @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
+    private ListenerSpec listener;
+
+    @JsonPropertyDescription("A Service in the same namespace and its Service port. Exclusive with staticEndpoints.")
+    private BackendRef backendRef;
+
+    @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000);"
+            + " IPv6 hosts in brackets. Exclusive with backendRef.")
+    private List<String> staticEndpoints;
+
+    @JsonPropertyDescription("How an endpoint is picked for each call.")
+    private LoadBalancingSpec loadBalancing;
+
+    public GrpcBalancerSpec() {
+    }
+
+    public ListenerSpec getListener() {
+        return listener;
+    }
+
+    public void setListener(ListenerSpec listener) {
+        this.listener = listener;
+    }
+
+    public BackendRef getBackendRef() {
+        return backendRef;
+    }
+
+    public void setBackendRef(BackendRef backendRef) {
+        this.backendRef = backendRef;
+    }
+
+    public List<String> getStaticEndpoints() {
+        return staticEndpoints;
+    }
+
+    public void setStaticEndpoints(List<String> staticEndpoints) {
+        this.staticEndpoints = staticEndpoints;
+    }
+
+    public LoadBalancingSpec getLoadBalancing() {
+        return loadBalancing;
+    }
+
+    public void setLoadBalancing(LoadBalancingSpec loadBalancing) {
+        this.loadBalancing = loadBalancing;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GrpcBalancerSpec other
+                && Objects.equals(listener, other.listener)
+                && Objects.equals(backendRef, other.backendRef)
+                && Objects.equals(staticEndpoints, other.staticEndpoints)
+                && Objects.equals(loadBalancing, other.loadBalancing);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing);
+    }
+
+    @Override
+    public String toString() {
+        return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
+                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + "}";
+    }
+}

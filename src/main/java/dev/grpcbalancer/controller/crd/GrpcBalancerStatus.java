@@ -1,0 +1,85 @@
+package dev.grpcbalancer.controller.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code status} of a {@link GrpcBalancer}, written by the controller: the generation it acted on,
+ * conditions ({@code Accepted}, {@code ResolvedRefs}, {@code Programmed}, {@code BackendsAvailable}),
+ * endpoint counts and the addresses it listens on.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "addresses"})
+public class GrpcBalancerStatus {
+
+    @JsonPropertyDescription("The metadata.generation this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Accepted, ResolvedRefs, Programmed, BackendsAvailable (metav1.Condition).")
+    private List<Condition> conditions;
+
+    @JsonPropertyDescription("Endpoint counts of the current routing state.")
+    private EndpointsStatus endpoints;
+
+    @JsonPropertyDescription("Where clients reach the balancer.")
+    private List<BalancerAddress> addresses;
+
+    public GrpcBalancerStatus() {
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    public EndpointsStatus getEndpoints() {
+        return endpoints;
+    }
+
+    public void setEndpoints(EndpointsStatus endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    public List<BalancerAddress> getAddresses() {
+        return addresses;
+    }
+
+    public void setAddresses(List<BalancerAddress> addresses) {
+        this.addresses = addresses;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GrpcBalancerStatus other
+                && Objects.equals(observedGeneration, other.observedGeneration)
+                && Objects.equals(conditions, other.conditions)
+                && Objects.equals(endpoints, other.endpoints)
+                && Objects.equals(addresses, other.addresses);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(observedGeneration, conditions, endpoints, addresses);
+    }
+
+    @Override
+    public String toString() {
+        return "GrpcBalancerStatus{observedGeneration=" + observedGeneration + ", conditions=" + conditions
+                + ", endpoints=" + endpoints + ", addresses=" + addresses + "}";
+    }
+}

@@ -1,0 +1,42 @@
+package dev.grpcbalancer.controller.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** {@code spec.listener}: the port the data plane listens on for one balancer. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ListenerSpec {
+
+    @JsonPropertyDescription("TCP port, 1..65535. Required.")
+    private Integer port;
+
+    // No one-argument constructor on purpose: Jackson would take it as a delegating creator and
+    // accept a bare scalar in place of the mapping.
+    public ListenerSpec() {
+    }
+
+    /** The port, or {@code null} when the document leaves it out. */
+    public Integer getPort() {
+        return port;
+    }
+
+    public void setPort(Integer port) {
+        this.port = port;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ListenerSpec other && Objects.equals(port, other.port);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(port);
+    }
+
+    @Override
+    public String toString() {
+        return "ListenerSpec{port=" + port + "}";
+    }
+}

@@ -1,0 +1,42 @@
+package dev.grpcbalancer.controller.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** {@code spec.loadBalancing}: how the balancer picks the endpoint of each call. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class LoadBalancingSpec {
+
+    @JsonPropertyDescription("RoundRobin (default), LeastRequest or Random.")
+    private String policy;
+
+    // No one-argument constructor on purpose: Jackson would take it as a delegating creator and
+    // accept a bare scalar in place of the mapping.
+    public LoadBalancingSpec() {
+    }
+
+    /** The policy name as written, or {@code null} for the default (RoundRobin). */
+    public String getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(String policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LoadBalancingSpec other && Objects.equals(policy, other.policy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(policy);
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancingSpec{policy=" + policy + "}";
+    }
+}

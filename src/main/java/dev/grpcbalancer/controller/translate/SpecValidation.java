@@ -1,0 +1,123 @@
+package dev.grpcbalancer.controller.translate;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
+import dev.grpcbalancer.controller.crd.ListenerSpec;
+import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
+import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rules every {@link GrpcBalancer} must follow, wherever it comes from (the API server or a
+ * standalone file). Pure: no I/O, no clock; the same resource always gives the same errors, in the
+ * order of the fields.
+ */
+public final class SpecValidation {
+
+    private static final int MAX_NAME = 253;
+    private static final int MAX_LABEL = 63;
+
+    private SpecValidation() {
+    }
+
+    /**
+     * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
+     * namespace when given), the listener, that exactly one of {@code backendRef} and
+     * {@code staticEndpoints} is set, each of them, and the load-balancing policy.
+     */
+    public static List<SpecError> validate(GrpcBalancer balancer) {
+        requireNonNull(balancer, "balancer");
+        List<SpecError> errors = new ArrayList<>();
+        checkMetadata(balancer.getMetadata(), errors);
+        GrpcBalancerSpec spec = balancer.getSpec();
+        if (spec == null) {
+            errors.add(new SpecError("spec", "required"));
+            return List.copyOf(errors);
+        }
+        checkListener(spec.getListener(), errors);
+        checkBackends(spec, errors);
+        checkPolicy(spec.getLoadBalancing(), errors);
+        return List.copyOf(errors);
+    }
+
+    /** The policy of a valid spec: the named one, RoundRobin when none is named. */
+    static LoadBalancingPolicy policyOf(GrpcBalancerSpec spec) {
+        LoadBalancingSpec loadBalancing = spec.getLoadBalancing();
+        if (loadBalancing == null || loadBalancing.getPolicy() == null) {
+            return LoadBalancingPolicy.RoundRobin;
+        }
+        return LoadBalancingPolicy.parse(loadBalancing.getPolicy())
+                .orElseThrow(() -> new IllegalArgumentException("unknown policy " + loadBalancing.getPolicy()));
+    }
+
+    private static void checkMetadata(ObjectMeta metadata, List<SpecError> errors) {
+        String name = metadata == null ? null : metadata.getName();
+        if (name == null || name.isEmpty()) {
+            errors.add(new SpecError("metadata.name", "required"));
+        } else if (!HostSyntax.isDnsName(name, MAX_NAME, false)) {
+            errors.add(new SpecError("metadata.name", "must be lowercase letters, digits, '-' and '.' (at most "
+                    + MAX_NAME + " characters), got \"" + name + "\""));
+        }
+        String namespace = metadata == null ? null : metadata.getNamespace();
+        if (namespace != null && !namespace.isEmpty() && !isLabel(namespace)) {
+            errors.add(new SpecError("metadata.namespace", "must be lowercase letters, digits and '-' (at most "
+                    + MAX_LABEL + " characters), got \"" + namespace + "\""));
+        }
+    }
+
+    private static void checkListener(ListenerSpec listener, List<SpecError> errors) {
+        if (listener == null) {
+            errors.add(new SpecError("spec.listener", "required"));
+            return;
+        }
+        checkPort("spec.listener.port", listener.getPort(), errors);
+    }
+
+    private static void checkBackends(GrpcBalancerSpec spec, List<SpecError> errors) {
+        BackendRef backendRef = spec.getBackendRef();
+        List<String> staticEndpoints = spec.getStaticEndpoints();
+        if (backendRef != null && staticEndpoints != null) {
+            errors.add(new SpecError("spec", "set exactly one of backendRef and staticEndpoints, not both"));
+        } else if (backendRef == null && staticEndpoints == null) {
+            errors.add(new SpecError("spec", "set one of backendRef (a Service) and staticEndpoints"));
+        }
+        if (backendRef != null) {
+            String name = backendRef.getName();
+            if (name == null || name.isEmpty()) {
+                errors.add(new SpecError("spec.backendRef.name", "required"));
+            } else if (!isLabel(name)) {
+                errors.add(new SpecError("spec.backendRef.name", "must be a Service name: lowercase letters,"
+                        + " digits and '-' (at most " + MAX_LABEL + " characters), got \"" + name + "\""));
+            }
+            checkPort("spec.backendRef.port", backendRef.getPort(), errors);
+        }
+        if (staticEndpoints != null) {
+            errors.addAll(StaticEndpoints.check(staticEndpoints, "spec.staticEndpoints"));
+        }
+    }
+
+    private static void checkPolicy(LoadBalancingSpec loadBalancing, List<SpecError> errors) {
+        String policy = loadBalancing == null ? null : loadBalancing.getPolicy();
+        if (policy != null && LoadBalancingPolicy.parse(policy).isEmpty()) {
+            errors.add(new SpecError("spec.loadBalancing.policy", "must be one of "
+                    + String.join(", ", LoadBalancingPolicy.names()) + ", got \"" + policy + "\""));
+        }
+    }
+
+    private static void checkPort(String field, Integer port, List<SpecError> errors) {
+        if (port == null) {
+            errors.add(new SpecError(field, "required"));
+        } else if (port < 1 || port > 65535) {
+            errors.add(new SpecError(field, "must be 1..65535, got " + port));
+        }
+    }
+
+    private static boolean isLabel(String value) {
+        return value.indexOf('.') < 0 && HostSyntax.isDnsName(value, MAX_LABEL, false);
+    }
+}

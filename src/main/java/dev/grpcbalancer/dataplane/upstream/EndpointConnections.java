@@ -1,0 +1,215 @@
+package dev.grpcbalancer.dataplane.upstream;
+
+import dev.grpcbalancer.snapshot.EndpointAddress;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connections of one event loop to one endpoint, and the calls waiting for a stream on it.
+ * Confined to the event loop. A call takes a stream on the first connection with room; when none
+ * has room, one more connection is opened (up to the configured maximum) and the call waits for
+ * it. A failed connect fails the waiting calls at once (they retry elsewhere) and starts a short,
+ * growing backoff during which new calls for this endpoint fail without a connect attempt.
+ */
+final class EndpointConnections {
+
+    private static final Logger log = LoggerFactory.getLogger(EndpointConnections.class);
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final EndpointAddress address;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final UpstreamSettings settings;
+    private final Runnable onEmpty;
+    private final List<UpstreamConnection> connections = new ArrayList<>();
+    private final ArrayDeque<PendingStream> waiters = new ArrayDeque<>();
+    private int connecting;
+    private boolean draining;
+    private long backoffNanos;
+    private long backoffUntilNanos;
+    private String lastFailure;
+
+    EndpointConnections(EndpointAddress address, EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings,
+            Runnable onEmpty) {
+        this.address = address;
+        this.loop = loop;
+        this.bootstrap = bootstrap;
+        this.settings = settings;
+        this.onEmpty = onEmpty;
+    }
+
+    EndpointAddress address() {
+        return address;
+    }
+
+    void open(PendingStream pending) {
+        if (draining) {
+            pending.callback().failed("endpoint " + address + " was removed");
+            return;
+        }
+        for (UpstreamConnection connection : connections) {
+            if (connection.hasCapacity()) {
+                connection.open(pending);
+                return;
+            }
+        }
+        if (connecting == 0 && System.nanoTime() < backoffUntilNanos) {
+            pending.callback().failed("connect to " + address + " failed recently: " + lastFailure);
+            return;
+        }
+        waiters.add(pending);
+        if (connecting == 0 && connections.size() < settings.maxConnectionsPerEndpoint()) {
+            connect();
+        }
+    }
+
+    private void connect() {
+        connecting++;
+        UpstreamConnection connection = new UpstreamConnection(this);
+        ChannelFuture connectFuture = bootstrap.clone(loop)
+                .handler(new UpstreamChannelInitializer(connection, settings))
+                .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
+        connections.add(connection);
+        // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
+        // not an HTTP/2 server would otherwise hold calls forever.
+        loop.schedule(() -> {
+            if (!connection.isReady() && connectFuture.channel().isOpen()) {
+                connectFuture.channel().close();
+                connectFailed(connection, "no HTTP/2 SETTINGS from " + address + " within "
+                        + settings.connectTimeout().toMillis() + " ms (is it an h2c gRPC server?)");
+            }
+        }, settings.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        connectFuture.addListener(f -> {
+            if (!f.isSuccess()) {
+                connectFailed(connection, "connect to " + address + " failed: " + describe(f.cause()));
+            }
+        });
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    private void connectFailed(UpstreamConnection connection, String reason) {
+        if (!connections.remove(connection)) {
+            return; // already accounted for
+        }
+        connecting--;
+        lastFailure = reason;
+        backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+        backoffUntilNanos = System.nanoTime() + backoffNanos;
+        log.debug("{}; backing off {} ms", reason, TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+        if (connecting == 0) {
+            failWaiters(reason);
+        }
+        emptyCheck();
+    }
+
+    void connectionReady(UpstreamConnection connection) {
+        connecting--;
+        backoffNanos = 0;
+        backoffUntilNanos = 0;
+        serveWaiters();
+    }
+
+    void capacityFreed(UpstreamConnection connection) {
+        serveWaiters();
+    }
+
+    /** The connection took GOAWAY: waiting calls need another connection. */
+    void connectionUnusable(UpstreamConnection connection) {
+        if (!waiters.isEmpty() && connecting == 0 && !draining) {
+            connect();
+        }
+    }
+
+    void connectionClosed(UpstreamConnection connection, boolean wasReady) {
+        if (!wasReady) {
+            connectFailed(connection, "connection to " + address + " closed before HTTP/2 was set up");
+            return;
+        }
+        connections.remove(connection);
+        if (!waiters.isEmpty() && connecting == 0 && !draining) {
+            connect();
+        }
+        emptyCheck();
+    }
+
+    private void serveWaiters() {
+        while (!waiters.isEmpty()) {
+            UpstreamConnection withRoom = null;
+            for (UpstreamConnection connection : connections) {
+                if (connection.hasCapacity()) {
+                    withRoom = connection;
+                    break;
+                }
+            }
+            if (withRoom == null) {
+                if (connecting == 0 && connections.size() < settings.maxConnectionsPerEndpoint() && !draining) {
+                    connect();
+                }
+                return;
+            }
+            PendingStream next = waiters.poll();
+            if (!next.callback().cancelled()) {
+                withRoom.open(next);
+            }
+        }
+    }
+
+    private void failWaiters(String reason) {
+        PendingStream pending;
+        while ((pending = waiters.poll()) != null) {
+            pending.callback().failed(reason);
+        }
+    }
+
+    /** The endpoint left every balancer: no new streams, connections close when their streams end. */
+    void drain() {
+        draining = true;
+        failWaiters("endpoint " + address + " was removed");
+        for (UpstreamConnection connection : List.copyOf(connections)) {
+            connection.drain(settings.drainTimeout().toNanos());
+        }
+        emptyCheck();
+    }
+
+    /** Closes every connection now. */
+    void closeAll() {
+        draining = true;
+        failWaiters("the data plane is shutting down");
+        for (UpstreamConnection connection : List.copyOf(connections)) {
+            if (connection.channel() != null) {
+                connection.channel().close();
+            }
+        }
+    }
+
+    /** Undoes {@link #drain()}: the endpoint came back before its connections closed. */
+    void revive() {
+        if (draining) {
+            draining = false;
+            connections.forEach(UpstreamConnection::revive);
+        }
+    }
+
+    private void emptyCheck() {
+        if (draining && connections.isEmpty() && waiters.isEmpty()) {
+            onEmpty.run();
+        }
+    }
+
+    int connectionCount() {
+        return connections.size();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.grpcbalancer;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The package rules of ARCHITECTURE.md ("Packages and the direction of dependencies"), checked on
+ * the production classes. Each rule allows an empty package so it can exist before its package
+ * does; it still fails as soon as one class breaks it.
+ *
+ * <p>"JDK" means {@code java..}; the data plane also gets {@code javax..} (TLS lives in
+ * {@code javax.net.ssl}).
+ */
+@AnalyzeClasses(packages = "dev.grpcbalancer", importOptions = ImportOption.DoNotIncludeTests.class)
+final class ArchitectureTest {
+
+    private static final String BASE = "dev.grpcbalancer";
+    private static final String SNAPSHOT = "dev.grpcbalancer.snapshot..";
+    private static final String LB = "dev.grpcbalancer.lb..";
+    private static final String DATAPLANE = "dev.grpcbalancer.dataplane..";
+    private static final String CONTROLLER = "dev.grpcbalancer.controller..";
+    private static final String CRD = "dev.grpcbalancer.controller.crd..";
+    private static final String TRANSLATE = "dev.grpcbalancer.controller.translate..";
+    private static final String STANDALONE = "dev.grpcbalancer.standalone..";
+    private static final String METRICS = "dev.grpcbalancer.metrics..";
+    private static final String ADMIN = "dev.grpcbalancer.admin..";
+    private static final String DEMO = "dev.grpcbalancer.demo..";
+
+    private static final String JDK = "java..";
+    private static final String JDK_EXTENSIONS = "javax..";
+    private static final String NETTY = "io.netty..";
+    private static final String SLF4J = "org.slf4j..";
+    private static final String JACKSON = "com.fasterxml.jackson..";
+    private static final String FABRIC8 = "io.fabric8..";
+    /** The Kubernetes model classes (ObjectMeta, EndpointSlice, ...) that the CRD types expose. */
+    private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model..";
+    private static final String GRPC_JAVA = "io.grpc..";
+
+    @ArchTest
+    static final ArchRule snapshotDependsOnTheJdkOnly = classes()
+            .that().resideInAPackage(SNAPSHOT)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(SNAPSHOT, JDK)
+            .because("the routing snapshot is plain immutable data shared by every part")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule lbDependsOnSnapshotAndTheJdkOnly = classes()
+            .that().resideInAPackage(LB)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(LB, SNAPSHOT, JDK)
+            .because("load-balancing policies are pure and must not see Netty")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule dataplaneUsesOnlySnapshotLbMetricsNettyAndSlf4j = classes()
+            .that().resideInAPackage(DATAPLANE)
+            .should().onlyDependOnClassesThat()
+            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS)
+            .because("the data plane never sees a fabric8 type, the controller or the standalone source")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule controllerNeverSeesNettyOrTheDataplane = noClasses()
+            .that().resideInAPackage(CONTROLLER)
+            .should().dependOnClassesThat().resideInAnyPackage(NETTY, DATAPLANE)
+            .because("the controller talks to the data plane only through SnapshotSink")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule translateIsAPureFunctionOfCrdAndModelTypes = classes()
+            .that().resideInAPackage(TRANSLATE)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK)
+            .because("translation is a pure function testable with plain objects: no client, no I/O")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule standaloneUsesOnlySnapshotCrdTranslateAndJackson = classes()
+            .that().resideInAPackage(STANDALONE)
+            .should().onlyDependOnClassesThat()
+            .resideInAnyPackage(STANDALONE, SNAPSHOT, CRD, TRANSLATE, FABRIC8_MODEL, JACKSON, SLF4J, JDK)
+            .because("standalone mode reuses the CRD types and the translation, never Netty or the data plane")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule metricsAndAdminNeverSeeKubernetesOrTheDataplane = noClasses()
+            .that().resideInAnyPackage(METRICS, ADMIN)
+            .should().dependOnClassesThat().resideInAnyPackage(FABRIC8, CONTROLLER, DATAPLANE)
+            .because("metrics and admin are leaves that the composition root wires in")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule grpcJavaOnlyInTheDemo = noClasses()
+            .that().resideOutsideOfPackage(DEMO)
+            .should().dependOnClassesThat().resideInAPackage(GRPC_JAVA)
+            .because("grpc-java is for the demo's real clients and backends; the proxy speaks HTTP/2 itself")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule onlyTheBasePackageUsesTheCompositionRoot = noClasses()
+            .that().resideOutsideOfPackage(BASE)
+            .should().dependOnClassesThat().resideInAPackage(BASE)
+            .because("Main (the base package) wires everything together and nothing depends on it")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule noCatchAllPackages = noClasses()
+            .should().resideInAnyPackage("..util..", "..utils..", "..common..", "..commons..")
+            .because("code lives in the package of the concern it serves")
+            .allowEmptyShould(true);
+}

@@ -1,0 +1,153 @@
+package dev.grpcbalancer.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
+final class BenchOptions {
+    static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+
+    Duration duration = Duration.ofSeconds(10);
+    Duration warmup = Duration.ofSeconds(3);
+    Duration jvmWarmup = Duration.ofSeconds(60);
+    int connections = 4;
+    int concurrency = 16;
+    int payload = 64;
+    int backends = 3;
+    int proxyThreads = 2;
+    int clientThreads = 1;
+    int backendThreads = 1;
+    List<String> targets = ALL_TARGETS;
+    List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
+    Path jar = Path.of("target/grpc-balancer.jar");
+    Path peerTemplates = Path.of("src/bench/peers");
+    List<String> balancerJvmOpts = List.of();
+
+    static final String USAGE = String.join("\n",
+            "usage: Benchmark [flags]",
+            "  --duration D          measured time per target and workload (10s; 10, 10s, 500ms, 1m)",
+            "  --warmup D            warm-up before each measurement, not recorded (3s)",
+            "  --jvm-warmup D        at most this much JIT warm-up (rounds of 1 s per workload, not recorded,",
+            "                        until the JIT settles): direct before the first target, and through the",
+            "                        balancer (a JVM) right after it starts (60s; 0 = off)",
+            "  --connections N       client connections (one ManagedChannel each) (4)",
+            "  --concurrency N       outstanding unary calls per connection (16)",
+            "  --payload BYTES       unary echo payload (64)",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all)",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "  --jar PATH            grpc-balancer jar (target/grpc-balancer.jar)",
+            "  --proxy-threads N     threads/processes for every proxy: haproxy nbthread, nginx",
+            "                        worker_processes, balancer --io-threads (if it has the flag) and",
+            "                        -Dio.netty.eventLoopThreads (2)",
+            "  --client-threads N    bench client Netty event loop threads (1)",
+            "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
+            "  --backends N          number of backend servers (3)",
+            "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+
+    /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
+    static BenchOptions parse(String[] args) {
+        BenchOptions o = new BenchOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                throw new IllegalArgumentException("");
+            }
+            String name = a;
+            String value;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("missing value for " + a);
+            }
+            switch (name) {
+                case "--duration" -> o.duration = duration(value);
+                case "--warmup" -> o.warmup = duration(value);
+                case "--jvm-warmup" -> o.jvmWarmup = duration(value);
+                case "--connections" -> o.connections = positive(name, value);
+                case "--concurrency" -> o.concurrency = positive(name, value);
+                case "--payload" -> o.payload = positive(name, value);
+                case "--backends" -> o.backends = positive(name, value);
+                case "--proxy-threads" -> o.proxyThreads = positive(name, value);
+                case "--client-threads" -> o.clientThreads = positive(name, value);
+                case "--backend-threads" -> o.backendThreads = positive(name, value);
+                case "--targets" -> o.targets = targets(value);
+                case "--workloads" -> o.workloads = workloads(value);
+                case "--jar" -> o.jar = Path.of(value);
+                case "--peer-templates" -> o.peerTemplates = Path.of(value);
+                case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
+                        ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                default -> throw new IllegalArgumentException("unknown flag " + name);
+            }
+        }
+        if (o.duration.isZero() || o.duration.isNegative() || o.warmup.isNegative() || o.jvmWarmup.isNegative()) {
+            throw new IllegalArgumentException("--duration must be > 0, --warmup and --jvm-warmup >= 0");
+        }
+        return o;
+    }
+
+    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
+    static int streamMessageSize(String workload) {
+        if (workload.equals("unary")) {
+            return -1;
+        }
+        String size = workload.substring("stream-".length()).toLowerCase();
+        int mult = size.endsWith("k") ? 1024 : size.endsWith("m") ? 1024 * 1024 : 1;
+        String digits = mult == 1 ? size : size.substring(0, size.length() - 1);
+        return Integer.parseInt(digits) * mult;
+    }
+
+    private static List<String> targets(String value) {
+        List<String> out = new ArrayList<>();
+        for (String t : value.split(",")) {
+            t = t.trim();
+            if (!ALL_TARGETS.contains(t)) {
+                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ")");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static List<String> workloads(String value) {
+        List<String> out = new ArrayList<>();
+        for (String w : value.split(",")) {
+            w = w.trim();
+            boolean ok = w.equals("unary") || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || (!w.equals("unary") && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
+            }
+            out.add(w);
+        }
+        return out;
+    }
+
+    private static Duration duration(String v) {
+        String s = v.trim().toLowerCase();
+        if (s.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+        }
+        if (s.endsWith("m")) {
+            return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+        }
+        if (s.endsWith("s")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
+    }
+
+    private static int positive(String name, String v) {
+        int n = Integer.parseInt(v);
+        if (n <= 0) {
+            throw new IllegalArgumentException(name + " must be > 0");
+        }
+        return n;
+    }
+}

@@ -1,0 +1,267 @@
+package dev.grpcbalancer.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Benchmark tool (not a unit test): measures, in one run and against the same in-process
+ * backends, gRPC unary and server-streaming traffic sent directly to the backends (client-side
+ * round robin), through grpc-balancer, through HAProxy (HTTP/2 mode) and through nginx
+ * (grpc_pass), then prints a table per workload. Run it with {@code src/bench/run.sh}; see
+ * {@link BenchOptions#USAGE} for the flags. Everything binds and connects to 127.0.0.1 only.
+ */
+public final class Benchmark {
+    private static final PrintStream OUT = System.out;
+    /**
+     * grpc-java logs (JUL) a WARNING per stream when a backend writes to a stream the client has
+     * just cancelled: expected at the end of every streaming window, so only SEVERE is shown.
+     * Held in a field because JUL keeps loggers weakly.
+     */
+    private static final Logger SERVER_HANDLER_LOG =
+            Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+
+    private final BenchOptions o;
+    private final Report report;
+
+    private Benchmark(BenchOptions o) {
+        this.o = o;
+        this.report = new Report(OUT, o);
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Before any (shaded) Netty class logs: logback's default would print Netty at DEBUG.
+        Path logback = Path.of("src/bench/logback-bench.xml");
+        if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(logback)) {
+            System.setProperty("logback.configurationFile", logback.toAbsolutePath().toString());
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().isEmpty()) {
+                System.err.println("error: " + e.getMessage());
+            }
+            System.err.println(BenchOptions.USAGE);
+            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            return;
+        }
+        SERVER_HANDLER_LOG.setLevel(Level.SEVERE);
+        int status = new Benchmark(options).run();
+        System.exit(status);
+    }
+
+    private int run() throws Exception {
+        machineInfo();
+        EventLoopGroup backendGroup = Transport.group(o.backendThreads, "bench-backend");
+        EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
+        try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
+                Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
+            OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
+                    + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
+            OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
+                    + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads, o.connections);
+            OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
+            jvmWarmup(null, backends, clientGroup);
+            for (String target : o.targets) {
+                runTarget(target, backends, peers, clientGroup);
+            }
+        } finally {
+            clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        report.print();
+        return 0;
+    }
+
+    private void runTarget(String target, BenchBackends backends, Peers peers, EventLoopGroup clientGroup)
+            throws InterruptedException {
+        Peers.Peer peer;
+        try {
+            peer = startPeer(target, backends.ports(), peers);
+        } catch (IOException e) {
+            String tail = target.equals("direct") ? "" : peers.tail(target, 15);
+            report.failure(target, e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail));
+            peers.keepDir();
+            OUT.printf("[%s] not measured: %s%n%s", target, e.getMessage(), tail);
+            return;
+        }
+        try {
+            report.settings(target, peer == null
+                    ? "client-side round_robin: each of the " + o.connections + " channels holds one connection per "
+                            + "backend (" + o.connections * o.backends + " TCP connections), calls rotate over them"
+                    : peer.settings() + "  [127.0.0.1:" + peer.port() + "]");
+            List<Integer> targetPorts = peer == null ? backends.ports() : List.of(peer.port());
+            Sampler sampler = new Sampler(backends,
+                    Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
+            if (peer != null && peer.name().equals("balancer")) {
+                jvmWarmup(peer, backends, clientGroup);
+            }
+            for (String workload : o.workloads) {
+                if (peer != null && !peer.process().isAlive()) {
+                    report.failure(target, "exited during the run\n" + peers.tail(target, 15));
+                    peers.keepDir();
+                    OUT.printf("[%s] exited during the run%n%s", target, peers.tail(target, 15));
+                    return;
+                }
+                Object result = runWorkload(workload, peer, backends, sampler, clientGroup, o.warmup, o.duration, true);
+                if (result != null) {
+                    report.add(workload, target, result);
+                } else {
+                    report.failure(target, workload + ": client connections did not become READY within 10 s");
+                }
+            }
+        } finally {
+            if (peer != null) {
+                peers.stop(peer);
+            }
+        }
+    }
+
+    /**
+     * Unrecorded rounds of every workload (1 s each) until the JVM's JIT has settled, at most
+     * {@code --jvm-warmup}: direct before the first target (the bench JVM: client and backends),
+     * and through the balancer right after it started (its own JVM, read with jstat).
+     */
+    private void jvmWarmup(Peers.Peer peer, BenchBackends backends, EventLoopGroup clientGroup) throws InterruptedException {
+        if (o.jvmWarmup.isZero()) {
+            return;
+        }
+        String who = peer == null ? "bench JVM" : peer.name();
+        OUT.printf("[%s] JIT warm-up: rounds of 1 s per workload, not recorded, until the JIT settles (max %s) ...%n",
+                who, Report.secs(o.jvmWarmup.toMillis()));
+        Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
+        OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
+        String summary = JitWarmup.run(pid, o.jvmWarmup, () -> {
+            for (String workload : o.workloads) {
+                runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+            }
+        });
+        OUT.printf("[%s] JIT warm-up %s%n", who, summary);
+        report.warmup(who, summary);
+    }
+
+    /** Null for direct. */
+    private Peers.Peer startPeer(String target, List<Integer> backendPorts, Peers peers)
+            throws IOException, InterruptedException {
+        switch (target) {
+            case "direct":
+                return null;
+            case "balancer":
+                return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts);
+            case "haproxy":
+            case "nginx":
+                if (!Peers.onPath(target)) {
+                    throw new IOException(target + " is not on PATH (apt-get install " + target
+                            + (target.equals("nginx") ? "-light" : "") + ")");
+                }
+                return target.equals("haproxy") ? peers.startHaproxy(backendPorts) : peers.startNginx(backendPorts);
+            default:
+                throw new IllegalArgumentException(target);
+        }
+    }
+
+    private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
+            EventLoopGroup clientGroup, Duration warmup, Duration duration, boolean verbose) throws InterruptedException {
+        String target = peer == null ? "direct" : peer.name();
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < o.connections; i++) {
+            channels.add(peer == null
+                    ? Transport.roundRobinChannel(clientGroup, backends.ports())
+                    : Transport.channel(clientGroup, peer.port()));
+        }
+        try {
+            if (!Transport.awaitReady(channels, 10_000)) {
+                OUT.printf("[%s] %s: connections not READY within 10 s%n", target, workload);
+                return null;
+            }
+            if (verbose) {
+                OUT.printf("[%s] %s: warm-up %s, measuring %s ...%n", target, workload,
+                        Report.secs(warmup.toMillis()), Report.secs(duration.toMillis()));
+            }
+            int size = BenchOptions.streamMessageSize(workload);
+            if (size < 0) {
+                UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
+                if (verbose) {
+                    OUT.printf("[%s] unary: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
+                            Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),
+                            r.errors());
+                }
+                return r;
+            }
+            StreamLoad.Result r = new StreamLoad(channels, size, sampler).run(warmup, duration);
+            if (verbose) {
+                OUT.printf("[%s] %s: %s msgs/s, %.1f MiB/s, %d errors%n", target, workload,
+                        Report.num(r.messagesPerSecond()), r.mibPerSecond(), r.errors());
+            }
+            return r;
+        } finally {
+            Transport.close(channels);
+        }
+    }
+
+    private void machineInfo() {
+        OUT.println("=== grpc-balancer benchmark ===");
+        OUT.printf("nproc:    %d%n", Runtime.getRuntime().availableProcessors());
+        OUT.printf("cpu:      %s%n", cpuModel());
+        OUT.printf("loadavg:  %s%n", loadAverage());
+        OUT.printf("priority: %s%n", priority());
+        OUT.printf("os:       %s %s (%s)%n", System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("os.arch"));
+        OUT.printf("java:     %s %s (%s), max heap %d MiB%n", System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), System.getProperty("java.vm.vendor"),
+                Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        OUT.printf("haproxy:  %s%n", Peers.onPath("haproxy") ? Peers.firstLine("haproxy", "-v") : "not on PATH");
+        OUT.printf("nginx:    %s%n", Peers.onPath("nginx") ? Peers.firstLine("nginx", "-v") : "not on PATH");
+        OUT.printf("balancer: %s%n", Files.isRegularFile(o.jar) ? o.jar + " (" + size(o.jar) + ")" : o.jar + " missing");
+        OUT.printf("run:      targets %s, workloads %s, warm-up %s + %s measured each, proxies %d thread(s)/process(es)%n%n",
+                o.targets, o.workloads, Report.secs(o.warmup.toMillis()), Report.secs(o.duration.toMillis()), o.proxyThreads);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim() + "  (1/5/15 min; > nproc means other work shares the machine)";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String priority() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String nice = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16];
+            Path autogroup = Path.of("/proc/self/autogroup");
+            return "nice " + nice + (Files.isReadable(autogroup) ? ", " + Files.readString(autogroup).trim() : "");
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String size(Path p) {
+        try {
+            return Files.size(p) / 1024 + " KiB, modified " + Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return "unreadable";
+        }
+    }
+}

@@ -1,0 +1,347 @@
+package dev.grpcbalancer.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Starts and stops the proxies under test as child processes (grpc-balancer, HAProxy, nginx),
+ * each listening on 127.0.0.1 and forwarding to the bench backends, with configs generated from
+ * the templates in {@code src/bench/peers} into a private temp directory. Every child is killed,
+ * with its descendants, on {@link #stop}, on {@link #close} and from a JVM shutdown hook; where
+ * util-linux {@code setpriv} exists children also get {@code PR_SET_PDEATHSIG=KILL}, so they die
+ * with this JVM even if it is SIGKILLed (nginx workers excepted: only the master gets it; for
+ * them {@code run.sh} kills the JVM's process group on the way out).
+ */
+final class Peers implements AutoCloseable {
+
+    /** A running proxy: where clients connect and how it was set up. */
+    record Peer(String name, int port, Process process, String settings, Path log) {}
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path templates;
+    private final int threads;
+    private final Path dir;
+    private final List<Process> running = Collections.synchronizedList(new ArrayList<>());
+    private final Thread hook = new Thread(() -> {
+        killAll();
+        deleteDirUnlessKept();
+    }, "peers-shutdown");
+    private volatile boolean keepDir;
+
+    Peers(Path templates, int threads) throws IOException {
+        this.templates = templates;
+        this.threads = threads;
+        this.dir = Files.createTempDirectory("grpc-bench-peers-");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Keep the configs and logs after {@link #close} (something failed: they explain what). */
+    void keepDir() {
+        keepDir = true;
+    }
+
+    Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
+        int port = freePort();
+        String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
+        Path cfg = render("haproxy.cfg.tmpl", "haproxy.cfg", port, servers);
+        Process p = launch("haproxy", List.of("haproxy", "-db", "-f", cfg.toString()));
+        awaitListening(p, port, "haproxy");
+        return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
+                "http-reuse", "bind", "balance", "default-server")), log("haproxy"));
+    }
+
+    Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
+        int port = freePort();
+        String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
+        Path cfg = render("nginx.conf.tmpl", "nginx.conf", port, servers);
+        Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
+                "-e", dir.resolve("nginx-error.log").toString()));
+        awaitListening(p, port, "nginx");
+        return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
+                "listen", "grpc_", "server 127")), log("nginx"));
+    }
+
+    /**
+     * The balancer JVM: {@code java [jvmOpts] -jar JAR run --config YAML --admin-port N}, plus
+     * {@code --io-threads}, {@code --bind-address 127.0.0.1} and {@code --admin-address 127.0.0.1}
+     * when its {@code run --help} lists them (the stable contract has only --config and
+     * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
+     */
+    Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
+        }
+        int port = freePort();
+        int admin = freePort();
+        String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
+        Path cfg = render("balancer.yaml.tmpl", "balancer.yaml", port, servers);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
+        List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
+        jvm.addAll(jvmOpts);
+        List<String> args = new ArrayList<>(List.of("run", "--config", cfg.toString(), "--admin-port", String.valueOf(admin)));
+        if (help.contains("--io-threads")) {
+            args.addAll(List.of("--io-threads", String.valueOf(threads)));
+        }
+        if (help.contains("--bind-address")) {
+            args.addAll(List.of("--bind-address", "127.0.0.1"));
+        }
+        if (help.contains("--admin-address")) {
+            args.addAll(List.of("--admin-address", "127.0.0.1"));
+        }
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-jar", jar.toString()));
+        cmd.addAll(args);
+        Process p = launch("balancer", cmd);
+        awaitReadyz(p, admin);
+        awaitListening(p, port, "balancer");
+        return new Peer("balancer", port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+                + String.join(" ", args).replace(cfg.toString(), "balancer.yaml") + "; "
+                + summarize(cfg, List.of("loadBalancing")), log("balancer"));
+    }
+
+    void stop(Peer peer) throws InterruptedException {
+        kill(peer.process());
+        running.remove(peer.process());
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+        deleteDirUnlessKept();
+    }
+
+    private void deleteDirUnlessKept() {
+        if (!keepDir) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // leave it
+            }
+        }
+    }
+
+    /** The last lines of a peer's combined stdout/stderr (and nginx's error log). */
+    String tail(String name, int lines) {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : List.of(log(name), dir.resolve(name + "-error.log"))) {
+            try {
+                if (Files.exists(p)) {
+                    List<String> all = Files.readAllLines(p, StandardCharsets.UTF_8);
+                    all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> sb.append("    | ").append(l).append('\n'));
+                }
+            } catch (IOException e) {
+                sb.append("    | (cannot read ").append(p).append(": ").append(e).append(")\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    static boolean onPath(String exe) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, exe))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** First line of a command's combined output, or a note why there is none. */
+    static String firstLine(String... cmd) {
+        String out = output(List.of(cmd)).trim();
+        return out.isEmpty() ? "(no output)" : out.lines().findFirst().orElse("");
+    }
+
+    /** Combined stdout/stderr of a short command (killed after 30 s), or a note why there is none. */
+    static String output(List<String> cmd) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("grpc-bench-cmd-", ".out");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            return Files.readString(tmp, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(not available: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        } finally {
+            if (tmp != null) {
+                tmp.toFile().delete();
+            }
+        }
+    }
+
+    /**
+     * The directives of a generated config that start with one of {@code prefixes}, in file order
+     * (comments dropped, the first match of each server-line prefix only), so the report shows
+     * what actually ran even after someone edits a template.
+     */
+    private static String summarize(Path cfg, List<String> prefixes) throws IOException {
+        List<String> picked = new ArrayList<>();
+        for (String raw : Files.readAllLines(cfg)) {
+            String line = raw.strip().replaceAll(";$", "").replaceAll("\\s+", " ");
+            for (String prefix : prefixes) {
+                if (!line.startsWith("#") && line.startsWith(prefix)) {
+                    boolean server = prefix.startsWith("server");
+                    if (!server || picked.stream().noneMatch(l -> l.startsWith(prefix))) {
+                        picked.add(server ? line + " (one per backend)" : line);
+                    }
+                    break;
+                }
+            }
+        }
+        return String.join(", ", picked);
+    }
+
+    private Path log(String name) {
+        return dir.resolve(name + ".out");
+    }
+
+    private Path render(String template, String out, int port, String servers) throws IOException {
+        Path t = templates.resolve(template);
+        if (!Files.isRegularFile(t)) {
+            throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
+        }
+        boolean root = "root".equals(System.getProperty("user.name"));
+        String text = Files.readString(t)
+                .replace("{{PORT}}", String.valueOf(port))
+                .replace("{{THREADS}}", String.valueOf(threads))
+                .replace("{{DIR}}", dir.toString())
+                .replace("{{USER}}", root ? "user root;" : "# not root: no user directive")
+                .replace("{{SERVERS}}", servers);
+        Path target = dir.resolve(out);
+        Files.writeString(target, text);
+        return target;
+    }
+
+    private Process launch(String name, List<String> cmd) throws IOException {
+        List<String> full = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
+            full.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
+        }
+        full.addAll(cmd);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        running.add(p);
+        return p;
+    }
+
+    private void awaitListening(Process p, int port, String name) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException(name + " exited with status " + p.exitValue() + " before listening on " + port);
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IOException(name + " not listening on " + port + " after " + START_TIMEOUT.toSeconds() + " s");
+    }
+
+    private void awaitReadyz(Process p, int adminPort) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
+                .timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException("balancer exited with status " + p.exitValue() + " before /readyz was 200");
+            }
+            try {
+                HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode();
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("balancer /readyz not 200 after " + START_TIMEOUT.toSeconds() + " s (last: " + last + ")");
+    }
+
+    private void killAll() {
+        List<Process> copy;
+        synchronized (running) {
+            copy = new ArrayList<>(running);
+            running.clear();
+        }
+        for (Process p : copy) {
+            try {
+                kill(p);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** SIGTERM to the process and its descendants, SIGKILL to whatever is left after 5 s. */
+    private static void kill(Process p) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.add(p.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (ProcessHandle h : tree) {
+            while (h.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+        p.waitFor(5, TimeUnit.SECONDS);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static String numbered(List<Integer> ports, BiFunction<Integer, Integer, String> line) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            lines.add(line.apply(i + 1, ports.get(i)));
+        }
+        return String.join("\n", lines);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.grpcbalancer.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What is sampled at both edges of a measurement window: backend counters, CPU time of the
+ * proxy's process tree and of this JVM (from /proc, Linux only; NaN elsewhere) and the number of
+ * established client TCP connections to the target's port(s).
+ */
+final class Sampler {
+    /** Linux USER_HZ, the unit of utime/stime in /proc/PID/stat; 100 on every mainstream arch. */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    record Sample(long nanos, long[][] backends, long proxyTicks, long selfTicks, long systemTicks,
+            int clientConnections, int backendConnections) {}
+
+    /**
+     * What happened between two samples. Connection counts are the smaller of the two samples:
+     * client connections to the target's port(s), and connections to the backends' ports (for a
+     * proxy: its upstream connections; for direct: the client's own). {@code otherCores} is the
+     * CPU the rest of the machine used meanwhile (all busy time minus proxy and bench JVM): when
+     * it is not near 0, something else competed for the cores and the figures are noisy.
+     */
+    record Delta(double seconds, long[][] backends, double proxyCores, double benchCores, double otherCores,
+            int clientConnections, int backendConnections) {}
+
+    private final BenchBackends backends;
+    private final Optional<ProcessHandle> proxy;
+    private final List<Integer> targetPorts;
+
+    /**
+     * @param proxy the proxy process (its descendants are included), empty for direct
+     * @param targetPorts the ports the client connects to, for counting client connections
+     */
+    Sampler(BenchBackends backends, Optional<ProcessHandle> proxy, List<Integer> targetPorts) {
+        this.backends = backends;
+        this.proxy = proxy;
+        this.targetPorts = targetPorts;
+    }
+
+    Sample take() {
+        long proxyTicks = proxy.map(p -> Stream.concat(Stream.of(p), p.descendants())
+                .mapToLong(h -> cpuTicks(h.pid())).sum()).orElse(-1L);
+        return new Sample(System.nanoTime(), backends.snapshot(), proxyTicks,
+                cpuTicks(ProcessHandle.current().pid()), systemBusyTicks(), establishedTo(targetPorts),
+                establishedTo(backends.ports()));
+    }
+
+    static Delta between(Sample a, Sample b) {
+        double seconds = (b.nanos() - a.nanos()) / 1e9;
+        double proxyCores = a.proxyTicks() < 0 || b.proxyTicks() < 0
+                ? Double.NaN : (b.proxyTicks() - a.proxyTicks()) / TICKS_PER_SECOND / seconds;
+        double benchCores = a.selfTicks() < 0 || b.selfTicks() < 0
+                ? Double.NaN : (b.selfTicks() - a.selfTicks()) / TICKS_PER_SECOND / seconds;
+        double systemCores = a.systemTicks() < 0 || b.systemTicks() < 0
+                ? Double.NaN : (b.systemTicks() - a.systemTicks()) / TICKS_PER_SECOND / seconds;
+        double otherCores = Math.max(0, systemCores - benchCores - (Double.isNaN(proxyCores) ? 0 : proxyCores));
+        return new Delta(seconds, BenchBackends.delta(a.backends(), b.backends()), proxyCores, benchCores, otherCores,
+                Math.min(a.clientConnections(), b.clientConnections()),
+                Math.min(a.backendConnections(), b.backendConnections()));
+    }
+
+    /** utime + stime of one process in clock ticks, -1 when unreadable. */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Busy time of all CPUs (everything but idle and iowait) in clock ticks, -1 when unreadable. */
+    static long systemBusyTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) { // user nice system idle iowait irq softirq steal
+                if (i != 4 && i != 5) {
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** ESTABLISHED TCP sockets (any family) whose remote port is one of {@code ports}. */
+    static int establishedTo(List<Integer> ports) {
+        int n = 0;
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(file))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 4 || !"01".equals(f[3])) {
+                        continue;
+                    }
+                    String remote = f[2];
+                    int port = Integer.parseInt(remote.substring(remote.lastIndexOf(':') + 1), 16);
+                    if (ports.contains(port)) {
+                        n++;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // not Linux, or no IPv6: count what we can
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.grpcbalancer.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.dataplane.DataPlane;
+import dev.grpcbalancer.dataplane.DataPlaneSettings;
+import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A {@link DataPlane} under test with one balancer ({@link #BALANCER}) on 127.0.0.1 and a free
+ * port, configured as the end-to-end tests want it (2 event loops, a 1 s drain timeout):
+ *
+ * <pre>{@code
+ * try (ProxyFixture proxy = ProxyFixture.start()) {
+ *   proxy.route(LoadBalancingPolicy.RoundRobin, ProxyFixture.endpoint(a.address()), ProxyFixture.endpoint(b.address()));
+ *   TestClient client = TestClient.connect(proxy.address());
+ * }
+ * }</pre>
+ *
+ * <p>{@link #route} publishes a complete snapshot (the port stays the same) and returns once the
+ * listener is bound, so the next call uses the new endpoints.
+ */
+public final class ProxyFixture implements AutoCloseable {
+
+    public static final String HOST = "127.0.0.1";
+    public static final BalancerId BALANCER = new BalancerId("default", "echo");
+    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final DataPlane dataPlane;
+    private final int port;
+
+    private ProxyFixture(DataPlaneSettings settings) {
+        this.dataPlane = new DataPlane(settings);
+        this.port = FreePorts.freeLoopbackPort();
+    }
+
+    /** The settings tests use: bound to 127.0.0.1, 2 event loops, 1 s drain timeout. */
+    public static DataPlaneSettings settings() {
+        return DataPlaneSettings.defaults().withBindAddress(HOST).withIoThreads(2).withDrainTimeout(Duration.ofSeconds(1));
+    }
+
+    /** {@code settings} with another connect timeout (TCP connect plus the backend's first SETTINGS). */
+    public static DataPlaneSettings withConnectTimeout(DataPlaneSettings settings, Duration connectTimeout) {
+        return new DataPlaneSettings(settings.bindAddress(), settings.ioThreads(), settings.drainTimeout(), connectTimeout,
+                settings.maxConcurrentStreams(), settings.maxHeaderListSize(), settings.streamWindowBytes(),
+                settings.connectionWindowBytes(), settings.replayLimitBytes(), settings.maxResetsPerWindow(),
+                settings.resetWindow(), settings.maxConnectionsPerEndpoint());
+    }
+
+    public static ProxyFixture start() {
+        return start(settings());
+    }
+
+    public static ProxyFixture start(DataPlaneSettings settings) {
+        return new ProxyFixture(requireNonNull(settings, "settings"));
+    }
+
+    /** A ready endpoint of weight 1 at {@code address}. */
+    public static Endpoint endpoint(InetSocketAddress address) {
+        return Endpoint.ready(address.getHostString(), address.getPort());
+    }
+
+    public static Endpoint endpoint(InetSocketAddress address, int weight, EndpointState state) {
+        return new Endpoint(address.getHostString(), address.getPort(), weight, state);
+    }
+
+    /** Publishes the balancer with these endpoints (in this order) and waits until it listens. */
+    public ProxyFixture route(LoadBalancingPolicy policy, Endpoint... endpoints) {
+        return route(policy, List.of(endpoints));
+    }
+
+    public ProxyFixture route(LoadBalancingPolicy policy, List<Endpoint> endpoints) {
+        dataPlane.publish(new RoutingSnapshot(List.of(
+                new BalancerConfig(BALANCER, 1, port, policy, new BackendSet(endpoints)))));
+        Await.until(BIND_TIMEOUT, dataPlane::isReady, () -> "listener bound: " + dataPlane.notReadyReason());
+        return this;
+    }
+
+    /** Where clients connect. */
+    public InetSocketAddress address() {
+        return new InetSocketAddress(HOST, port);
+    }
+
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    /** Client connections the balancer's listener holds now. */
+    public int clientConnections() {
+        DataPlane.ListenerState state = dataPlane.listenerStates().get(BALANCER);
+        return state == null ? 0 : state.connections();
+    }
+
+    @Override
+    public void close() {
+        dataPlane.close();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.grpcbalancer.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A bare HTTP/2 (h2c) server on Netty's frame codec that misbehaves in ways a grpc-java server
+ * cannot be made to: it answers every stream with RST_STREAM(REFUSED_STREAM), or accepts streams
+ * and never answers and can then lose its connections without a GOAWAY or RST_STREAM (a crashed
+ * pod). It counts the streams (request HEADERS) it received.
+ *
+ * <pre>{@code
+ * try (RawHttp2Backend refusing = RawHttp2Backend.start("127.0.0.4", RawHttp2Backend.Mode.REFUSE_STREAMS)) {
+ *   // route calls to refusing.address(); refusing.streams() counts the attempts it refused
+ * }
+ * }</pre>
+ */
+public final class RawHttp2Backend implements AutoCloseable {
+
+    /** What the server does with each stream. */
+    public enum Mode {
+        /** RST_STREAM(REFUSED_STREAM) as soon as the request HEADERS arrive. */
+        REFUSE_STREAMS,
+        /** Read the request and never answer; see {@link #dropConnections()}. */
+        NEVER_ANSWER
+    }
+
+    private final Mode mode;
+    private final EventLoopGroup group = new NioEventLoopGroup(1);
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger streams = new AtomicInteger();
+    private final Channel server;
+
+    private RawHttp2Backend(String host, Mode mode) {
+        this.mode = mode;
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build());
+                        ch.pipeline().addLast(new StreamHandler());
+                    }
+                })
+                .bind(new InetSocketAddress(host, 0))
+                .syncUninterruptibly()
+                .channel();
+    }
+
+    /** Starts a server on {@code host} (a loopback address) and a free port. */
+    public static RawHttp2Backend start(String host, Mode mode) {
+        return new RawHttp2Backend(requireNonNull(host, "host"), requireNonNull(mode, "mode"));
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** Request HEADERS frames received so far (one per stream). */
+    public int streams() {
+        return streams.get();
+    }
+
+    public void awaitStreams(int n, Duration timeout) {
+        Await.until(timeout, () -> streams.get() >= n, () -> n + " streams, got " + streams.get());
+    }
+
+    /**
+     * Closes every TCP connection at once, below the HTTP/2 codec: the peer gets no GOAWAY and no
+     * RST_STREAM, only the end of the connection.
+     */
+    public void dropConnections() {
+        for (Channel connection : connections) {
+            connection.pipeline().firstContext().close();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Override
+    public String toString() {
+        return "RawHttp2Backend{" + mode + "@" + address() + "}";
+    }
+
+    private final class StreamHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof Http2HeadersFrame headers && headers.stream() != null) {
+                    streams.incrementAndGet();
+                    if (mode == Mode.REFUSE_STREAMS) {
+                        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(headers.stream()));
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

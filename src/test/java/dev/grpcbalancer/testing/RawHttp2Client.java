@@ -1,0 +1,196 @@
+package dev.grpcbalancer.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An HTTP/2 client that writes frames byte by byte, so tests can send what a well-behaved codec
+ * never would (rapid resets, CONTINUATION floods, oversized headers). Blocking, one thread.
+ */
+public final class RawHttp2Client implements AutoCloseable {
+
+    public static final int DATA = 0x0;
+    public static final int HEADERS = 0x1;
+    public static final int RST_STREAM = 0x3;
+    public static final int SETTINGS = 0x4;
+    public static final int PING = 0x6;
+    public static final int GOAWAY = 0x7;
+    public static final int WINDOW_UPDATE = 0x8;
+    public static final int CONTINUATION = 0x9;
+    public static final int FLAG_END_STREAM = 0x1;
+    public static final int FLAG_ACK = 0x1;
+    public static final int FLAG_END_HEADERS = 0x4;
+
+    /** A frame as read from the server. */
+    public record Frame(int type, int flags, int streamId, byte[] payload) {
+        public int errorCode() {
+            int offset = type == GOAWAY ? 4 : 0;
+            return ((payload[offset] & 0xFF) << 24) | ((payload[offset + 1] & 0xFF) << 16)
+                    | ((payload[offset + 2] & 0xFF) << 8) | (payload[offset + 3] & 0xFF);
+        }
+
+        @Override
+        public String toString() {
+            String[] names = {"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING",
+                "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+            String name = type < names.length ? names[type] : "TYPE_" + type;
+            String detail = type == RST_STREAM || type == GOAWAY ? " error=" + errorCode() : "";
+            return name + "(stream=" + streamId + " flags=" + flags + " length=" + payload.length + detail + ")";
+        }
+
+        /** SETTINGS value of {@code id}, or -1. */
+        public long setting(int id) {
+            for (int i = 0; i + 6 <= payload.length; i += 6) {
+                int key = ((payload[i] & 0xFF) << 8) | (payload[i + 1] & 0xFF);
+                if (key == id) {
+                    return ((long) (payload[i + 2] & 0xFF) << 24) | ((payload[i + 3] & 0xFF) << 16)
+                            | ((payload[i + 4] & 0xFF) << 8) | (payload[i + 5] & 0xFF);
+                }
+            }
+            return -1;
+        }
+    }
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final DataInputStream in;
+    private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
+    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+
+    public RawHttp2Client(InetSocketAddress server, Duration readTimeout) throws IOException {
+        socket = new Socket();
+        socket.connect(server, (int) readTimeout.toMillis());
+        socket.setSoTimeout((int) readTimeout.toMillis());
+        socket.setTcpNoDelay(true);
+        out = socket.getOutputStream();
+        in = new DataInputStream(socket.getInputStream());
+        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        writeFrame(SETTINGS, 0, 0, new byte[0]);
+    }
+
+    /** The request headers of a gRPC call to {@code path}. */
+    public static Http2Headers grpcRequest(String path) {
+        return new DefaultHttp2Headers()
+                .method("POST").scheme("http").authority("test").path(path)
+                .set("content-type", "application/grpc")
+                .set("te", "trailers");
+    }
+
+    public byte[] encode(Http2Headers headers) throws Http2Exception {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            encoder.encodeHeaders(0, headers, buf);
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    public void headers(int streamId, Http2Headers headers, boolean endStream) throws IOException, Http2Exception {
+        writeFrame(HEADERS, FLAG_END_HEADERS | (endStream ? FLAG_END_STREAM : 0), streamId, encode(headers));
+    }
+
+    public void data(int streamId, byte[] payload, boolean endStream) throws IOException {
+        writeFrame(DATA, endStream ? FLAG_END_STREAM : 0, streamId, payload);
+    }
+
+    public void rstStream(int streamId, int errorCode) throws IOException {
+        writeFrame(RST_STREAM, 0, streamId, int32(errorCode));
+    }
+
+    public void writeFrame(int type, int flags, int streamId, byte[] payload) throws IOException {
+        byte[] header = new byte[9];
+        header[0] = (byte) (payload.length >>> 16);
+        header[1] = (byte) (payload.length >>> 8);
+        header[2] = (byte) payload.length;
+        header[3] = (byte) type;
+        header[4] = (byte) flags;
+        System.arraycopy(int32(streamId & 0x7FFFFFFF), 0, header, 5, 4);
+        out.write(header);
+        out.write(payload);
+    }
+
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** The next frame, or {@code null} when the server closed the connection or the read timed out. */
+    public Frame read() throws IOException {
+        try {
+            int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int streamId = in.readInt() & 0x7FFFFFFF;
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            if (type == SETTINGS && (flags & FLAG_ACK) == 0) {
+                ackSettings();
+            }
+            return new Frame(type, flags, streamId, payload);
+        } catch (EOFException | SocketTimeoutException e) {
+            return null;
+        } catch (IOException e) {
+            if (socket.isClosed() || e.getMessage() != null && e.getMessage().contains("reset")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void ackSettings() {
+        try {
+            writeFrame(SETTINGS, FLAG_ACK, 0, new byte[0]);
+            flush();
+        } catch (IOException serverAlreadyClosed) {
+            // the frames it sent before closing are still worth reading
+        }
+    }
+
+    /** Reads frames until one matches or the connection ends; returns every frame read. */
+    public List<Frame> readUntil(java.util.function.Predicate<Frame> stop) throws IOException {
+        List<Frame> frames = new ArrayList<>();
+        Frame frame;
+        while ((frame = read()) != null) {
+            frames.add(frame);
+            if (stop.test(frame)) {
+                break;
+            }
+        }
+        return frames;
+    }
+
+    public Http2Headers decode(Frame headersFrame) throws Http2Exception {
+        ByteBuf buf = Unpooled.wrappedBuffer(headersFrame.payload());
+        try {
+            return decoder.decodeHeaders(headersFrame.streamId(), buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private static byte[] int32(int value) {
+        return new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
