@@ -49,6 +49,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
+    private final Map<EventExecutor, FlushBatch> flushes;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
@@ -61,6 +62,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
         this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
+        this.flushes = FlushBatch.perLoop(group);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
@@ -118,7 +120,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ListenerChannelInitializer(listener, pools, settings));
+                .childHandler(new ListenerChannelInitializer(listener, pools, settings, flushes));
         ChannelFuture bound = bootstrap.bind(settings.bindAddress(), listener.port());
         bound.addListener(f -> {
             if (f.isSuccess()) {

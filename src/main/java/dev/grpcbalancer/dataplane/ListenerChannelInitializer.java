@@ -14,6 +14,8 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,11 +33,14 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private final Listener listener;
     private final UpstreamPools pools;
     private final DataPlaneSettings settings;
+    private final Map<EventExecutor, FlushBatch> flushes;
 
-    ListenerChannelInitializer(Listener listener, UpstreamPools pools, DataPlaneSettings settings) {
+    ListenerChannelInitializer(Listener listener, UpstreamPools pools, DataPlaneSettings settings,
+            Map<EventExecutor, FlushBatch> flushes) {
         this.listener = listener;
         this.pools = pools;
         this.settings = settings;
+        this.flushes = flushes;
     }
 
     @Override
@@ -60,7 +65,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new InboundStreamHandler(listener, pools, settings.replayLimitBytes()));
+                stream.pipeline().addLast(new InboundStreamHandler(listener, pools, settings.replayLimitBytes(),
+                        flushes.get(stream.eventLoop())));
             }
         }));
         ch.pipeline().addLast(new Http2ConnectionWindow(settings.connectionWindowBytes()));

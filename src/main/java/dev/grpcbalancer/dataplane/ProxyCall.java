@@ -48,6 +48,7 @@ final class ProxyCall {
     private final BalancerRuntime runtime;
     private final UpstreamPools pools;
     private final int replayLimitBytes;
+    private final FlushBatch flushes;
 
     private Http2Headers requestHeaders;
     private boolean requestEnded;
@@ -71,8 +72,10 @@ final class ProxyCall {
     private boolean responseEnded;
     private boolean done;
 
-    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, int replayLimitBytes) {
+    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, int replayLimitBytes,
+            FlushBatch flushes) {
         this.inbound = inbound;
+        this.flushes = flushes;
         this.runtime = runtime;
         this.pools = pools;
         this.replayLimitBytes = replayLimitBytes;
@@ -154,7 +157,7 @@ final class ProxyCall {
 
     void inboundReadComplete() {
         if (attempt != null && attempt.stream != null) {
-            attempt.stream.flush();
+            flushes.flushLater(attempt.stream);
         }
         readInboundIfPossible();
     }
@@ -216,7 +219,7 @@ final class ProxyCall {
         while ((frame = unsent.poll()) != null) {
             writeUpstream(frame);
         }
-        stream.flush();
+        flushes.flushLater(stream);
         stream.read();
         readInboundIfPossible();
     }
@@ -290,7 +293,7 @@ final class ProxyCall {
         if (from != attempt) {
             return;
         }
-        inbound.flush();
+        flushes.flushLater(inbound);
         if (!done && inbound.isWritable() && attempt.stream != null) {
             attempt.stream.read();
         }
@@ -313,7 +316,10 @@ final class ProxyCall {
         GrpcStatus status = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS
                 ? GrpcStatus.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
                 : GrpcStatus.ofUpstreamReset(error);
-        fail(status, "backend " + from.endpoint() + " reset the stream (" + error + ")", error);
+        // Mid-message the reset is passed on; a backend's CANCEL becomes INTERNAL_ERROR there, as the
+        // client did not cancel: its response was cut.
+        fail(status, "backend " + from.endpoint() + " reset the stream (" + error + ")",
+                error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
     }
 
     void upstreamClosed(Attempt from) {
@@ -332,7 +338,7 @@ final class ProxyCall {
     private void responseComplete() {
         responseEnded = true;
         complete();
-        inbound.flush();
+        flushes.flushLater(inbound);
         if (!requestEnded) {
             // The response is complete; ask the client to stop sending (RFC 9113, 8.1) and let
             // go of the upstream stream, which would otherwise stay half-open.

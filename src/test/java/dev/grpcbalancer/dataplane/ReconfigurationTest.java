@@ -137,6 +137,7 @@ class ReconfigurationTest {
 
     @Test
     void policyChangesFailNoCall() {
+        publish(balancer("echo", port, LoadBalancingPolicy.RoundRobin, a, b, c)); // listening before the load starts
         try (SteadyUnaryLoad load = SteadyUnaryLoad.start(at(port), LOAD_CLIENTS)) {
             for (LoadBalancingPolicy policy : List.of(LoadBalancingPolicy.RoundRobin, LoadBalancingPolicy.LeastRequest,
                     LoadBalancingPolicy.Random, LoadBalancingPolicy.RoundRobin)) {
