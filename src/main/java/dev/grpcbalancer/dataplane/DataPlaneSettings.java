@@ -50,7 +50,7 @@ public record DataPlaneSettings(
 
     public static DataPlaneSettings defaults() {
         return new DataPlaneSettings("0.0.0.0", 0, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024, 400, Duration.ofSeconds(30), 16);
+                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024, 400, Duration.ofSeconds(30), 64);
     }
 
     public DataPlaneSettings withBindAddress(String address) {

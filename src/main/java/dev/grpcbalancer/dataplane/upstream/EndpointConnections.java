@@ -74,7 +74,7 @@ final class EndpointConnections {
 
     private void connect() {
         connecting++;
-        UpstreamConnection connection = new UpstreamConnection(this);
+        UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         ChannelFuture connectFuture = bootstrap.clone(loop)
                 .handler(new UpstreamChannelInitializer(connection, settings))
                 .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));

@@ -30,6 +30,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final int LAST_USABLE_STREAM_ID = Integer.MAX_VALUE - 1_000_000;
 
     private final EndpointConnections owner;
+    private final int streamCap;
     private Channel channel;
     private Http2FrameCodec codec;
     private boolean ready;
@@ -39,8 +40,16 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private int reserved;
     private ScheduledFuture<?> drainDeadline;
 
-    UpstreamConnection(EndpointConnections owner) {
+    /**
+     * @param streamCap most streams this connection carries at once, whatever the backend allows:
+     *     every stream may pin up to one stream window of the shared connection window (credit
+     *     returns only as the proxy reads, which it does only as fast as the client reads), so
+     *     more streams than connection window / stream window would let a few stalled readers
+     *     block every call on the connection
+     */
+    UpstreamConnection(EndpointConnections owner, int streamCap) {
         this.owner = owner;
+        this.streamCap = streamCap;
     }
 
     @Override
@@ -52,6 +61,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Whether one more stream may be opened now. */
     boolean hasCapacity() {
         return ready && !goAway && !draining && channel.isActive() && reserved < maxConcurrentStreams
+                && reserved < streamCap
                 && codec.connection().local().lastStreamCreated() < LAST_USABLE_STREAM_ID;
     }
 

@@ -32,4 +32,12 @@ public record UpstreamSettings(
             throw new IllegalArgumentException("maxConnectionsPerEndpoint must be positive");
         }
     }
+
+    /**
+     * Streams one connection carries at most: as many as can each hold a full stream window
+     * within the connection window, so stalled streams cannot starve the others.
+     */
+    int streamsPerConnection() {
+        return Math.max(1, connectionWindowBytes / streamWindowBytes);
+    }
 }
