@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The connections of one event loop to one endpoint, and the calls waiting for a stream on it.
  * Confined to the event loop. A call takes a stream on the first connection with room; when none
- * has room, one more connection is opened (up to the configured maximum) and the call waits for
- * it. A failed connect fails the waiting calls at once (they retry elsewhere) and starts a short,
+ * has room, the call waits and enough connections are opened in parallel to take the waiting
+ * calls (up to the configured maximum). A failed connect fails the waiting calls at once (they retry elsewhere) and starts a short,
  * growing backoff during which new calls for this endpoint fail without a connect attempt.
  */
 final class EndpointConnections {
@@ -67,7 +67,20 @@ final class EndpointConnections {
             return;
         }
         waiters.add(pending);
-        if (connecting == 0 && connections.size() < settings.maxConnectionsPerEndpoint()) {
+        connectForWaiters();
+    }
+
+    /**
+     * Opens connections in parallel until those being set up could take every waiting call
+     * (estimated at the per-connection stream cap; a backend that allows fewer streams shows it in
+     * its SETTINGS, and more connections follow then). Stops at the per-endpoint maximum and
+     * during a connect backoff.
+     */
+    private void connectForWaiters() {
+        int perConnection = settings.streamsPerConnection();
+        while (!draining && !waiters.isEmpty() && (long) connecting * perConnection < waiters.size()
+                && connections.size() < settings.maxConnectionsPerEndpoint()
+                && System.nanoTime() >= backoffUntilNanos) {
             connect();
         }
     }
@@ -128,9 +141,7 @@ final class EndpointConnections {
 
     /** The connection took GOAWAY: waiting calls need another connection. */
     void connectionUnusable(UpstreamConnection connection) {
-        if (!waiters.isEmpty() && connecting == 0 && !draining) {
-            connect();
-        }
+        connectForWaiters();
     }
 
     void connectionClosed(UpstreamConnection connection, boolean wasReady) {
@@ -139,9 +150,7 @@ final class EndpointConnections {
             return;
         }
         connections.remove(connection);
-        if (!waiters.isEmpty() && connecting == 0 && !draining) {
-            connect();
-        }
+        connectForWaiters();
         emptyCheck();
     }
 
@@ -155,9 +164,7 @@ final class EndpointConnections {
                 }
             }
             if (withRoom == null) {
-                if (connecting == 0 && connections.size() < settings.maxConnectionsPerEndpoint() && !draining) {
-                    connect();
-                }
+                connectForWaiters();
                 return;
             }
             PendingStream next = waiters.poll();
