@@ -65,6 +65,12 @@ public record DataPlaneSettings(
                 resetWindow, maxConnectionsPerEndpoint);
     }
 
+    public DataPlaneSettings withConnectTimeout(Duration timeout) {
+        return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, timeout, maxConcurrentStreams,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                resetWindow, maxConnectionsPerEndpoint);
+    }
+
     public DataPlaneSettings withMaxConcurrentStreams(int max) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, max,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,

@@ -10,6 +10,10 @@ final class GrpcTimeout {
 
     static final long NOT_SET = -1;
     private static final long MAX_VALUE = 99_999_999L;
+    /** The header's units, finest first, and their suffixes. */
+    private static final TimeUnit[] UNITS = {TimeUnit.NANOSECONDS, TimeUnit.MICROSECONDS, TimeUnit.MILLISECONDS,
+        TimeUnit.SECONDS, TimeUnit.MINUTES, TimeUnit.HOURS};
+    private static final String[] SUFFIXES = {"n", "u", "m", "S", "M", "H"};
 
     private GrpcTimeout() {}
 
@@ -45,25 +49,12 @@ final class GrpcTimeout {
     /** Encodes {@code nanos} (at least 1) in the finest unit whose amount fits 8 digits. */
     static String format(long nanos) {
         long value = Math.max(1, nanos);
-        if (value <= MAX_VALUE) {
-            return value + "n";
+        for (int i = 0; i < UNITS.length - 1; i++) {
+            long amount = UNITS[i].convert(value, TimeUnit.NANOSECONDS);
+            if (amount <= MAX_VALUE) {
+                return amount + SUFFIXES[i];
+            }
         }
-        long micros = TimeUnit.NANOSECONDS.toMicros(value);
-        if (micros <= MAX_VALUE) {
-            return micros + "u";
-        }
-        long millis = TimeUnit.NANOSECONDS.toMillis(value);
-        if (millis <= MAX_VALUE) {
-            return millis + "m";
-        }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(value);
-        if (seconds <= MAX_VALUE) {
-            return seconds + "S";
-        }
-        long minutes = TimeUnit.NANOSECONDS.toMinutes(value);
-        if (minutes <= MAX_VALUE) {
-            return minutes + "M";
-        }
-        return Math.min(MAX_VALUE, TimeUnit.NANOSECONDS.toHours(value)) + "H";
+        return Math.min(MAX_VALUE, TimeUnit.NANOSECONDS.toHours(value)) + SUFFIXES[UNITS.length - 1];
     }
 }

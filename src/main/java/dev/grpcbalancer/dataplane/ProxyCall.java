@@ -4,7 +4,6 @@ import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.snapshot.EndpointAddress;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -47,7 +46,6 @@ final class ProxyCall {
     private final Http2StreamChannel inbound;
     private final BalancerRuntime runtime;
     private final UpstreamPools pools;
-    private final int replayLimitBytes;
     private final FlushBatch flushes;
 
     private Http2Headers requestHeaders;
@@ -57,10 +55,7 @@ final class ProxyCall {
 
     /** Data frames read while no upstream stream was ready; written when it is. */
     private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
-    /** Copies of the data written upstream in this attempt, for a replay; null once not replayable. */
-    private ArrayDeque<ByteBuf> replay = new ArrayDeque<>();
-    private int replayBytes;
-    private boolean clientTrailersSent;
+    private final ReplayBuffer replay;
 
     private int attempts;
     private Attempt attempt;
@@ -78,7 +73,7 @@ final class ProxyCall {
         this.flushes = flushes;
         this.runtime = runtime;
         this.pools = pools;
-        this.replayLimitBytes = replayLimitBytes;
+        this.replay = new ReplayBuffer(replayLimitBytes);
     }
 
     // ---- inbound events ----
@@ -86,13 +81,9 @@ final class ProxyCall {
     void start(Http2Headers headers, boolean endStream) {
         requestHeaders = headers;
         requestEnded = endStream;
-        String problem = RequestCheck.problem(headers);
-        if (problem != null) {
-            respondHttpError(RequestCheck.httpStatus(headers), problem);
-            return;
-        }
-        if (runtime == null) {
-            fail(GrpcStatus.UNAVAILABLE, "no balancer is configured on this port");
+        RequestCheck.Rejection rejection = RequestCheck.check(headers);
+        if (rejection != null) {
+            respondHttpError(rejection);
             return;
         }
         long timeoutNanos = GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT));
@@ -124,8 +115,7 @@ final class ProxyCall {
         if (done || responseEnded) {
             return;
         }
-        clientTrailersSent = true;
-        dropReplay(); // trailers are not kept for a replay
+        replay.release(); // trailers are not kept for a replay
         if (attempt != null && attempt.stream != null) {
             attempt.stream.write(new DefaultHttp2HeadersFrame(trailers, true));
         } else {
@@ -198,8 +188,7 @@ final class ProxyCall {
         if (deadlineNanos != 0) {
             headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(deadlineNanos - System.nanoTime()));
         }
-        boolean headersEndStream = requestEnded && unsent.isEmpty() && (replay == null || replay.isEmpty())
-                && !clientTrailersSent;
+        boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
         stream.write(new DefaultHttp2HeadersFrame(headers, headersEndStream)).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
                 attemptFailed(opened, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
@@ -208,13 +197,7 @@ final class ProxyCall {
         if (opened != attempt) {
             return; // the HEADERS write failed at once and the call moved on
         }
-        if (replay != null) {
-            int left = replay.size();
-            for (ByteBuf copy : replay) {
-                boolean last = --left == 0 && requestEnded && unsent.isEmpty();
-                stream.write(new DefaultHttp2DataFrame(copy.retainedDuplicate(), last));
-            }
-        }
+        replay.replayTo(stream, requestEnded && unsent.isEmpty());
         Http2DataFrame frame;
         while ((frame = unsent.poll()) != null) {
             writeUpstream(frame);
@@ -235,7 +218,7 @@ final class ProxyCall {
         }
         attempt = null;
         lastFailure = reason;
-        if (attempts < MAX_ATTEMPTS && replay != null && !responseStarted) {
+        if (attempts < MAX_ATTEMPTS && replay.canReplay() && !responseStarted) {
             nextAttempt();
         } else {
             fail(GrpcStatus.UNAVAILABLE, reason);
@@ -243,16 +226,8 @@ final class ProxyCall {
     }
 
     private void writeUpstream(Http2DataFrame frame) {
-        ByteBuf content = frame.content();
-        if (replay != null) {
-            if (replayBytes + content.readableBytes() <= replayLimitBytes) {
-                replay.add(content.retainedDuplicate());
-                replayBytes += content.readableBytes();
-            } else {
-                dropReplay();
-            }
-        }
-        attempt.stream.write(new DefaultHttp2DataFrame(content, frame.isEndStream()));
+        replay.record(frame.content());
+        attempt.stream.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
     }
 
     private void readInboundIfPossible() {
@@ -270,7 +245,7 @@ final class ProxyCall {
             return;
         }
         responseStarted = true;
-        dropReplay();
+        replay.release();
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
             responseComplete();
@@ -389,11 +364,11 @@ final class ProxyCall {
         endInboundAfterOurResponse();
     }
 
-    private void respondHttpError(int httpStatus, String message) {
+    private void respondHttpError(RequestCheck.Rejection rejection) {
         complete();
-        GrpcStatus grpcStatus = httpStatus == 415 || httpStatus == 405 ? GrpcStatus.INTERNAL : GrpcStatus.UNKNOWN;
-        inbound.write(new DefaultHttp2HeadersFrame(GrpcResponses.httpError(httpStatus, grpcStatus, message), false));
-        inbound.write(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(inbound.alloc(), message + "\n"), true));
+        inbound.write(new DefaultHttp2HeadersFrame(GrpcResponses.httpError(rejection.httpStatus(),
+                rejection.grpcStatus(), rejection.message()), false));
+        inbound.write(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(inbound.alloc(), rejection.message() + "\n"), true));
         endInboundAfterOurResponse();
     }
 
@@ -419,7 +394,7 @@ final class ProxyCall {
         if (attempt != null) {
             attempt.selection.finish();
         }
-        dropReplay();
+        replay.release();
         Http2DataFrame frame;
         while ((frame = unsent.poll()) != null) {
             frame.release();
@@ -427,16 +402,6 @@ final class ProxyCall {
         // With auto-read off a stream channel closes only once its queued frames are read: drain
         // them (requestData releases them now), or the channel and its buffers would stay forever.
         inbound.read();
-    }
-
-    private void dropReplay() {
-        if (replay != null) {
-            ByteBuf copy;
-            while ((copy = replay.poll()) != null) {
-                copy.release();
-            }
-            replay = null;
-        }
     }
 
     /** One try at a backend: the endpoint picked, its upstream stream once open. */

@@ -13,37 +13,29 @@ final class RequestCheck {
 
     private static final AsciiString POST = AsciiString.cached("POST");
 
+    /** Why a request is refused: the HTTP answer, the gRPC status for gRPC clients, a message. */
+    record Rejection(int httpStatus, GrpcStatus grpcStatus, String message) {}
+
     private RequestCheck() {}
 
-    /** A description of what makes the request not gRPC, or {@code null} when it is gRPC. */
-    static String problem(Http2Headers headers) {
+    /** The rejection of a request that is not gRPC, or {@code null} when it is gRPC. */
+    static Rejection check(Http2Headers headers) {
         CharSequence method = headers.method();
         if (method == null || !POST.contentEquals(method)) {
-            return "grpc-balancer accepts gRPC calls only: method " + method + " is not POST";
+            return new Rejection(405, GrpcStatus.INTERNAL,
+                    "grpc-balancer accepts gRPC calls only: method " + method + " is not POST");
         }
         CharSequence contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
         if (contentType == null || !AsciiString.regionMatches(contentType, true, 0,
                 GrpcResponses.APPLICATION_GRPC, 0, GrpcResponses.APPLICATION_GRPC.length())) {
-            return "grpc-balancer accepts gRPC calls only: content-type "
-                    + (contentType == null ? "is missing" : "'" + contentType + "' is not application/grpc");
+            return new Rejection(415, GrpcStatus.INTERNAL, "grpc-balancer accepts gRPC calls only: content-type "
+                    + (contentType == null ? "is missing" : "'" + contentType + "' is not application/grpc"));
         }
         CharSequence path = headers.path();
         if (path == null || path.length() == 0 || path.charAt(0) != '/') {
-            return "grpc-balancer accepts gRPC calls only: path '" + path + "' is not /service/method";
+            return new Rejection(404, GrpcStatus.UNKNOWN,
+                    "grpc-balancer accepts gRPC calls only: path '" + path + "' is not /service/method");
         }
         return null;
-    }
-
-    static int httpStatus(Http2Headers headers) {
-        CharSequence method = headers.method();
-        if (method == null || !POST.contentEquals(method)) {
-            return 405;
-        }
-        CharSequence contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        if (contentType == null || !AsciiString.regionMatches(contentType, true, 0,
-                GrpcResponses.APPLICATION_GRPC, 0, GrpcResponses.APPLICATION_GRPC.length())) {
-            return 415;
-        }
-        return 404;
     }
 }

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
-import java.util.List;
 
 /**
  * Picks the endpoint of each call. An instance is immutable over one {@link BackendSet} and safe
@@ -25,9 +24,6 @@ public interface LoadBalancer {
      *     when the call ends; {@code null} when the balancer has no endpoint
      */
     Selection pick(EndpointAddress avoid);
-
-    /** The endpoints this instance picks from (ready ones, or draining ones when none is ready). */
-    List<EndpointAddress> candidates();
 
     /** Calls in flight on {@code address} as counted by this balancer and its predecessors. */
     int inFlight(EndpointAddress address);

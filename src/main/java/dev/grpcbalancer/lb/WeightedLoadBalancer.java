@@ -19,7 +19,6 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
     final long[] cumulativeWeights;
     final boolean uniformWeights;
     private final EndpointLoads loads;
-    private final List<EndpointAddress> candidateAddresses;
 
     WeightedLoadBalancer(BackendSet backends, EndpointLoads loads) {
         this.loads = loads;
@@ -36,7 +35,6 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
             uniform &= candidates[i].weight() == candidates[0].weight();
         }
         this.uniformWeights = uniform;
-        this.candidateAddresses = chosen.stream().map(Endpoint::address).toList();
     }
 
     /** Index of a candidate for a new call; only called when there are at least one candidate. */
@@ -56,11 +54,6 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
             index = chooseOther(index);
         }
         return new Selection(candidates[index], candidateLoads[index]);
-    }
-
-    @Override
-    public final List<EndpointAddress> candidates() {
-        return candidateAddresses;
     }
 
     @Override

@@ -50,10 +50,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** {@code settings} with another connect timeout (TCP connect plus the backend's first SETTINGS). */
     public static DataPlaneSettings withConnectTimeout(DataPlaneSettings settings, Duration connectTimeout) {
-        return new DataPlaneSettings(settings.bindAddress(), settings.ioThreads(), settings.drainTimeout(), connectTimeout,
-                settings.maxConcurrentStreams(), settings.maxHeaderListSize(), settings.streamWindowBytes(),
-                settings.connectionWindowBytes(), settings.replayLimitBytes(), settings.maxResetsPerWindow(),
-                settings.resetWindow(), settings.maxConnectionsPerEndpoint());
+        return settings.withConnectTimeout(connectTimeout);
     }
 
     public static ProxyFixture start() {

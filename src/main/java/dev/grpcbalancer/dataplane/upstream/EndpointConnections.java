@@ -215,8 +215,4 @@ final class EndpointConnections {
             onEmpty.run();
         }
     }
-
-    int connectionCount() {
-        return connections.size();
-    }
 }

@@ -48,9 +48,4 @@ final class EventLoopPool {
         }
         endpoints.clear();
     }
-
-    int connectionCount(EndpointAddress address) {
-        EndpointConnections connections = endpoints.get(address);
-        return connections == null ? 0 : connections.connectionCount();
-    }
 }

@@ -76,11 +76,6 @@ public final class UpstreamPools {
         return CompletableFuture.allOf(closed);
     }
 
-    /** Connections open or opening from {@code loop} to {@code address}; call on {@code loop}. */
-    public int connectionCount(EventLoop loop, EndpointAddress address) {
-        return pool(loop).connectionCount(address);
-    }
-
     private EventLoopPool pool(EventLoop loop) {
         EventLoopPool pool = pools.get(loop);
         if (pool == null) {
