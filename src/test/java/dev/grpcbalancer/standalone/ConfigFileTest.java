@@ -86,7 +86,7 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, listener, loadBalancing, staticEndpoints)",
+                        + " staticEndpoints? (known: backendRef, listener, loadBalancing, service, staticEndpoints)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of backendRef (a Service)"
                         + " and staticEndpoints");
     }

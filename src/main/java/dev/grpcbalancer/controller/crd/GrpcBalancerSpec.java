@@ -8,10 +8,11 @@ import java.util.Objects;
 
 /**
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
- * {@code backendRef} and {@code staticEndpoints}) and how it picks one for each call.
+ * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
+ * the controller keeps for it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing"})
+@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service"})
 public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
@@ -26,6 +27,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("How an endpoint is picked for each call.")
     private LoadBalancingSpec loadBalancing;
+
+    @JsonPropertyDescription("The Service the controller keeps for this balancer (type ClusterIP by default).")
+    private ManagedServiceSpec service;
 
     public GrpcBalancerSpec() {
     }
@@ -62,23 +66,32 @@ public class GrpcBalancerSpec {
         this.loadBalancing = loadBalancing;
     }
 
+    public ManagedServiceSpec getService() {
+        return service;
+    }
+
+    public void setService(ManagedServiceSpec service) {
+        this.service = service;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
                 && Objects.equals(listener, other.listener)
                 && Objects.equals(backendRef, other.backendRef)
                 && Objects.equals(staticEndpoints, other.staticEndpoints)
-                && Objects.equals(loadBalancing, other.loadBalancing);
+                && Objects.equals(loadBalancing, other.loadBalancing)
+                && Objects.equals(service, other.service);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing);
+        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
-                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + "}";
+                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service + "}";
     }
 }

@@ -7,6 +7,7 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
+import dev.grpcbalancer.controller.crd.ManagedServiceSpec;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ public final class SpecValidation {
 
     private static final int MAX_NAME = 253;
     private static final int MAX_LABEL = 63;
+    private static final List<String> SERVICE_TYPES = List.of(ManagedServiceSpec.CLUSTER_IP,
+            ManagedServiceSpec.NODE_PORT, ManagedServiceSpec.LOAD_BALANCER, ManagedServiceSpec.NONE);
 
     private SpecValidation() {
     }
@@ -28,7 +31,8 @@ public final class SpecValidation {
     /**
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code backendRef} and
-     * {@code staticEndpoints} is set, each of them, and the load-balancing policy.
+     * {@code staticEndpoints} is set, each of them, the load-balancing policy and the managed
+     * Service type.
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
@@ -42,6 +46,7 @@ public final class SpecValidation {
         checkListener(spec.getListener(), errors);
         checkBackends(spec, errors);
         checkPolicy(spec.getLoadBalancing(), errors);
+        checkService(spec.getService(), errors);
         return List.copyOf(errors);
     }
 
@@ -107,6 +112,20 @@ public final class SpecValidation {
             errors.add(new SpecError("spec.loadBalancing.policy", "must be one of "
                     + String.join(", ", LoadBalancingPolicy.names()) + ", got \"" + policy + "\""));
         }
+    }
+
+    private static void checkService(ManagedServiceSpec service, List<SpecError> errors) {
+        String type = service == null ? null : service.getType();
+        if (type != null && !SERVICE_TYPES.contains(type)) {
+            errors.add(new SpecError("spec.service.type", "must be one of " + String.join(", ", SERVICE_TYPES)
+                    + ", got \"" + type + "\""));
+        }
+    }
+
+    /** The managed Service type of a valid spec: the named one, ClusterIP when none is named. */
+    public static String serviceTypeOf(GrpcBalancerSpec spec) {
+        ManagedServiceSpec service = spec.getService();
+        return service == null || service.getType() == null ? ManagedServiceSpec.CLUSTER_IP : service.getType();
     }
 
     private static void checkPort(String field, Integer port, List<SpecError> errors) {

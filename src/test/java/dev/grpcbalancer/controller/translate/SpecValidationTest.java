@@ -7,6 +7,7 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
+import dev.grpcbalancer.controller.crd.ManagedServiceSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -157,6 +158,29 @@ class SpecValidationTest {
         balancer.getSpec().setLoadBalancing(new LoadBalancingSpec());
 
         assertThat(SpecValidation.validate(balancer)).isEmpty();
+    }
+
+    @Test
+    void unknownServiceTypeIsReportedListingTheValidOnes() {
+        GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
+        ManagedServiceSpec service = new ManagedServiceSpec();
+        service.setType("ExternalName");
+        balancer.getSpec().setService(service);
+
+        assertThat(SpecValidation.validate(balancer)).containsExactly(new SpecError("spec.service.type",
+                "must be one of ClusterIP, NodePort, LoadBalancer, None, got \"ExternalName\""));
+    }
+
+    @Test
+    void serviceTypeDefaultsToClusterIp() {
+        GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
+        assertThat(SpecValidation.serviceTypeOf(balancer.getSpec())).isEqualTo("ClusterIP");
+
+        ManagedServiceSpec service = new ManagedServiceSpec();
+        service.setType("None");
+        balancer.getSpec().setService(service);
+        assertThat(SpecValidation.validate(balancer)).isEmpty();
+        assertThat(SpecValidation.serviceTypeOf(balancer.getSpec())).isEqualTo("None");
     }
 
     @Test

@@ -22,8 +22,11 @@ import java.util.function.Predicate;
  * <p>Every call that starts ends exactly once, as <em>completed</em> (grpc-java's
  * {@code onComplete}: the backend closed it and the status went out) or <em>cancelled</em>
  * ({@code onCancel}: client cancel, deadline, RST_STREAM, lost connection or {@link
- * TestBackend#kill()}); {@link #inFlight()} is started minus both. Waiting uses a monitor that
- * every change signals, so no polling and no sleeps:
+ * TestBackend#kill()}). {@link #inFlight()} counts calls the handler has not yet closed and that
+ * were not cancelled: it drops when the handler closes the call, before the status goes out,
+ * because grpc-java runs {@code onComplete} only after the client may already have seen the
+ * trailers and opened its next stream. Waiting uses a monitor that every change signals, so no
+ * polling and no sleeps:
  *
  * <pre>{@code
  * backend.stats().awaitInFlight(3, Duration.ofSeconds(5));
@@ -202,13 +205,16 @@ public final class BackendStats {
     bump(started, 1);
   }
 
+  /** The handler closed the call or it was cancelled, whichever came first; once per call. */
+  void callLeft() {
+    bump(inFlight, -1);
+  }
+
   void callCompleted() {
-    inFlight.decrementAndGet();
     bump(completed, 1);
   }
 
   void callCancelled() {
-    inFlight.decrementAndGet();
     bump(cancelled, 1);
   }
 

@@ -36,6 +36,7 @@ final class EchoCall extends ServerCall.Listener<byte[]> {
 
   // Guarded by this.
   private boolean done;
+  private boolean left;
   private byte[] unaryRequest;
   private int[] plan;
   private int sent;
@@ -197,13 +198,24 @@ final class EchoCall extends ServerCall.Listener<byte[]> {
     synchronized (this) {
       done = true;
       unstall();
+      leave();
     }
     stats.callCancelled();
   }
 
   @Override
   public void onComplete() {
+    synchronized (this) {
+      leave();
+    }
     stats.callCompleted();
+  }
+
+  private void leave() {
+    if (!left) {
+      left = true;
+      stats.callLeft();
+    }
   }
 
   private synchronized void begin() {
@@ -279,6 +291,7 @@ final class EchoCall extends ServerCall.Listener<byte[]> {
     }
     done = true;
     unstall();
+    leave();
     call.close(status, copy(responseMetadata));
   }
 
