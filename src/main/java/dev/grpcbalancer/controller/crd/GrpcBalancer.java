@@ -1,5 +1,8 @@
 package dev.grpcbalancer.controller.crd;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -14,7 +17,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * behind it ({@code grpcbalancer.dev/v1alpha1}, namespaced, short name {@code gbal}).
  *
  * <p>This is a plain data model: it does not validate itself. {@code controller.translate} checks
- * a resource and turns it into a {@code BalancerConfig}.
+ * a resource and turns it into a {@code BalancerConfig}. The annotations here and on the spec
+ * classes only shape the CRD that fabric8's generator writes at build time
+ * ({@code crds/grpcbalancers.grpcbalancer.dev-v1.yml}): its OpenAPI validation and the columns of
+ * {@code kubectl get gbal} (REASON shows with {@code -o wide}).
  */
 @Group(GrpcBalancer.GROUP)
 @Version(GrpcBalancer.VERSION)
@@ -22,6 +28,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("grpcbalancers")
 @ShortNames("gbal")
 @Categories("grpc")
+@AdditionalPrinterColumn(name = "Port", jsonPath = ".spec.listener.port", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Service", jsonPath = ".spec.backendRef.name")
+@AdditionalPrinterColumn(name = "Policy", jsonPath = ".spec.loadBalancing.policy")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyEndpoints",
+        getDescription = "Ready endpoints of all endpoints")
+@AdditionalPrinterColumn(name = "Programmed", jsonPath = ".status.conditions[?(@.type==\"Programmed\")].status")
+@AdditionalPrinterColumn(name = "Address", jsonPath = ".status.addresses[0].value")
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.status==\"False\")].reason",
+        priority = 1, getDescription = "Reasons of the conditions that are False")
 public class GrpcBalancer extends CustomResource<GrpcBalancerSpec, GrpcBalancerStatus> implements Namespaced {
 
     private static final long serialVersionUID = 1L;
@@ -31,4 +47,14 @@ public class GrpcBalancer extends CustomResource<GrpcBalancerSpec, GrpcBalancerS
     public static final String KIND = "GrpcBalancer";
     /** The {@code apiVersion} every document of this kind carries. */
     public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    /**
+     * Overridden only to mark {@code spec} required in the generated schema (the field is
+     * {@link CustomResource}'s); behaves as the inherited getter.
+     */
+    @Override
+    @Required
+    public GrpcBalancerSpec getSpec() {
+        return super.getSpec();
+    }
 }

@@ -3,6 +3,10 @@ package dev.grpcbalancer.controller.crd;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,11 +15,17 @@ import java.util.Objects;
  * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
  * the controller keeps for it.
  */
+@ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
+        message = "set exactly one of backendRef (a Service) and staticEndpoints")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service"})
 public class GrpcBalancerSpec {
 
+    /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
+    private static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;weight=[0-9]{1,4})?$";
+
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
+    @Required
     private ListenerSpec listener;
 
     @JsonPropertyDescription("A Service in the same namespace and its Service port. Exclusive with staticEndpoints.")
@@ -23,7 +33,8 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000);"
             + " IPv6 hosts in brackets. Exclusive with backendRef.")
-    private List<String> staticEndpoints;
+    @Size(min = 1, max = 1000)
+    private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
 
     @JsonPropertyDescription("How an endpoint is picked for each call.")
     private LoadBalancingSpec loadBalancing;

@@ -10,10 +10,11 @@ import java.util.Objects;
 /**
  * {@code status} of a {@link GrpcBalancer}, written by the controller: the generation it acted on,
  * conditions ({@code Accepted}, {@code ResolvedRefs}, {@code Programmed}, {@code BackendsAvailable}),
- * endpoint counts and the addresses it listens on.
+ * endpoint counts (also as {@code readyEndpoints}, "ready/total", for {@code kubectl get}) and the
+ * addresses it listens on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "addresses"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "addresses"})
 public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
@@ -24,6 +25,9 @@ public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("Endpoint counts of the current routing state.")
     private EndpointsStatus endpoints;
+
+    @JsonPropertyDescription("Ready endpoints of all endpoints, \"ready/total\" (\"2/3\"): the READY column.")
+    private String readyEndpoints;
 
     @JsonPropertyDescription("Where clients reach the balancer.")
     private List<BalancerAddress> addresses;
@@ -55,6 +59,15 @@ public class GrpcBalancerStatus {
         this.endpoints = endpoints;
     }
 
+    /** "ready/total", as {@code kubectl get} shows it (it cannot compute a ratio itself). */
+    public String getReadyEndpoints() {
+        return readyEndpoints;
+    }
+
+    public void setReadyEndpoints(String readyEndpoints) {
+        this.readyEndpoints = readyEndpoints;
+    }
+
     public List<BalancerAddress> getAddresses() {
         return addresses;
     }
@@ -69,17 +82,18 @@ public class GrpcBalancerStatus {
                 && Objects.equals(observedGeneration, other.observedGeneration)
                 && Objects.equals(conditions, other.conditions)
                 && Objects.equals(endpoints, other.endpoints)
+                && Objects.equals(readyEndpoints, other.readyEndpoints)
                 && Objects.equals(addresses, other.addresses);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, endpoints, addresses);
+        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, addresses);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerStatus{observedGeneration=" + observedGeneration + ", conditions=" + conditions
-                + ", endpoints=" + endpoints + ", addresses=" + addresses + "}";
+                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", addresses=" + addresses + "}";
     }
 }

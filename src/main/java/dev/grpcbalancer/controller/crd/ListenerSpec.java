@@ -2,6 +2,9 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
 /** {@code spec.listener}: the port the data plane listens on for one balancer. */
@@ -9,6 +12,9 @@ import java.util.Objects;
 public class ListenerSpec {
 
     @JsonPropertyDescription("TCP port, 1..65535. Required.")
+    @Required
+    @Min(1)
+    @Max(65535)
     private Integer port;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator and

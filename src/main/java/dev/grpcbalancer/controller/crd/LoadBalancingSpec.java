@@ -2,13 +2,22 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Default;
 import java.util.Objects;
 
 /** {@code spec.loadBalancing}: how the balancer picks the endpoint of each call. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LoadBalancingSpec {
 
+    /**
+     * A String, not the enum, so that standalone mode can name a bad value in its own words; the
+     * schema still lists the names of {@link LoadBalancingPolicy}.
+     */
     @JsonPropertyDescription("RoundRobin (default), LeastRequest or Random.")
+    @SchemaFrom(type = LoadBalancingPolicy.class)
+    @Default("RoundRobin")
     private String policy;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator and

@@ -2,6 +2,8 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Default;
 import java.util.Objects;
 
 /**
@@ -17,7 +19,10 @@ public class ManagedServiceSpec {
     public static final String LOAD_BALANCER = "LoadBalancer";
     public static final String NONE = "None";
 
+    /** A String like the policy; the schema lists the values of {@link ServiceTypeSchema}. */
     @JsonPropertyDescription("ClusterIP (default), NodePort, LoadBalancer, or None for no Service.")
+    @SchemaFrom(type = ServiceTypeSchema.class)
+    @Default(CLUSTER_IP)
     private String type;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator.
