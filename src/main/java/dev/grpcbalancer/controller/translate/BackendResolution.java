@@ -1,0 +1,48 @@
+package dev.grpcbalancer.controller.translate;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.snapshot.BackendSet;
+import java.util.List;
+
+/**
+ * What a {@code spec.backendRef} resolved to ({@link ServiceBackends#resolve}): the backends to
+ * balance over, or why there are none to look for.
+ */
+public sealed interface BackendResolution {
+
+    /**
+     * The Service and its port exist.
+     *
+     * @param backends the endpoints found in the Service's EndpointSlices, sorted with
+     *     {@link BalancerTranslator#sortedBackends}; empty when none is ready or draining (the
+     *     caller reports {@code NoReadyEndpoints})
+     * @param notes what was ignored and why, phrased for users, in a stable order; empty when
+     *     nothing was
+     */
+    record Resolved(BackendSet backends, List<String> notes) implements BackendResolution {
+
+        public Resolved {
+            requireNonNull(backends, "backends");
+            notes = List.copyOf(requireNonNull(notes, "notes"));
+        }
+    }
+
+    /**
+     * The reference cannot be followed.
+     *
+     * @param reason Gateway API reason, {@link ServiceBackends#BACKEND_NOT_FOUND} or
+     *     {@link ServiceBackends#UNSUPPORTED_BACKEND}
+     * @param message what is wrong, phrased for users, e.g. {@code Service shop/refunds not found}
+     */
+    record Unresolved(String reason, String message) implements BackendResolution {
+
+        public Unresolved {
+            requireNonNull(reason, "reason");
+            requireNonNull(message, "message");
+            if (reason.isEmpty() || message.isEmpty()) {
+                throw new IllegalArgumentException("reason and message must not be empty");
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.grpcbalancer.controller.translate;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.snapshot.BalancerId;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Decides which balancer keeps a listener port that several balancers ask for: the oldest
+ * ({@code metadata.creationTimestamp}), then the first by namespace/name. The outcome depends only
+ * on the claims, never on their order, so every replica and every reconcile agrees.
+ */
+public final class PortClaims {
+
+    /** Oldest first; a missing (or unreadable) timestamp counts as newest; ties by namespace/name. */
+    private static final Comparator<Claim> PRECEDENCE = Comparator
+            .comparing((Claim claim) -> createdAt(claim.creationTimestamp()),
+                    Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+            .thenComparing(Claim::id);
+
+    private PortClaims() {
+    }
+
+    /**
+     * One balancer's listener port.
+     *
+     * @param creationTimestamp RFC 3339 as in metadata (e.g. {@code 2026-11-30T22:50:00Z}), may be
+     *     null; a value that does not parse counts as null
+     */
+    public record Claim(BalancerId id, int port, String creationTimestamp) {
+
+        public Claim {
+            requireNonNull(id, "id");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1..65535: " + port);
+            }
+        }
+    }
+
+    /**
+     * Who keeps each port when balancers clash: the oldest (creationTimestamp), then
+     * namespace/name. Returns loser -> winner, ordered by loser; a balancer absent from the map keeps its port. Null
+     * timestamps count as newest.
+     *
+     * @throws IllegalArgumentException when one balancer claims more than once
+     */
+    public static Map<BalancerId, BalancerId> arbitrate(Collection<Claim> claims) {
+        requireNonNull(claims, "claims");
+        Set<BalancerId> seen = new HashSet<>();
+        for (Claim claim : claims) {
+            if (!seen.add(requireNonNull(claim, "claim").id())) {
+                throw new IllegalArgumentException("balancer " + claim.id() + " claims more than once");
+            }
+        }
+        Map<BalancerId, BalancerId> losers = new TreeMap<>();
+        Map<Integer, List<Claim>> byPort = claims.stream().collect(Collectors.groupingBy(Claim::port));
+        for (List<Claim> contenders : byPort.values()) {
+            List<Claim> ordered = contenders.stream().sorted(PRECEDENCE).toList();
+            BalancerId winner = ordered.get(0).id();
+            ordered.subList(1, ordered.size()).forEach(loser -> losers.put(loser.id(), winner));
+        }
+        return Collections.unmodifiableMap(losers);
+    }
+
+    private static Instant createdAt(String timestamp) {
+        return Optional.ofNullable(timestamp).flatMap(PortClaims::parse).orElse(null);
+    }
+
+    private static Optional<Instant> parse(String timestamp) {
+        try {
+            return Optional.of(OffsetDateTime.parse(timestamp).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}
