@@ -15,14 +15,13 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -58,7 +57,6 @@ public final class ServiceBackends {
     static final String IPV6 = "IPv6";
     private static final String TCP = "TCP";
     private static final String EXTERNAL_NAME = "ExternalName";
-    private static final Comparator<EndpointSlice> BY_NAME = Comparator.comparing(slice -> nameOf(slice.getMetadata()));
 
     private ServiceBackends() {
     }
@@ -103,7 +101,6 @@ public final class ServiceBackends {
         }
         List<EndpointSlice> own = slices.stream()
                 .filter(slice -> slice != null && belongsTo(slice, namespace, serviceName))
-                .sorted(BY_NAME)
                 .toList();
         return merge(namespace, serviceName, nameOrEmpty(servicePort.get().getName()), primaryFamily(spec, own), own);
     }
@@ -111,7 +108,7 @@ public final class ServiceBackends {
     private static BackendResolution merge(String namespace, String serviceName, String portName, String family,
             List<EndpointSlice> slices) {
         Map<EndpointAddress, EndpointState> states = new HashMap<>();
-        Set<String> notes = new LinkedHashSet<>();
+        Set<String> notes = new TreeSet<>(); // sorted: the same whatever the order of the slices
         String otherFamily = IPV4.equals(family) ? IPV6 : IPV4;
         boolean otherFamilySeen = false;
         for (EndpointSlice slice : slices) {
