@@ -24,6 +24,11 @@ final class DataPlaneOptions {
                     + " removed endpoint (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--drain-delay", defaultValue = "0s", converter = DurationConverter.class,
+            description = "On shutdown, how long readiness fails before listeners close, so that load"
+                    + " balancers and endpoint lists stop sending new connections (default: ${DEFAULT-VALUE}).")
+    Duration drainDelay;
+
     @Option(names = "--max-concurrent-streams", defaultValue = "1000",
             description = "Calls one client connection may have open at once (default: ${DEFAULT-VALUE}).")
     int maxConcurrentStreams;

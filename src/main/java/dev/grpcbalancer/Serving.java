@@ -13,6 +13,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,6 +35,7 @@ final class Serving implements AutoCloseable {
     private final EventLoopGroup adminGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-balancer-admin", true));
     private final AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Duration drainDelay;
     private volatile boolean sourceReady;
     private volatile boolean shuttingDown;
     private AutoCloseable source;
@@ -45,6 +47,7 @@ final class Serving implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         dataPlane = new DataPlane(options.settings());
+        drainDelay = options.drainDelay;
         BooleanSupplier ready = () -> !shuttingDown && sourceReady && dataPlane.isReady();
         Supplier<String> reason = () -> shuttingDown ? "shutting down"
                 : !sourceReady ? "no configuration applied yet" : dataPlane.notReadyReason();
@@ -76,6 +79,14 @@ final class Serving implements AutoCloseable {
             return;
         }
         shuttingDown = true;
+        if (!drainDelay.isZero()) {
+            log.info("shutting down: /readyz fails now, listeners close in {} ms", drainDelay.toMillis());
+            try {
+                Thread.sleep(drainDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             if (source != null) {
                 source.close();

@@ -7,6 +7,8 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.ListenerState;
+import dev.grpcbalancer.snapshot.ListenerStates;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.snapshot.SnapshotSink;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * take no new calls and their calls in flight finish. Publishing an equal snapshot does nothing.
  * Sources call {@code publish} from their own thread, never from an event loop.
  */
-public final class DataPlane implements SnapshotSink, AutoCloseable {
+public final class DataPlane implements SnapshotSink, ListenerStates, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
     private static final Duration BIND_RETRY = Duration.ofSeconds(5);
@@ -51,6 +54,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
     private final UpstreamPools pools;
     private final Map<EventExecutor, FlushBatch> flushes;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
+    private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
@@ -129,12 +133,14 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
                 if (!isCurrent(listener)) {
                     bound.channel().close();
                 }
+                listenerObservers.forEach(Runnable::run);
             } else {
                 String error = "cannot listen on " + settings.bindAddress() + ":" + listener.port() + ": "
                         + f.cause().getMessage();
                 listener.bindFailed(error);
                 log.error("[{}] {}; retrying every {} s", listener.id(), error, BIND_RETRY.toSeconds());
                 group.schedule(() -> retryBind(listener), BIND_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                listenerObservers.forEach(Runnable::run);
             }
         });
     }
@@ -178,6 +184,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
     }
 
     /** Per balancer, the listener's state: bound, or the error binding it failed with. */
+    @Override
     public synchronized Map<BalancerId, ListenerState> listenerStates() {
         Map<BalancerId, ListenerState> states = new LinkedHashMap<>();
         listeners.forEach((id, listener) -> states.put(id,
@@ -185,8 +192,10 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
         return Map.copyOf(states);
     }
 
-    /** A listener's state as reported to operators. */
-    public record ListenerState(int port, boolean bound, String error, int connections) {}
+    @Override
+    public void onListenerChange(Runnable observer) {
+        listenerObservers.add(requireNonNull(observer, "observer"));
+    }
 
     /** Calls in flight through {@code id} on {@code address}, as its load balancer counts them. */
     public synchronized int inFlight(BalancerId id, EndpointAddress address) {

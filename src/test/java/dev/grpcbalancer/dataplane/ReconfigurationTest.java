@@ -6,6 +6,7 @@ import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.testing.Await;
@@ -207,7 +208,7 @@ class ReconfigurationTest {
         TestCall stream = pausedStream(port);
         try (SteadyUnaryLoad load = SteadyUnaryLoad.start(at(port), LOAD_CLIENTS)) {
             load.awaitSucceeded(90, WAIT);
-            Map<BalancerId, DataPlane.ListenerState> listeners = dataPlane.listenerStates();
+            Map<BalancerId, ListenerState> listeners = dataPlane.listenerStates();
             long[] upstreamConnections = connectionsOpened();
 
             dataPlane.publish(snapshot);

@@ -9,6 +9,7 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.net.InetSocketAddress;
@@ -93,7 +94,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** Client connections the balancer's listener holds now. */
     public int clientConnections() {
-        DataPlane.ListenerState state = dataPlane.listenerStates().get(BALANCER);
+        ListenerState state = dataPlane.listenerStates().get(BALANCER);
         return state == null ? 0 : state.connections();
     }
 

@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 
 /**
  * Decides which balancer keeps a listener port that several balancers ask for: the oldest
- * ({@code metadata.creationTimestamp}), then the first by namespace/name. The outcome depends only
+ * ({@code metadata.creationTimestamp}), then the one already listening on it (timestamps have second
+ * precision, so two balancers created in the same second must not swap the port between them),
+ * then the first by namespace/name. The outcome depends only
  * on the claims, never on their order, so every replica and every reconcile agrees.
  */
 public final class PortClaims {
@@ -28,6 +30,7 @@ public final class PortClaims {
     private static final Comparator<Claim> PRECEDENCE = Comparator
             .comparing((Claim claim) -> createdAt(claim.creationTimestamp()),
                     Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+            .thenComparing(Claim::holdsPort, Comparator.reverseOrder())
             .thenComparing(Claim::id);
 
     private PortClaims() {
@@ -38,8 +41,14 @@ public final class PortClaims {
      *
      * @param creationTimestamp RFC 3339 as in metadata (e.g. {@code 2026-11-30T22:50:00Z}), may be
      *     null; a value that does not parse counts as null
+     * @param holdsPort whether the balancer listens on this port now
      */
-    public record Claim(BalancerId id, int port, String creationTimestamp) {
+    public record Claim(BalancerId id, int port, String creationTimestamp, boolean holdsPort) {
+
+        /** A claim by a balancer that does not hold the port yet. */
+        public Claim(BalancerId id, int port, String creationTimestamp) {
+            this(id, port, creationTimestamp, false);
+        }
 
         public Claim {
             requireNonNull(id, "id");
@@ -50,8 +59,8 @@ public final class PortClaims {
     }
 
     /**
-     * Who keeps each port when balancers clash: the oldest (creationTimestamp), then
-     * namespace/name. Returns loser -> winner, ordered by loser; a balancer absent from the map keeps its port. Null
+     * Who keeps each port when balancers clash: the oldest (creationTimestamp), then the one that
+     * holds it, then namespace/name. Returns loser -> winner, ordered by loser; a balancer absent from the map keeps its port. Null
      * timestamps count as newest.
      *
      * @throws IllegalArgumentException when one balancer claims more than once

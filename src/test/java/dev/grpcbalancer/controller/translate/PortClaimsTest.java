@@ -54,6 +54,24 @@ class PortClaimsTest {
     }
 
     @Test
+    void ofBalancersCreatedInTheSameSecondTheOneListeningKeepsThePort() {
+        String sameSecond = "2026-11-30T10:00:00Z";
+
+        assertThat(PortClaims.arbitrate(List.of(
+                new Claim(ECHO, 8080, sameSecond),
+                new Claim(REFUNDS, 8080, sameSecond, true))))
+                .isEqualTo(Map.of(ECHO, REFUNDS));
+    }
+
+    @Test
+    void anOlderBalancerTakesThePortFromTheOneListening() {
+        assertThat(PortClaims.arbitrate(List.of(
+                new Claim(GREETER, 8080, "2026-11-30T10:00:01Z", true),
+                new Claim(REFUNDS, 8080, "2026-11-30T10:00:00Z"))))
+                .isEqualTo(Map.of(GREETER, REFUNDS));
+    }
+
+    @Test
     void nullTimestampCountsAsNewest() {
         assertThat(PortClaims.arbitrate(List.of(
                 new Claim(ECHO, 8080, null),

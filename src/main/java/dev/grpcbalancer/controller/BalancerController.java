@@ -1,0 +1,200 @@
+package dev.grpcbalancer.controller;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.crd.ManagedServiceSpec;
+import dev.grpcbalancer.controller.status.DesiredStatus;
+import dev.grpcbalancer.controller.status.StatusBuilder;
+import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.ClusterTranslator;
+import dev.grpcbalancer.controller.translate.ManagedServiceNames;
+import dev.grpcbalancer.controller.translate.SpecValidation;
+import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.ListenerState;
+import dev.grpcbalancer.snapshot.ListenerStates;
+import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import dev.grpcbalancer.snapshot.SnapshotSink;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes controller: informers over GrpcBalancers, Services and EndpointSlices feed one
+ * reconcile thread, which translates the whole cluster state into a routing snapshot for the data
+ * plane ({@link ClusterTranslator}) and a status per balancer ({@link StatusBuilder}). The leader
+ * writes status, Events and managed Services on a thread of its own ({@link StatusWriter}).
+ *
+ * <pre>
+ * informer events --trigger--> ReconcileLoop --translate--> SnapshotSink.publish (every replica)
+ *                                              \--plan----> StatusWriter (leader only)
+ * </pre>
+ */
+public final class BalancerController implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BalancerController.class);
+
+    /** Told about every reconcile run, e.g. to measure it. Runs on the reconcile thread. */
+    public interface Observer {
+
+        Observer NONE = (eventNanos, publishedNanos, changed) -> { };
+
+        /**
+         * @param eventNanos {@link System#nanoTime} of the first event the run handled
+         * @param publishedNanos when the snapshot was handed to the data plane
+         * @param snapshotChanged whether the snapshot differed from the previous one
+         */
+        void reconciled(long eventNanos, long publishedNanos, boolean snapshotChanged);
+    }
+
+    private final ControllerSettings settings;
+    private final SnapshotSink sink;
+    private final ListenerStates listeners;
+    private final Observer observer;
+    private final ClusterCache cache;
+    private final ReconcileLoop loop;
+    private final Leadership leadership;
+    private final StatusWriter writer;
+    private final ManagedServices managedServices;
+
+    // Owned by the reconcile thread (and start(), before the thread runs).
+    private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
+    private Map<BalancerId, String> lastSummary = Map.of();
+    private RoutingSnapshot published;
+    private volatile boolean ready;
+
+    public BalancerController(KubernetesClient client, ControllerSettings settings, SnapshotSink sink,
+            ListenerStates listeners, Clock clock, Observer observer) {
+        requireNonNull(client, "client");
+        this.settings = requireNonNull(settings, "settings");
+        this.sink = requireNonNull(sink, "sink");
+        this.listeners = requireNonNull(listeners, "listeners");
+        this.observer = requireNonNull(observer, "observer");
+        this.loop = new ReconcileLoop(settings.holdOff(), settings.recheck(), this::reconcile);
+        this.cache = new ClusterCache(client, settings, loop::trigger);
+        this.leadership = new Leadership(client, settings, loop::trigger);
+        this.managedServices = settings.podSelector().isEmpty() ? null
+                : new ManagedServices(client, settings.controllerNamespace(), settings.podSelector());
+        this.writer = new StatusWriter(client, cache, managedServices,
+                new EventRecorder(client, settings.identity(), clock), leadership, settings.statusBatch(), clock);
+        listeners.onListenerChange(loop::trigger);
+    }
+
+    /**
+     * Starts the informers, waits until each has listed once, publishes the first snapshot, then
+     * runs the reconcile loop and stands for leader election.
+     *
+     * @throws IllegalStateException when the informers did not sync within {@code syncTimeout}
+     */
+    public void start(Duration syncTimeout) throws InterruptedException {
+        log.info("watching {} (controller namespace {}, identity {})",
+                settings.allNamespaces() ? "all namespaces" : "namespaces " + settings.namespaces().stream().sorted().toList(),
+                settings.controllerNamespace(), settings.identity());
+        if (managedServices == null) {
+            log.warn("no pod selector given (--pod-selector): no Services are kept for balancers;"
+                    + " reach the balancer pods on the listener ports yourself");
+        }
+        try {
+            cache.start().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not list from the API server: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("informers did not sync within " + syncTimeout.toSeconds() + " s");
+        }
+        reconcile(System.nanoTime());
+        ready = true;
+        loop.start();
+        leadership.start();
+    }
+
+    /** Informers synced and the first snapshot published. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    public boolean isLeader() {
+        return leadership.isLeader();
+    }
+
+    /** Whether every informer's watch is open now (false while the API server is unreachable). */
+    public boolean isWatching() {
+        return cache.isWatching();
+    }
+
+    long statusWrites() {
+        return writer.statusWrites();
+    }
+
+    private void reconcile(long eventNanos) {
+        ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache, lastValid,
+                published == null ? RoutingSnapshot.EMPTY : published);
+        lastValid = ClusterTranslator.lastValid(result, lastValid);
+        boolean changed = !result.snapshot().equals(published);
+        sink.publish(result.snapshot());
+        published = result.snapshot();
+        observer.reconciled(eventNanos, System.nanoTime(), changed);
+        logChanges(result);
+
+        Map<BalancerId, ListenerState> listening = listeners.listenerStates();
+        Map<BalancerId, DesiredStatus> statuses = new HashMap<>();
+        List<ManagedServices.Want> services = new ArrayList<>();
+        for (BalancerOutcome outcome : result.outcomes().values()) {
+            String serviceType = outcome.config() == null ? ManagedServiceSpec.NONE
+                    : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
+            boolean keepsService = managedServices != null && !ManagedServiceSpec.NONE.equals(serviceType);
+            if (keepsService) {
+                services.add(new ManagedServices.Want(outcome.id(), outcome.config().listenerPort(), serviceType));
+            }
+            statuses.put(outcome.id(), StatusBuilder.build(outcome, listening.get(outcome.id()),
+                    keepsService ? cache.managedService(ManagedServiceNames.serviceName(outcome.id())) : null));
+        }
+        writer.submit(new StatusWriter.Plan(statuses, services));
+    }
+
+    /** Logs each balancer whose outcome changed, on every replica (status is written by the leader only). */
+    private void logChanges(ClusterTranslator.Result result) {
+        Map<BalancerId, String> summaries = new HashMap<>();
+        for (BalancerOutcome outcome : result.outcomes().values()) {
+            String summary;
+            if (!outcome.isValid()) {
+                summary = "invalid: " + outcome.errors();
+            } else if (outcome.portHolder() != null) {
+                summary = "port " + outcome.resource().getSpec().getListener().getPort() + " held by " + outcome.portHolder();
+            } else {
+                summary = "serving on port " + outcome.config().listenerPort();
+            }
+            summaries.put(outcome.id(), summary);
+            if (!summary.equals(lastSummary.get(outcome.id()))) {
+                if (outcome.isAccepted()) {
+                    log.info("[{}] {}", outcome.id(), summary);
+                } else {
+                    log.warn("[{}] {}", outcome.id(), summary);
+                }
+            }
+        }
+        for (BalancerId gone : lastSummary.keySet()) {
+            if (!summaries.containsKey(gone)) {
+                log.info("[{}] deleted", gone);
+            }
+        }
+        lastSummary = summaries;
+    }
+
+    /** Stops writing (gives up the Lease) and watching; the data plane keeps the last snapshot. */
+    @Override
+    public void close() {
+        leadership.close();
+        loop.close();
+        writer.close();
+        cache.close();
+    }
+}

@@ -1,0 +1,172 @@
+package dev.grpcbalancer.controller.status;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.controller.crd.BalancerAddress;
+import dev.grpcbalancer.controller.crd.EndpointsStatus;
+import dev.grpcbalancer.controller.translate.BackendResolution;
+import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.SpecError;
+import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.ListenerState;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the status of one balancer from what the controller made of it, the state of its
+ * listener in this process's data plane and its managed Service. Pure.
+ *
+ * <p>Conditions, in the Gateway API vocabulary:
+ * <ul>
+ *   <li>{@code Accepted}: the spec is valid and the balancer holds its port
+ *       (False: {@code Invalid}, {@code PortUnavailable});
+ *   <li>{@code ResolvedRefs}: the backends were found
+ *       (False: {@code BackendNotFound}, {@code UnsupportedBackend}, {@code Invalid});
+ *   <li>{@code Programmed}: the data plane listens on the port
+ *       (False: {@code Invalid}, {@code PortUnavailable}, {@code Pending});
+ *   <li>{@code BackendsAvailable}: at least one endpoint is ready
+ *       (False: {@code NoReadyEndpoints}; Unknown: {@code NotProgrammed}).
+ * </ul>
+ */
+public final class StatusBuilder {
+
+    public static final String ACCEPTED = "Accepted";
+    public static final String RESOLVED_REFS = "ResolvedRefs";
+    public static final String PROGRAMMED = "Programmed";
+    public static final String BACKENDS_AVAILABLE = "BackendsAvailable";
+
+    public static final String INVALID = "Invalid";
+    public static final String PORT_UNAVAILABLE = "PortUnavailable";
+    public static final String PENDING = "Pending";
+    public static final String NO_READY_ENDPOINTS = "NoReadyEndpoints";
+    public static final String NOT_PROGRAMMED = "NotProgrammed";
+
+    private static final String TRUE = Conditions.TRUE;
+    private static final String FALSE = Conditions.FALSE;
+    private static final String UNKNOWN = Conditions.UNKNOWN;
+
+    private StatusBuilder() {
+    }
+
+    /**
+     * @param listener the listener's state in this data plane, or {@code null} when it runs none
+     * @param managedService the balancer's managed Service as last seen, or {@code null}
+     */
+    public static DesiredStatus build(BalancerOutcome outcome, ListenerState listener, Service managedService) {
+        requireNonNull(outcome, "outcome");
+        List<Conditions.Desired> conditions = List.of(
+                accepted(outcome), resolvedRefs(outcome), programmed(outcome, listener), backendsAvailable(outcome));
+        BackendSet backends = outcome.config() == null ? BackendSet.EMPTY : outcome.config().backends();
+        int ready = (int) backends.readyCount();
+        int draining = (int) backends.drainingCount();
+        return new DesiredStatus(outcome.generation(), conditions,
+                new EndpointsStatus(backends.endpoints().size(), ready, draining),
+                outcome.config() == null ? List.of() : addresses(managedService));
+    }
+
+    private static Conditions.Desired accepted(BalancerOutcome outcome) {
+        if (!outcome.isValid()) {
+            String serving = outcome.config() != null
+                    ? " (still serving generation " + outcome.servingGeneration() + ", the last valid spec)" : "";
+            return new Conditions.Desired(ACCEPTED, FALSE, INVALID, describe(outcome.errors()) + serving);
+        }
+        if (outcome.portHolder() != null) {
+            return new Conditions.Desired(ACCEPTED, FALSE, PORT_UNAVAILABLE, "port "
+                    + outcome.resource().getSpec().getListener().getPort() + " already used by "
+                    + outcome.portHolder() + " (the older balancer keeps it)");
+        }
+        return new Conditions.Desired(ACCEPTED, TRUE, ACCEPTED, "the spec is valid");
+    }
+
+    private static Conditions.Desired resolvedRefs(BalancerOutcome outcome) {
+        if (!outcome.isValid()) {
+            return new Conditions.Desired(RESOLVED_REFS, FALSE, INVALID, "the spec is invalid (see Accepted)");
+        }
+        BackendResolution resolution = outcome.resolution();
+        if (resolution instanceof BackendResolution.Unresolved unresolved) {
+            return new Conditions.Desired(RESOLVED_REFS, FALSE, unresolved.reason(), unresolved.message());
+        }
+        if (resolution instanceof BackendResolution.Resolved resolved) {
+            String service = outcome.id().namespace() + "/" + outcome.resource().getSpec().getBackendRef().getName();
+            String message = "Service " + service + ": " + count(resolved.backends().endpoints().size(), "endpoint");
+            if (!resolved.notes().isEmpty()) {
+                message += "; " + String.join("; ", resolved.notes());
+            }
+            return new Conditions.Desired(RESOLVED_REFS, TRUE, RESOLVED_REFS, message);
+        }
+        int endpoints = outcome.resource().getSpec().getStaticEndpoints().size();
+        return new Conditions.Desired(RESOLVED_REFS, TRUE, RESOLVED_REFS, count(endpoints, "static endpoint"));
+    }
+
+    private static Conditions.Desired programmed(BalancerOutcome outcome, ListenerState listener) {
+        if (outcome.config() == null) {
+            String reason = outcome.isValid() ? PORT_UNAVAILABLE : INVALID;
+            return new Conditions.Desired(PROGRAMMED, FALSE, reason, "not running: see Accepted");
+        }
+        int port = outcome.config().listenerPort();
+        if (listener == null || (!listener.bound() && listener.error() == null)) {
+            return new Conditions.Desired(PROGRAMMED, FALSE, PENDING, "waiting for the listener on port " + port);
+        }
+        if (!listener.bound()) {
+            return new Conditions.Desired(PROGRAMMED, FALSE, PORT_UNAVAILABLE, listener.error() + " (retrying)");
+        }
+        String generation = outcome.isValid() ? "" : " (generation " + outcome.servingGeneration() + ")";
+        return new Conditions.Desired(PROGRAMMED, TRUE, PROGRAMMED, "listening on port " + port + generation);
+    }
+
+    private static Conditions.Desired backendsAvailable(BalancerOutcome outcome) {
+        if (outcome.config() == null) {
+            return new Conditions.Desired(BACKENDS_AVAILABLE, UNKNOWN, NOT_PROGRAMMED, "the balancer is not running");
+        }
+        BackendSet backends = outcome.config().backends();
+        long ready = backends.readyCount();
+        long draining = backends.drainingCount();
+        int total = backends.endpoints().size();
+        if (total == 0) {
+            return new Conditions.Desired(BACKENDS_AVAILABLE, FALSE, NO_READY_ENDPOINTS,
+                    "no endpoints: calls fail with UNAVAILABLE");
+        }
+        String counts = ready + " of " + total + " endpoints ready";
+        if (ready == 0) {
+            return new Conditions.Desired(BACKENDS_AVAILABLE, FALSE, NO_READY_ENDPOINTS, counts
+                    + "; terminating endpoints still serving calls: " + draining);
+        }
+        return new Conditions.Desired(BACKENDS_AVAILABLE, TRUE, BACKENDS_AVAILABLE,
+                counts + (draining > 0 ? ", " + draining + " draining" : ""));
+    }
+
+    private static List<BalancerAddress> addresses(Service service) {
+        List<BalancerAddress> addresses = new ArrayList<>();
+        if (service == null) {
+            return addresses;
+        }
+        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
+                && service.getStatus().getLoadBalancer().getIngress() != null) {
+            for (LoadBalancerIngress ingress : service.getStatus().getLoadBalancer().getIngress()) {
+                if (ingress.getIp() != null) {
+                    addresses.add(new BalancerAddress("IPAddress", ingress.getIp()));
+                } else if (ingress.getHostname() != null) {
+                    addresses.add(new BalancerAddress("Hostname", ingress.getHostname()));
+                }
+            }
+        }
+        String clusterIp = service.getSpec() == null ? null : service.getSpec().getClusterIP();
+        if (clusterIp != null && !clusterIp.isEmpty() && !"None".equals(clusterIp)) {
+            addresses.add(new BalancerAddress("IPAddress", clusterIp));
+        }
+        addresses.add(new BalancerAddress("Hostname",
+                service.getMetadata().getName() + "." + service.getMetadata().getNamespace() + ".svc"));
+        return addresses;
+    }
+
+    private static String describe(List<SpecError> errors) {
+        return errors.stream().map(SpecError::toString).collect(Collectors.joining("; "));
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+}

@@ -1,0 +1,154 @@
+package dev.grpcbalancer.controller.translate;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates every {@link GrpcBalancer} the controller sees, with the Services and EndpointSlices
+ * they reference, into one {@link RoutingSnapshot} and an {@link BalancerOutcome} per balancer.
+ * Pure: the cluster state and the last valid specs come in as arguments.
+ *
+ * <p>Rules: a valid balancer runs its spec; an invalid one keeps running its last valid spec (the
+ * one passed in {@code lastValid}), so a bad edit never cuts its calls; port clashes go to the
+ * oldest balancer ({@link PortClaims}), the others run nothing; backends of a {@code backendRef}
+ * come from {@link ServiceBackends} and are empty when the Service cannot be resolved, so the
+ * listener stays open and calls get UNAVAILABLE.
+ */
+public final class ClusterTranslator {
+
+    /** The cluster state a translation reads: a view over informer caches, or plain maps in tests. */
+    public interface Cluster {
+
+        /** The Service {@code namespace/name}, or {@code null} when it does not exist. */
+        Service service(String namespace, String name);
+
+        /** Every EndpointSlice labelled {@code kubernetes.io/service-name=serviceName} in {@code namespace}. */
+        Collection<EndpointSlice> endpointSlices(String namespace, String serviceName);
+    }
+
+    /** The outcome: the snapshot to publish and what happened to each balancer, by id. */
+    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes) {
+
+        public Result {
+            requireNonNull(snapshot, "snapshot");
+            outcomes = Map.copyOf(requireNonNull(outcomes, "outcomes"));
+        }
+    }
+
+    private ClusterTranslator() {
+    }
+
+    /**
+     * @param balancers every GrpcBalancer seen (any order; ones without a name are skipped)
+     * @param lastValid per balancer, the last resource whose spec was valid (it must have the same
+     *     uid to be used: a deleted and recreated balancer starts afresh)
+     * @param running the snapshot the data plane runs now: in a port clash between balancers of the
+     *     same age, the one listening keeps the port
+     */
+    public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running) {
+        requireNonNull(balancers, "balancers");
+        requireNonNull(cluster, "cluster");
+        requireNonNull(lastValid, "lastValid");
+        Map<BalancerId, BalancerConfig> listening = requireNonNull(running, "running").byId();
+        List<Candidate> candidates = new ArrayList<>();
+        for (GrpcBalancer balancer : balancers) {
+            if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
+                continue;
+            }
+            candidates.add(candidate(balancer, cluster, lastValid));
+        }
+        candidates.sort(Comparator.comparing(Candidate::id));
+
+        List<PortClaims.Claim> claims = new ArrayList<>();
+        for (Candidate candidate : candidates) {
+            if (candidate.config != null) {
+                int port = candidate.config.listenerPort();
+                BalancerConfig now = listening.get(candidate.id);
+                claims.add(new PortClaims.Claim(candidate.id, port, candidate.resource.getMetadata().getCreationTimestamp(),
+                        now != null && now.listenerPort() == port));
+            }
+        }
+        Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
+
+        List<BalancerConfig> next = new ArrayList<>();
+        Map<BalancerId, BalancerOutcome> outcomes = new LinkedHashMap<>();
+        for (Candidate candidate : candidates) {
+            BalancerId holder = losers.get(candidate.id);
+            BalancerConfig config = holder == null ? candidate.config : null;
+            if (config != null) {
+                next.add(config);
+            }
+            outcomes.put(candidate.id, new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
+                    candidate.resolution, config, config == null ? 0 : candidate.servingGeneration));
+        }
+        return new Result(new RoutingSnapshot(next), outcomes);
+    }
+
+    private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
+            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+    }
+
+    private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid) {
+        BalancerId id = BalancerTranslator.idOf(balancer);
+        List<SpecError> errors = SpecValidation.validate(balancer);
+        GrpcBalancer effective = balancer;
+        if (!errors.isEmpty()) {
+            GrpcBalancer previous = lastValid.get(id);
+            if (previous == null || !sameUid(previous, balancer)) {
+                return new Candidate(id, balancer, errors, null, null, 0);
+            }
+            effective = previous;
+        }
+        BackendResolution resolution = null;
+        BackendSet backends;
+        BackendRef ref = effective.getSpec().getBackendRef();
+        if (ref != null) {
+            resolution = ServiceBackends.resolve(id.namespace(), ref, cluster.service(id.namespace(), ref.getName()),
+                    cluster.endpointSlices(id.namespace(), ref.getName()));
+            backends = resolution instanceof BackendResolution.Resolved resolved ? resolved.backends() : BackendSet.EMPTY;
+        } else {
+            backends = StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints());
+        }
+        BalancerConfig config = BalancerTranslator.translate(effective, backends).config();
+        Long generation = effective.getMetadata().getGeneration();
+        return new Candidate(id, balancer, errors, errors.isEmpty() ? resolution : null, config,
+                generation == null ? 0 : generation);
+    }
+
+    /**
+     * The last valid specs after {@code result}: a valid balancer's resource replaces its entry, an
+     * invalid one that still serves keeps the previous entry, every other balancer leaves the map.
+     */
+    public static Map<BalancerId, GrpcBalancer> lastValid(Result result, Map<BalancerId, GrpcBalancer> previous) {
+        Map<BalancerId, GrpcBalancer> next = new HashMap<>();
+        for (BalancerOutcome outcome : result.outcomes().values()) {
+            if (outcome.isValid()) {
+                next.put(outcome.id(), outcome.resource());
+            } else if (previous.containsKey(outcome.id()) && sameUid(previous.get(outcome.id()), outcome.resource())) {
+                next.put(outcome.id(), previous.get(outcome.id()));
+            }
+        }
+        return next;
+    }
+
+    private static boolean sameUid(GrpcBalancer a, GrpcBalancer b) {
+        String uid = a.getMetadata().getUid();
+        return uid != null && uid.equals(b.getMetadata().getUid());
+    }
+}
