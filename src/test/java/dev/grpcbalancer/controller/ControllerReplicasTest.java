@@ -115,6 +115,30 @@ class ControllerReplicasTest {
         assertThat(second.controller.statusWrites()).isPositive();
     }
 
+    @Test
+    void watchesTheListedNamespacesOnlyOrAllOfThem() throws Exception {
+        for (String ns : new String[] {"shop", "billing", "other"}) {
+            client.resource(balancer(ns, "api", FreePorts.freeLoopbackPort(), "api", 50051)).create();
+        }
+        first = ControllerFixture.start(client, ControllerFixture.settings("listed")
+                .withNamespaces(java.util.Set.of("shop", "billing")), BalancerController.Observer.NONE);
+
+        Await.until(WAIT, () -> hasStatus("shop") && hasStatus("billing"), () -> "status in shop and billing");
+        assertThat(first.dataPlane.listenerStates()).hasSize(2);
+        assertThat(hasStatus("other")).isFalse();
+        first.close();
+
+        first = ControllerFixture.start(client, ControllerFixture.settings("all").withAllNamespaces(),
+                BalancerController.Observer.NONE);
+        Await.until(WAIT, () -> hasStatus("other"), () -> "status in other");
+        assertThat(first.dataPlane.listenerStates()).hasSize(3);
+    }
+
+    private boolean hasStatus(String namespace) {
+        GrpcBalancer balancer = client.resources(GrpcBalancer.class).inNamespace(namespace).withName("api").get();
+        return balancer.getStatus() != null && balancer.getStatus().getConditions() != null;
+    }
+
     private static ControllerSettings electing(String identity) {
         return ControllerFixture.settings(identity).withLeaderElection(true, "grpc-balancer", FAST_LEASE);
     }

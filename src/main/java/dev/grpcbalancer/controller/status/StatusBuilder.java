@@ -63,7 +63,7 @@ public final class StatusBuilder {
         int ready = (int) backends.readyCount();
         int draining = (int) backends.drainingCount();
         return new DesiredStatus(outcome.generation(), conditions,
-                new EndpointsStatus(backends.endpoints().size(), ready, draining),
+                new EndpointsStatus(backends.endpoints().size() + notReady(outcome), ready, draining),
                 outcome.config() == null ? List.of() : addresses(managedService));
     }
 
@@ -124,18 +124,24 @@ public final class StatusBuilder {
         BackendSet backends = outcome.config().backends();
         long ready = backends.readyCount();
         long draining = backends.drainingCount();
-        int total = backends.endpoints().size();
+        int total = backends.endpoints().size() + notReady(outcome);
         if (total == 0) {
             return new Conditions.Desired(BACKENDS_AVAILABLE, FALSE, NO_READY_ENDPOINTS,
                     "no endpoints: calls fail with UNAVAILABLE");
         }
         String counts = ready + " of " + total + " endpoints ready";
         if (ready == 0) {
-            return new Conditions.Desired(BACKENDS_AVAILABLE, FALSE, NO_READY_ENDPOINTS, counts
-                    + "; terminating endpoints still serving calls: " + draining);
+            return new Conditions.Desired(BACKENDS_AVAILABLE, FALSE, NO_READY_ENDPOINTS, counts + (draining > 0
+                    ? "; terminating endpoints still serving calls: " + draining : ": calls fail with UNAVAILABLE"));
         }
         return new Conditions.Desired(BACKENDS_AVAILABLE, TRUE, BACKENDS_AVAILABLE,
                 counts + (draining > 0 ? ", " + draining + " draining" : ""));
+    }
+
+    /** Endpoints the Service lists that take no calls (not ready, not terminating). */
+    private static int notReady(BalancerOutcome outcome) {
+        return outcome.config() != null && outcome.resolution() instanceof BackendResolution.Resolved resolved
+                ? resolved.notReady() : 0;
     }
 
     private static List<BalancerAddress> addresses(Service service) {

@@ -19,12 +19,22 @@ public sealed interface BackendResolution {
      *     caller reports {@code NoReadyEndpoints})
      * @param notes what was ignored and why, phrased for users, in a stable order; empty when
      *     nothing was
+     * @param notReady endpoints the slices list that take no calls (not ready and not
+     *     terminating, or not serving), for "0 of 3 endpoints ready"
      */
-    record Resolved(BackendSet backends, List<String> notes) implements BackendResolution {
+    record Resolved(BackendSet backends, List<String> notes, int notReady) implements BackendResolution {
 
         public Resolved {
             requireNonNull(backends, "backends");
             notes = List.copyOf(requireNonNull(notes, "notes"));
+            if (notReady < 0) {
+                throw new IllegalArgumentException("notReady must be >= 0: " + notReady);
+            }
+        }
+
+        /** Every endpoint listed takes calls. */
+        public Resolved(BackendSet backends, List<String> notes) {
+            this(backends, notes, 0);
         }
     }
 

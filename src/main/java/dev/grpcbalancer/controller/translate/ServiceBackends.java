@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -108,6 +109,7 @@ public final class ServiceBackends {
     private static BackendResolution merge(String namespace, String serviceName, String portName, String family,
             List<EndpointSlice> slices) {
         Map<EndpointAddress, EndpointState> states = new HashMap<>();
+        Set<EndpointAddress> leftOut = new HashSet<>();
         Set<String> notes = new TreeSet<>(); // sorted: the same whatever the order of the slices
         String otherFamily = IPV4.equals(family) ? IPV6 : IPV4;
         boolean otherFamilySeen = false;
@@ -131,16 +133,17 @@ public final class ServiceBackends {
                 if (endpoint == null || endpoint.getAddresses() == null || endpoint.getAddresses().isEmpty()) {
                     continue;
                 }
-                Optional<EndpointState> state = stateOf(endpoint.getConditions());
-                if (state.isEmpty()) {
-                    continue;
-                }
                 // Kubernetes: consumers use the first address of an endpoint.
                 String address = endpoint.getAddresses().get(0);
                 Optional<String> host = canonicalHost(family, address);
                 if (host.isEmpty()) {
                     notes.add("EndpointSlice " + sliceName + " lists \"" + address + "\", which is not an "
                             + family + " address: ignored");
+                    continue;
+                }
+                Optional<EndpointState> state = stateOf(endpoint.getConditions());
+                if (state.isEmpty()) {
+                    leftOut.add(new EndpointAddress(host.get(), port.get()));
                     continue;
                 }
                 states.merge(new EndpointAddress(host.get(), port.get()), state.get(), ServiceBackends::better);
@@ -156,7 +159,8 @@ public final class ServiceBackends {
         List<Endpoint> endpoints = states.entrySet().stream()
                 .map(e -> new Endpoint(e.getKey().host(), e.getKey().port(), 1, e.getValue()))
                 .toList();
-        return new BackendResolution.Resolved(BalancerTranslator.sortedBackends(endpoints), allNotes);
+        leftOut.removeAll(states.keySet());
+        return new BackendResolution.Resolved(BalancerTranslator.sortedBackends(endpoints), allNotes, leftOut.size());
     }
 
     /**

@@ -309,7 +309,8 @@ class ServiceBackendsTest {
                 .isEqualTo(new BackendResolution.Resolved(BackendSet.EMPTY, List.of()));
         assertThat(ServiceBackends.resolve(NS, REF, service, List.of(slice("refunds-a", "IPv4", grpc(9000),
                 endpoint("10.0.0.1", false, false, false)))))
-                .isEqualTo(new BackendResolution.Resolved(BackendSet.EMPTY, List.of()));
+                .as("listed but not serving: counted as not ready")
+                .isEqualTo(new BackendResolution.Resolved(BackendSet.EMPTY, List.of(), 1));
     }
 
     @Test
