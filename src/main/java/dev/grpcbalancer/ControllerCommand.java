@@ -78,8 +78,10 @@ final class ControllerCommand implements Callable<Integer> {
                 : settings.withNamespaces(namespaces.isEmpty() ? Set.of(ownNamespace) : Set.copyOf(namespaces));
 
         Serving serving = new Serving(options);
+        ControllerMeters meters = new ControllerMeters(serving.registry());
         BalancerController controller = new BalancerController(client, settings, serving.dataPlane,
-                serving.dataPlane, Clock.systemUTC(), BalancerController.Observer.NONE);
+                serving.dataPlane, Clock.systemUTC(), meters);
+        meters.bind(controller);
         try {
             serving.startAdmin();
             controller.start(syncTimeout);

@@ -1,7 +1,11 @@
 package dev.grpcbalancer;
 
 import dev.grpcbalancer.admin.AdminServer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.grpcbalancer.dataplane.DataPlane;
+import dev.grpcbalancer.metrics.NettyMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -29,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class Serving implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Serving.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     final DataPlane dataPlane;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -46,6 +51,7 @@ final class Serving implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        new NettyMemoryMetrics().bindTo(registry);
         dataPlane = new DataPlane(options.settings());
         drainDelay = options.drainDelay;
         BooleanSupplier ready = () -> !shuttingDown && sourceReady && dataPlane.isReady();
@@ -53,7 +59,21 @@ final class Serving implements AutoCloseable {
                 : !sourceReady ? "no configuration applied yet" : dataPlane.notReadyReason();
         admin = AdminServer.builder(new InetSocketAddress(options.adminAddress, options.adminPort), adminGroup, registry, ready)
                 .notReadyReason(reason)
+                .jsonRoute("/debug/balancers", () -> debugJson(dataPlane.describe()))
                 .build();
+    }
+
+    /** The Prometheus registry every part registers its meters in (served at /metrics). */
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    private static String debugJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value, e);
+        }
     }
 
     void startAdmin() {

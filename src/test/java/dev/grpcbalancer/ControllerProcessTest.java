@@ -91,6 +91,12 @@ class ControllerProcessTest {
                     .backendId()).isEqualTo("pod-a");
         }
         assertThat(client.services().inNamespace("grpc-balancer").withName("gbal-shop-greeter").get()).isNotNull();
+        String metrics = get(adminPort, "/metrics");
+        assertThat(metrics).contains("grpcbalancer_controller_is_leader 1.0", "grpcbalancer_controller_informers_synced 1.0",
+                "grpcbalancer_controller_reconciles_total", "grpcbalancer_controller_status_writes_total",
+                "grpcbalancer_controller_event_to_snapshot_seconds_bucket", "grpcbalancer_netty_allocator_memory_bytes");
+        assertThat(get(adminPort, "/debug/balancers")).contains("\"name\" : \"greeter\"", "\"port\" : " + port,
+                "\"address\" : \"127.0.0.2:" + backend.port() + "\"", "\"state\" : \"READY\"");
 
         cli.terminate();
         assertThat(cli.awaitExit(STARTUP)).as(cli::describe).isTrue();
@@ -149,6 +155,12 @@ class ControllerProcessTest {
                   context: {cluster: test, user: test, namespace: grpc-balancer}
                 current-context: test
                 """.formatted(server);
+    }
+
+    private String get(int adminPort, String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private int readyz(int adminPort) {

@@ -46,14 +46,17 @@ public final class BalancerController implements AutoCloseable {
     /** Told about every reconcile run, e.g. to measure it. Runs on the reconcile thread. */
     public interface Observer {
 
-        Observer NONE = (eventNanos, publishedNanos, changed) -> { };
+        Observer NONE = (eventNanos, startNanos, publishedNanos, changed) -> { };
 
         /**
-         * @param eventNanos {@link System#nanoTime} of the first event the run handled
-         * @param publishedNanos when the snapshot was handed to the data plane
+         * Times are {@link System#nanoTime} values.
+         *
+         * @param eventNanos when the first event the run handled arrived
+         * @param startNanos when the run started (after the hold-off)
+         * @param publishedNanos when the snapshot had been handed to the data plane
          * @param snapshotChanged whether the snapshot differed from the previous one
          */
-        void reconciled(long eventNanos, long publishedNanos, boolean snapshotChanged);
+        void reconciled(long eventNanos, long startNanos, long publishedNanos, boolean snapshotChanged);
     }
 
     private final ControllerSettings settings;
@@ -130,32 +133,42 @@ public final class BalancerController implements AutoCloseable {
         return cache.isWatching();
     }
 
-    long statusWrites() {
+    /** Status patches this replica has made. */
+    public long statusWrites() {
         return writer.statusWrites();
     }
 
     private void reconcile(long eventNanos) {
+        long startNanos = System.nanoTime();
         ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache, lastValid,
                 published == null ? RoutingSnapshot.EMPTY : published);
         lastValid = ClusterTranslator.lastValid(result, lastValid);
         boolean changed = !result.snapshot().equals(published);
         sink.publish(result.snapshot());
         published = result.snapshot();
-        observer.reconciled(eventNanos, System.nanoTime(), changed);
+        observer.reconciled(eventNanos, startNanos, System.nanoTime(), changed);
         logChanges(result);
 
         Map<BalancerId, ListenerState> listening = listeners.listenerStates();
+        Map<BalancerId, String> serviceTypes = new HashMap<>();
+        for (BalancerOutcome outcome : result.outcomes().values()) {
+            String type = outcome.config() == null ? ManagedServiceSpec.NONE
+                    : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
+            if (managedServices != null && !ManagedServiceSpec.NONE.equals(type)) {
+                serviceTypes.put(outcome.id(), type);
+            }
+        }
+        Map<BalancerId, String> serviceNames = ManagedServiceNames.assign(serviceTypes.keySet());
         Map<BalancerId, DesiredStatus> statuses = new HashMap<>();
         List<ManagedServices.Want> services = new ArrayList<>();
         for (BalancerOutcome outcome : result.outcomes().values()) {
-            String serviceType = outcome.config() == null ? ManagedServiceSpec.NONE
-                    : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
-            boolean keepsService = managedServices != null && !ManagedServiceSpec.NONE.equals(serviceType);
-            if (keepsService) {
-                services.add(new ManagedServices.Want(outcome.id(), outcome.config().listenerPort(), serviceType));
+            String serviceName = serviceNames.get(outcome.id());
+            if (serviceName != null) {
+                services.add(new ManagedServices.Want(outcome.id(), serviceName, outcome.config().listenerPort(),
+                        serviceTypes.get(outcome.id())));
             }
             statuses.put(outcome.id(), StatusBuilder.build(outcome, listening.get(outcome.id()),
-                    keepsService ? cache.managedService(ManagedServiceNames.serviceName(outcome.id())) : null));
+                    serviceName == null ? null : cache.managedService(serviceName)));
         }
         writer.submit(new StatusWriter.Plan(statuses, services));
     }

@@ -2,7 +2,6 @@ package dev.grpcbalancer.controller;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.grpcbalancer.controller.translate.ManagedServiceNames;
 import dev.grpcbalancer.snapshot.BalancerId;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
@@ -13,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -35,11 +33,12 @@ final class ManagedServices {
     static final String BALANCER_NAME_LABEL = "grpcbalancer.dev/balancer-name";
     static final String BALANCER_ANNOTATION = "grpcbalancer.dev/balancer";
 
-    /** What one balancer needs: its listener port and the Service type ({@code None} never gets here). */
-    record Want(BalancerId id, int port, String type) {
+    /** What one balancer needs: its Service's name, its listener port and the Service type ({@code None} never gets here). */
+    record Want(BalancerId id, String name, int port, String type) {
 
         Want {
             requireNonNull(id, "id");
+            requireNonNull(name, "name");
             requireNonNull(type, "type");
         }
     }
@@ -62,7 +61,7 @@ final class ManagedServices {
         labels.put(BALANCER_NAME_LABEL, want.id().name());
         return new ServiceBuilder()
                 .withNewMetadata()
-                    .withName(ManagedServiceNames.serviceName(want.id()))
+                    .withName(want.name())
                     .withNamespace(namespace)
                     .withLabels(labels)
                     .withAnnotations(Map.of(BALANCER_ANNOTATION, want.id().toString()))
@@ -173,7 +172,4 @@ final class ManagedServices {
         return Map.of(MANAGED_BY_LABEL, MANAGED_BY);
     }
 
-    static List<String> selectorDescription(Map<String, String> selector) {
-        return selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList();
-    }
 }

@@ -197,6 +197,23 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         listenerObservers.add(requireNonNull(observer, "observer"));
     }
 
+    /** Every running balancer as operators see it, in snapshot order. */
+    public synchronized List<BalancerView> describe() {
+        List<BalancerView> views = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            BalancerRuntime runtime = listener.runtime();
+            BalancerConfig config = runtime.config();
+            List<BalancerView.EndpointView> endpoints = new ArrayList<>();
+            for (Endpoint endpoint : config.backends().endpoints()) {
+                endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
+                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address())));
+            }
+            views.add(new BalancerView(config.id(), config.generation(), listener.port(), listener.isBound(),
+                    listener.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
+        }
+        return views;
+    }
+
     /** Calls in flight through {@code id} on {@code address}, as its load balancer counts them. */
     public synchronized int inFlight(BalancerId id, EndpointAddress address) {
         Listener listener = listeners.get(id);

@@ -62,7 +62,7 @@ public final class ControllerLatencyBench {
             }
             DataPlane dataPlane = new DataPlane(ProxyFixture.settings());
             BalancerController controller = new BalancerController(client, ControllerFixture.settings("bench"),
-                    dataPlane, dataPlane, Clock.systemUTC(), (eventNanos, publishedNanos, changed) -> {
+                    dataPlane, dataPlane, Clock.systemUTC(), (eventNanos, startNanos, publishedNanos, changed) -> {
                         if (changed) {
                             published.add(new long[] {eventNanos, publishedNanos});
                         }

@@ -8,24 +8,28 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.TreeSet;
+import java.util.TreeMap;
+import java.util.Set;
+import java.util.Map;
+import java.util.HashSet;
+import java.util.Collections;
+import java.util.Collection;
 import java.util.regex.Pattern;
 
 /**
  * Names of the Services the controller keeps, one per balancer, in the controller's own namespace.
  *
- * <p>A name is {@code gbal-<namespace>-<name>} when that spelling is a valid Service name and
- * cannot stand for another balancer; otherwise it is that spelling made valid and cut to fit,
- * followed by {@code -} and 8 hex characters of SHA-256 of {@code namespace/name}. The plain
- * spelling alone would be ambiguous in three cases, each of which therefore gets the hash:
- * <ul>
- *   <li>the namespace contains {@code -} ({@code team-a/api} and {@code team/a-api} would both be
- *       {@code gbal-team-a-api});</li>
- *   <li>the name contains a character a Service name cannot ({@code .}, from a DNS-subdomain
- *       name) or the whole is longer than 63 characters;</li>
- *   <li>the name itself ends in {@code -} and 8 hex characters, so it could read as a hashed one.</li>
- * </ul>
- * Distinct balancers thus get distinct names (hashed names differ unless their first 54 characters
- * and a 32-bit hash both agree).
+ * <p>The preferred name is {@code gbal-<namespace>-<name>}, so users can guess it. It is not used
+ * when it is not a valid Service name (a name with {@code .}), longer than 63 characters, or when
+ * the name ends in {@code -} and 8 hex characters (it could then be another balancer's hashed
+ * name); such a balancer gets the hashed name: that spelling made valid, cut to fit, followed by
+ * {@code -} and 8 hex characters of SHA-256 of {@code namespace/name}.
+ *
+ * <p>Two balancers can share a preferred name ({@code team-a/api} and {@code team/a-api} are both
+ * {@code gbal-team-a-api}). {@link #assign} settles that: the first by namespace/name keeps it, the
+ * other gets its hashed name, so every name is distinct and a balancer's name changes only when a
+ * balancer with the same preferred name and an earlier id appears.
  */
 public final class ManagedServiceNames {
 
@@ -36,7 +40,6 @@ public final class ManagedServiceNames {
     static final int MAX_LENGTH = 63;
 
     private static final int HASH_CHARS = 8;
-    private static final Pattern PLAIN_NAMESPACE = Pattern.compile("[a-z0-9]+");
     private static final Pattern PLAIN_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern HASHED_TAIL = Pattern.compile(".*-[0-9a-f]{" + HASH_CHARS + "}");
     private static final Pattern INVALID_CHARACTERS = Pattern.compile("[^a-z0-9-]");
@@ -45,21 +48,20 @@ public final class ManagedServiceNames {
     }
 
     /**
-     * Name of the Service the controller keeps for a balancer in the controller's namespace:
-     * {@code gbal-<namespace>-<name>}, a valid DNS-1035 label (at most 63 characters, starts with a
-     * letter, ends with a letter or digit); when that is too long or ambiguous (see the class
-     * comment), made valid, truncated and suffixed with {@code -} + 8 hex chars of a stable hash
-     * (SHA-256 of {@code namespace/name}) so distinct balancers never collide.
+     * The preferred name of a balancer's Service: {@code gbal-<namespace>-<name>} when that is a
+     * valid DNS-1035 label that cannot be mistaken for a hashed name, else {@link #hashedName}.
      */
     public static String serviceName(BalancerId id) {
         requireNonNull(id, "id");
         String plain = PREFIX + id.namespace() + "-" + id.name();
-        boolean unambiguous = PLAIN_NAMESPACE.matcher(id.namespace()).matches()
-                && PLAIN_NAME.matcher(id.name()).matches()
-                && !HASHED_TAIL.matcher(id.name()).matches();
-        if (unambiguous && plain.length() <= MAX_LENGTH) {
-            return plain;
-        }
+        boolean usable = PLAIN_NAME.matcher(id.name()).matches() && !HASHED_TAIL.matcher(id.name()).matches();
+        return usable && plain.length() <= MAX_LENGTH ? plain : hashedName(id);
+    }
+
+    /** The preferred spelling made valid, cut to fit, and suffixed with {@code -} + 8 hex chars of SHA-256 of {@code namespace/name}. */
+    public static String hashedName(BalancerId id) {
+        requireNonNull(id, "id");
+        String plain = PREFIX + id.namespace() + "-" + id.name();
         String valid = INVALID_CHARACTERS.matcher(plain.toLowerCase(Locale.ROOT)).replaceAll("-");
         String head = valid.substring(0, Math.min(valid.length(), MAX_LENGTH - HASH_CHARS - 1));
         int end = head.length();
@@ -67,6 +69,25 @@ public final class ManagedServiceNames {
             end--;
         }
         return head.substring(0, end) + "-" + hash(id.namespace() + "/" + id.name());
+    }
+
+    /**
+     * Distinct names for {@code ids}: each gets its preferred name unless a balancer earlier by
+     * namespace/name already has it, in which case it gets its hashed name.
+     */
+    public static Map<BalancerId, String> assign(Collection<BalancerId> ids) {
+        requireNonNull(ids, "ids");
+        Map<BalancerId, String> names = new TreeMap<>();
+        Set<String> taken = new HashSet<>();
+        for (BalancerId id : new TreeSet<>(ids)) {
+            String name = serviceName(id);
+            if (!taken.add(name)) {
+                name = hashedName(id);
+                taken.add(name);
+            }
+            names.put(id, name);
+        }
+        return Collections.unmodifiableMap(names);
     }
 
     private static String hash(String text) {

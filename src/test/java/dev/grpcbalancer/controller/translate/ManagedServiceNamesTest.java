@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.snapshot.BalancerId;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,12 +43,22 @@ class ManagedServiceNamesTest {
     }
 
     @Test
-    void balancersThatConcatenateAlikeGetDistinctNames() {
-        String one = ManagedServiceNames.serviceName(new BalancerId("team-a", "api"));
-        String other = ManagedServiceNames.serviceName(new BalancerId("team", "a-api"));
+    void namespaceWithADashKeepsThePlainName() {
+        assertThat(ManagedServiceNames.serviceName(new BalancerId("grpc-balancer", "greeter")))
+                .isEqualTo("gbal-grpc-balancer-greeter");
+    }
 
-        assertThat(other).isEqualTo("gbal-team-a-api");
-        assertThat(one).isNotEqualTo(other).startsWith("gbal-team-a-api-").matches(DNS_1035);
+    @Test
+    void balancersThatConcatenateAlikeGetDistinctNamesTheFirstByIdKeepingThePlainOne() {
+        BalancerId teamA = new BalancerId("team-a", "api");
+        BalancerId team = new BalancerId("team", "a-api");
+
+        Map<BalancerId, String> names = ManagedServiceNames.assign(List.of(teamA, team));
+
+        assertThat(names.get(team)).isEqualTo("gbal-team-a-api");
+        assertThat(names.get(teamA)).isEqualTo(ManagedServiceNames.hashedName(teamA))
+                .startsWith("gbal-team-a-api-").matches(DNS_1035);
+        assertThat(ManagedServiceNames.assign(List.of(teamA))).containsEntry(teamA, "gbal-team-a-api");
     }
 
     @Test
@@ -61,7 +72,7 @@ class ManagedServiceNamesTest {
 
     @Test
     void plainNameThatLooksHashedIsHashedItselfSoItCannotTakeAnotherBalancersName() {
-        String hashed = ManagedServiceNames.serviceName(new BalancerId("team-a", "api"));
+        String hashed = ManagedServiceNames.hashedName(new BalancerId("team-a", "api"));
         String lookalike = hashed.substring("gbal-team-".length());
 
         assertThat(ManagedServiceNames.serviceName(new BalancerId("team", lookalike))).isNotEqualTo(hashed);
@@ -85,14 +96,18 @@ class ManagedServiceNamesTest {
         List<String> namespaces = List.of("a", "a-b", "b", "team-a", "team", "x".repeat(63));
         List<String> names = List.of("api", "a-api", "b-api", "b", "a.b", "a-b", "y".repeat(60), "y".repeat(61),
                 "y".repeat(200) + "1", "y".repeat(200) + "2");
-        Set<String> serviceNames = new HashSet<>();
-
+        List<BalancerId> ids = new java.util.ArrayList<>();
         for (String namespace : namespaces) {
             for (String name : names) {
-                assertThat(serviceNames.add(ManagedServiceNames.serviceName(new BalancerId(namespace, name))))
-                        .as("%s/%s", namespace, name).isTrue();
+                ids.add(new BalancerId(namespace, name));
             }
         }
+
+        Map<BalancerId, String> assigned = ManagedServiceNames.assign(ids);
+
+        assertThat(assigned).hasSize(ids.size());
+        assertThat(new HashSet<>(assigned.values())).hasSize(ids.size());
+        assertThat(assigned.values()).allSatisfy(n -> assertThat(n).matches(DNS_1035));
     }
 
     private static String sha256Prefix(String text) {
