@@ -29,7 +29,7 @@ final class PodSecurity {
         soft.assertThat(pod.getHostNetwork()).as(where + ": hostNetwork").isNotEqualTo(Boolean.TRUE);
         soft.assertThat(pod.getHostPID()).as(where + ": hostPID").isNotEqualTo(Boolean.TRUE);
         soft.assertThat(pod.getHostIPC()).as(where + ": hostIPC").isNotEqualTo(Boolean.TRUE);
-        soft.assertThat(podContext.getRunAsUser()).as(where + ": pod runAsUser").isNotEqualTo(0L);
+        soft.assertThat((Object) podContext.getRunAsUser()).as(where + ": pod runAsUser (null or not root)").isNotEqualTo(0L);
         for (Volume volume : pod.getVolumes()) {
             soft.assertThat(volume.getHostPath()).as(where + ": hostPath volume " + volume.getName()).isNull();
         }
@@ -43,7 +43,7 @@ final class PodSecurity {
             soft.assertThat(context.getAllowPrivilegeEscalation()).as(at + ": allowPrivilegeEscalation").isFalse();
             soft.assertThat(Optional.ofNullable(context.getRunAsNonRoot()).orElse(podContext.getRunAsNonRoot()))
                     .as(at + ": runAsNonRoot (container or pod)").isTrue();
-            soft.assertThat(context.getRunAsUser()).as(at + ": runAsUser").isNotEqualTo(0L);
+            soft.assertThat((Object) context.getRunAsUser()).as(at + ": runAsUser (null or not root)").isNotEqualTo(0L);
             String seccomp = Optional.ofNullable(context.getSeccompProfile())
                     .or(() -> Optional.ofNullable(podContext.getSeccompProfile()))
                     .map(p -> p.getType()).orElse(null);
