@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,10 +12,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** {@code helm lint --strict} over the default values and every ci/ values file. */
 class HelmLintTest {
 
-    private static Helm helm;
+    private Helm helm;
 
-    @BeforeAll
-    static void findHelm() {
+    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
+    @BeforeEach
+    void findHelm() {
         helm = Helm.require();
     }
 
@@ -52,14 +53,14 @@ class HelmLintTest {
         assertRejected("adminPort=70000", "adminPort");
     }
 
-    private static void assertRejected(String setting, String mentioned) {
+    private void assertRejected(String setting, String mentioned) {
         Helm.Result lint = helm.run("lint", "--strict", Helm.CHART.toString(), "--set", setting);
 
         assertThat(lint.exitCode()).as("helm lint --set " + setting).isNotZero();
         assertThat(lint.stdout() + lint.stderr()).contains(mentioned);
     }
 
-    private static Helm.Result lint(String valuesFile) {
+    private Helm.Result lint(String valuesFile) {
         List<String> args = new ArrayList<>(List.of("lint", "--strict", Helm.CHART.toString()));
         args.addAll(Chart.valuesArgs(valuesFile));
         return helm.run(args.toArray(String[]::new));

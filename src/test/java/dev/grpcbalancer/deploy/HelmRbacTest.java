@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,10 +41,11 @@ class HelmRbacTest {
             "discovery.k8s.io/endpointslices", Set.of("list", "watch"),
             "events.k8s.io/events", Set.of("create", "patch"));
 
-    private static Helm helm;
+    private Helm helm;
 
-    @BeforeAll
-    static void findHelm() {
+    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
+    @BeforeEach
+    void findHelm() {
         helm = Helm.require();
     }
 

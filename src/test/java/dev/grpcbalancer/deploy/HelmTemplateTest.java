@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,10 +35,11 @@ class HelmTemplateTest {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
-    private static Helm helm;
+    private Helm helm;
 
-    @BeforeAll
-    static void findHelm() {
+    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
+    @BeforeEach
+    void findHelm() {
         helm = Helm.require();
     }
 

@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,10 +24,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HelmTestHookTest {
 
-    private static Helm helm;
+    private Helm helm;
 
-    @BeforeAll
-    static void findHelm() {
+    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
+    @BeforeEach
+    void findHelm() {
         helm = Helm.require();
     }
 
