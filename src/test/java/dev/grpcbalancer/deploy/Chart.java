@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +31,7 @@ final class Chart {
     static final String SERVICE_MONITOR_API = "monitoring.coreos.com/v1";
 
     private static final YAMLMapper YAML = new YAMLMapper();
+    private static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
 
     private Chart() {
     }
@@ -62,6 +63,11 @@ final class Chart {
         }
         JsonNode override = readYaml(Helm.CHART.resolve("ci").resolve(valuesFile));
         return override == null || override.isNull() ? defaults : merge(defaults.deepCopy(), override);
+    }
+
+    /** A Kubernetes object as a JSON tree, for fields its Java type does not have. */
+    static JsonNode tree(HasMetadata object) {
+        return KUBERNETES.convertValue(object, JsonNode.class);
     }
 
     static JsonNode chartYaml() {
@@ -103,9 +109,7 @@ final class Chart {
         if (!(base instanceof ObjectNode target) || !override.isObject()) {
             return override;
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = override.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : override.properties()) {
             JsonNode existing = target.get(field.getKey());
             target.set(field.getKey(), existing == null ? field.getValue() : merge(existing, field.getValue()));
         }
@@ -127,7 +131,7 @@ final class Chart {
                 while (documents.hasNext()) {
                     JsonNode document = documents.next();
                     if (document != null && !document.isNull() && !document.isEmpty()) {
-                        objects.add(Serialization.unmarshal(document.toString(), HasMetadata.class));
+                        objects.add(KUBERNETES.unmarshal(document.toString(), HasMetadata.class));
                     }
                 }
             } catch (IOException e) {

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +78,7 @@ class DeployArtifactsTest {
         Service service = example.all(Service.class).get(0);
         List<HasMetadata> balancers = example.ofKind("GrpcBalancer");
         assertThat(balancers).hasSize(1);
-        JsonNode balancer = Serialization.jsonMapper().valueToTree(balancers.get(0));
+        JsonNode balancer = Chart.tree(balancers.get(0));
 
         assertThat(backend.getSpec().getReplicas()).isEqualTo(3);
         assertThat(backend.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).startsWith("test-backend");

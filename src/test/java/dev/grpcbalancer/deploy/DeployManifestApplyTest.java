@@ -2,13 +2,13 @@ package dev.grpcbalancer.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class DeployManifestApplyTest {
         GenericKubernetesResource balancer = client.genericKubernetesResources("grpcbalancer.dev/v1alpha1", "GrpcBalancer")
                 .inNamespace("grpc-balancer").withName("greeter").get();
         assertThat(balancer).isNotNull();
-        assertThat(Serialization.jsonMapper().valueToTree(balancer).path("spec").path("backendRef").path("name").asText())
+        assertThat(Chart.tree(balancer).path("spec").path("backendRef").path("name").asText())
                 .isEqualTo("greeter");
         assertThat(client.apps().deployments().inNamespace("grpc-balancer").withName("greeter").get().getSpec().getReplicas())
                 .isEqualTo(3);
@@ -72,9 +72,9 @@ class DeployManifestApplyTest {
 
     /** The object as JSON without what the server adds (uid, resourceVersion, timestamps, status). */
     private static String withoutServerFields(HasMetadata object) {
-        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) Serialization.jsonMapper().valueToTree(object);
+        ObjectNode tree = (ObjectNode) Chart.tree(object);
         tree.remove("status");
-        var metadata = (com.fasterxml.jackson.databind.node.ObjectNode) tree.path("metadata");
+        ObjectNode metadata = (ObjectNode) tree.path("metadata");
         metadata.remove(List.of("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"));
         return tree.toString();
     }

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,10 +195,10 @@ class HelmTemplateTest {
         assertThat(withoutApi.ofKind("ServiceMonitor")).isEmpty();
         assertThat(withApi.ofKind("ServiceMonitor")).hasSize(enabled ? 1 : 0);
         for (HasMetadata monitor : withApi.ofKind("ServiceMonitor")) {
-            JsonNode spec = Serialization.jsonMapper().valueToTree(monitor).path("spec");
+            JsonNode spec = Chart.tree(monitor).path("spec");
             Map<String, String> selector = new LinkedHashMap<>();
-            spec.path("selector").path("matchLabels").fields()
-                    .forEachRemaining(e -> selector.put(e.getKey(), e.getValue().asText()));
+            spec.path("selector").path("matchLabels").properties()
+                    .forEach(e -> selector.put(e.getKey(), e.getValue().asText()));
             assertThat(selector).isNotEmpty();
             assertThat(adminService(withApi).getMetadata().getLabels()).containsAllEntriesOf(selector);
             assertThat(spec.path("endpoints")).hasSize(1);

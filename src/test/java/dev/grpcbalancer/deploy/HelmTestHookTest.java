@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,7 +118,7 @@ class HelmTestHookTest {
     private static JsonNode balancer(Chart.Rendered rendered) {
         List<HasMetadata> balancers = rendered.testHooks().stream().filter(h -> h.getKind().equals("GrpcBalancer")).toList();
         assertThat(balancers).hasSize(1);
-        JsonNode balancer = Serialization.jsonMapper().valueToTree(balancers.get(0));
+        JsonNode balancer = Chart.tree(balancers.get(0));
         assertThat(balancer.path("apiVersion").asText()).isEqualTo("grpcbalancer.dev/v1alpha1");
         return balancer;
     }
