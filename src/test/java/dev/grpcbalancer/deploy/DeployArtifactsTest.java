@@ -89,6 +89,7 @@ class DeployArtifactsTest {
         assertThat(service.getSpec().getPorts()).extracting(ServicePort::getPort)
                 .contains(balancer.path("spec").path("backendRef").path("port").asInt());
         assertThat(example.objects()).allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(watched));
+        CrdSchema.grpcBalancer("v1alpha1").assertValidSpec(balancer.path("spec"), "example GrpcBalancer");
     }
 
     @Test

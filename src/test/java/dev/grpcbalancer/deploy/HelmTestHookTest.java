@@ -84,6 +84,15 @@ class HelmTestHookTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
+    void testBalancerIsValidAgainstTheCrd(String valuesFile) {
+        JsonNode balancer = balancer(Chart.render(helm, valuesFile));
+
+        CrdSchema.grpcBalancer(balancer.path("apiVersion").asText().substring("grpcbalancer.dev/".length()))
+                .assertValidSpec(balancer.path("spec"), "test GrpcBalancer");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valuesFiles")
     void probeCallsTheManagedServiceOfTheTestBalancer(String valuesFile) {
         JsonNode values = Chart.values(valuesFile);
         Chart.Rendered rendered = Chart.render(helm, valuesFile);
