@@ -134,6 +134,12 @@ class HelmTemplateTest {
         Map<String, String> selector = labels(podSelector.substring("--pod-selector=".length()));
         assertThat(selector).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(selector);
+        values.path("podLabels").properties().forEach(label -> {
+            if (!selector.containsKey(label.getKey())) {
+                assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                        .containsEntry(label.getKey(), label.getValue().asText());
+            }
+        });
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(values.path("replicaCount").asInt());
         assertThat(balancerContainer(rendered).getEnv())
                 .anySatisfy(e -> {
