@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "L7 load balancer for gRPC: balances every call, not every connection.",
-        subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, TestBackendCommand.class, ProbeCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -21,7 +22,14 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         disableLeakDetectionUnlessAsked();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@link #main} runs it. */
+    static CommandLine commandLine() {
+        Main main = new Main();
+        return new CommandLine(main)
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /**
@@ -39,7 +47,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, demo, test-backend, probe");
     }
 
     /** The version from the jar manifest (set by the build). */
