@@ -3,6 +3,7 @@ package dev.grpcbalancer;
 import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * grpc-balancer's command line: the composition root. Each subcommand wires the parts it needs
@@ -20,16 +21,26 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "text|json",
+            defaultValue = "${env:" + LogFormat.ENV + ":-text}",
+            description = "Log lines as readable text or as JSON objects, one per line (default: env "
+                    + LogFormat.ENV + ", else text).")
+    LogFormat logFormat;
+
     public static void main(String[] args) {
         disableLeakDetectionUnlessAsked();
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line as {@link #main} runs it. */
+    /** The command line as {@link #main} runs it: options are parsed, then logging is set up, then the command runs. */
     static CommandLine commandLine() {
         Main main = new Main();
         return new CommandLine(main)
-                .setCaseInsensitiveEnumValuesAllowed(true);
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionStrategy(parseResult -> {
+                    main.logFormat.apply();
+                    return new CommandLine.RunLast().execute(parseResult);
+                });
     }
 
     /**

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,7 +49,13 @@ public final class CliProcess implements AutoCloseable {
      * named after {@code name}.
      */
     public static CliProcess start(Path directory, String name, String... args) {
+        return start(directory, name, Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String, String...)}, with {@code environment} added to the child's environment. */
+    public static CliProcess start(Path directory, String name, Map<String, String> environment, String... args) {
         requireNonNull(directory, "directory");
+        requireNonNull(environment, "environment");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
@@ -59,7 +66,9 @@ public final class CliProcess implements AutoCloseable {
         Path stdout = directory.resolve(name + ".stdout");
         Path stderr = directory.resolve(name + ".stderr");
         try {
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder
                     .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile())
                     .start();
