@@ -110,25 +110,25 @@ class GrpcBalancerOnK3sIT {
     @Test
     @Order(1)
     void helmInstallsTheControllerAndTheBalancerIsProgrammedWithThreeReadyEndpoints() throws Exception {
-        List<HasMetadata> crds = cluster.apply(Files.readString(projectRoot.resolve("crds/grpcbalancers.grpcbalancer.dev-v1.yml")));
-        cluster.await(client().apiextensions().v1().customResourceDefinitions().withName(crds.get(0).getMetadata().getName()),
+        List<HasMetadata> crds = kubectl().apply(Files.readString(projectRoot.resolve("crds/grpcbalancers.grpcbalancer.dev-v1.yml")));
+        kubectl().await(client().apiextensions().v1().customResourceDefinitions().withName(crds.get(0).getMetadata().getName()),
                 GrpcBalancerOnK3sIT::established, STATUS, "the CRD to be Established", NAMESPACE);
-        cluster.apply(Manifests.namespace(NAMESPACE));
+        kubectl().apply(Manifests.namespace(NAMESPACE));
 
         helm.run(Duration.ofMinutes(6), "install", RELEASE, projectRoot.resolve("charts/grpc-balancer").toString(),
                 "--namespace", NAMESPACE, "--wait", "--timeout", "5m",
                 "--set", "image.repository=" + BalancerImage.REPOSITORY, "--set", "image.tag=" + BalancerImage.TAG,
                 "--set", "image.pullPolicy=Never").requireSuccess();
-        cluster.apply(Manifests.backend(NAMESPACE, BACKEND, BalancerImage.NAME, 3));
-        cluster.awaitRollout(NAMESPACE, BACKEND, 3, ROLLOUT);
-        cluster.apply(Manifests.balancer(NAMESPACE, BALANCER, LISTENER_PORT, BACKEND, Manifests.BACKEND_PORT));
+        kubectl().apply(Manifests.backend(NAMESPACE, BACKEND, BalancerImage.NAME, 3));
+        kubectl().awaitRollout(NAMESPACE, BACKEND, 3, ROLLOUT);
+        kubectl().apply(Manifests.balancer(NAMESPACE, BALANCER, LISTENER_PORT, BACKEND, Manifests.BACKEND_PORT));
 
         GenericKubernetesResource programmed = awaitBalancer(b -> conditionIs(b, "Programmed", "True")
                 && conditionIs(b, "ResolvedRefs", "True") && endpoints(b, "ready") == 3, "Programmed=True with 3 ready endpoints");
 
-        assertThat(K3sCluster.condition(programmed, "Programmed")).containsEntry("reason", "Programmed");
+        assertThat(Kubectl.condition(programmed, "Programmed")).containsEntry("reason", "Programmed");
         Service managed = client().services().inNamespace(NAMESPACE).withName(MANAGED_SERVICE).get();
-        assertThat(managed).as("managed Service " + MANAGED_SERVICE + "\n" + cluster.diagnostics(NAMESPACE)).isNotNull();
+        assertThat(managed).as("managed Service " + MANAGED_SERVICE + "\n" + kubectl().diagnostics(NAMESPACE)).isNotNull();
         assertThat(managed.getSpec().getPorts()).anySatisfy(port -> assertThat(port.getPort()).isEqualTo(LISTENER_PORT));
     }
 
@@ -150,22 +150,22 @@ class GrpcBalancerOnK3sIT {
     @Order(3)
     void scalingTheBackendTo5AndTo1UnderLoadFailsNoCallAndNewPodsTakeCalls() {
         String load = "probe-load";
-        cluster.apply(Manifests.probePod(NAMESPACE, load, BalancerImage.NAME,
+        kubectl().apply(Manifests.probePod(NAMESPACE, load, BalancerImage.NAME,
                 List.of("--target", TARGET, "--timeout", "120s", "--duration", "150s", "--concurrency", "4")));
         Await.until(ROLLOUT, () -> logs(load).contains("is SERVING"), () -> "the load to start\n" + logs(load)
-                + cluster.diagnostics(NAMESPACE));
+                + kubectl().diagnostics(NAMESPACE));
 
         scale(5);
-        scaledUpBackends = cluster.awaitRollout(NAMESPACE, BACKEND, 5, ROLLOUT).stream()
+        scaledUpBackends = kubectl().awaitRollout(NAMESPACE, BACKEND, 5, ROLLOUT).stream()
                 .map(pod -> pod.getMetadata().getName()).toList();
         awaitBalancer(b -> endpoints(b, "ready") == 5, "5 ready endpoints");
         scale(1);
-        cluster.awaitRollout(NAMESPACE, BACKEND, 1, ROLLOUT);
+        kubectl().awaitRollout(NAMESPACE, BACKEND, 1, ROLLOUT);
         awaitBalancer(b -> endpoints(b, "ready") == 1 && endpoints(b, "total") == 1, "1 endpoint left");
 
         assertThat(phase(load)).as("the load must outlast the scaling; raise --duration if this machine is slow")
                 .isEqualTo("Running");
-        Pod finished = cluster.awaitFinished(NAMESPACE, load, Duration.ofMinutes(4));
+        Pod finished = kubectl().awaitFinished(NAMESPACE, load, Duration.ofMinutes(4));
         ProbeReport report = ProbeReport.parse(logs(load));
         assertThat(report.failed()).as(logs(load)).isZero();
         assertThat(finished.getStatus().getPhase()).isEqualTo("Succeeded");
@@ -181,17 +181,17 @@ class GrpcBalancerOnK3sIT {
 
         GenericKubernetesResource unresolved = awaitBalancer(b -> conditionIs(b, "ResolvedRefs", "False"), "ResolvedRefs=False");
         String failedProbe = "probe-unresolved";
-        cluster.apply(Manifests.probePod(NAMESPACE, failedProbe, BalancerImage.NAME,
+        kubectl().apply(Manifests.probePod(NAMESPACE, failedProbe, BalancerImage.NAME,
                 List.of("--target", TARGET, "--timeout", "5s", "--calls", "1")));
-        Pod finished = cluster.awaitFinished(NAMESPACE, failedProbe, ROLLOUT);
+        Pod finished = kubectl().awaitFinished(NAMESPACE, failedProbe, ROLLOUT);
 
-        assertThat(K3sCluster.condition(unresolved, "ResolvedRefs"))
+        assertThat(Kubectl.condition(unresolved, "ResolvedRefs"))
                 .containsEntry("reason", "BackendNotFound")
                 .hasEntrySatisfying("message", message -> assertThat(message.toString()).contains(BACKEND));
         assertThat(finished.getStatus().getPhase()).isEqualTo("Failed");
         assertThat(logs(failedProbe)).contains("probe: FAILED:").contains("UNAVAILABLE");
 
-        cluster.apply(Manifests.backendService(NAMESPACE, BACKEND));
+        kubectl().apply(Manifests.backendService(NAMESPACE, BACKEND));
         awaitBalancer(b -> conditionIs(b, "ResolvedRefs", "True") && conditionIs(b, "Programmed", "True")
                 && endpoints(b, "ready") == 1, "ResolvedRefs=True again with the 1 endpoint");
         ProbeReport healed = runProbe("probe-healed", "--calls", "20");
@@ -202,8 +202,8 @@ class GrpcBalancerOnK3sIT {
     @Test
     @Order(5)
     void deletingTheBalancerAndUninstallingTheChartLeaveNothingBehind() throws Exception {
-        client().genericKubernetesResources(Manifests.API_VERSION, Manifests.KIND).inNamespace(NAMESPACE).withName(BALANCER).delete();
-        cluster.awaitDeleted(client().services().inNamespace(NAMESPACE).withName(MANAGED_SERVICE), STATUS,
+        client().genericKubernetesResources(Manifests.GRPC_BALANCERS).inNamespace(NAMESPACE).withName(BALANCER).delete();
+        kubectl().awaitDeleted(client().services().inNamespace(NAMESPACE).withName(MANAGED_SERVICE), STATUS,
                 "managed Service " + MANAGED_SERVICE, NAMESPACE);
 
         helm.run(Duration.ofMinutes(4), "uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "3m")
@@ -211,7 +211,7 @@ class GrpcBalancerOnK3sIT {
 
         Map<String, String> release = Map.of("app.kubernetes.io/instance", RELEASE);
         Await.until(STATUS, () -> client().pods().inNamespace(NAMESPACE).withLabels(release).list().getItems().isEmpty(),
-                () -> "the controller's pods to go\n" + cluster.diagnostics(NAMESPACE));
+                () -> "the controller's pods to go\n" + kubectl().diagnostics(NAMESPACE));
         List<? extends HasMetadata> left = Stream.of(
                 client().apps().deployments().inNamespace(NAMESPACE).withLabels(release).list().getItems(),
                 client().services().inNamespace(NAMESPACE).withLabels(release).list().getItems(),
@@ -232,19 +232,23 @@ class GrpcBalancerOnK3sIT {
         return cluster.client();
     }
 
+    private Kubectl kubectl() {
+        return cluster.kubectl();
+    }
+
     private Resource<GenericKubernetesResource> balancer() {
-        return client().genericKubernetesResources(Manifests.API_VERSION, Manifests.KIND).inNamespace(NAMESPACE).withName(BALANCER);
+        return client().genericKubernetesResources(Manifests.GRPC_BALANCERS).inNamespace(NAMESPACE).withName(BALANCER);
     }
 
     private GenericKubernetesResource awaitBalancer(Predicate<GenericKubernetesResource> condition, String what) {
-        return cluster.await(balancer(), condition, STATUS, "GrpcBalancer " + NAMESPACE + "/" + BALANCER + ": " + what, NAMESPACE);
+        return kubectl().await(balancer(), condition, STATUS, "GrpcBalancer " + NAMESPACE + "/" + BALANCER + ": " + what, NAMESPACE);
     }
 
     /** Runs a probe pod with {@code --target} the managed Service and these arguments; it must succeed. */
     private ProbeReport runProbe(String name, String... args) {
         List<String> probeArgs = Stream.concat(Stream.of("--target", TARGET, "--timeout", "60s"), Stream.of(args)).toList();
-        cluster.apply(Manifests.probePod(NAMESPACE, name, BalancerImage.NAME, probeArgs));
-        Pod finished = cluster.awaitFinished(NAMESPACE, name, ROLLOUT);
+        kubectl().apply(Manifests.probePod(NAMESPACE, name, BalancerImage.NAME, probeArgs));
+        Pod finished = kubectl().awaitFinished(NAMESPACE, name, ROLLOUT);
         assertThat(finished.getStatus().getPhase()).as(logs(name)).isEqualTo("Succeeded");
         return ProbeReport.parse(logs(name));
     }
@@ -267,7 +271,7 @@ class GrpcBalancerOnK3sIT {
     /** The pod's log so far, empty while its container has not started. */
     private String logs(String pod) {
         try {
-            return Objects.requireNonNullElse(cluster.logs(NAMESPACE, pod), "");
+            return Objects.requireNonNullElse(kubectl().logs(NAMESPACE, pod), "");
         } catch (RuntimeException notStartedYet) {
             return "";
         }
@@ -280,7 +284,7 @@ class GrpcBalancerOnK3sIT {
 
     /** The condition has this status and speaks for the current generation. */
     private static boolean conditionIs(GenericKubernetesResource balancer, String type, String status) {
-        Map<String, Object> condition = K3sCluster.condition(balancer, type);
+        Map<String, Object> condition = Kubectl.condition(balancer, type);
         if (condition == null || !status.equals(condition.get("status"))) {
             return false;
         }

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.e2e;
 
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -9,6 +10,10 @@ final class Manifests {
     static final String API_VERSION = "grpcbalancer.dev/v1alpha1";
     static final String KIND = "GrpcBalancer";
     static final int BACKEND_PORT = 50051;
+    /** The GrpcBalancer resource, spelled out so no API discovery is needed to read it. */
+    static final ResourceDefinitionContext GRPC_BALANCERS = new ResourceDefinitionContext.Builder()
+            .withGroup("grpcbalancer.dev").withVersion("v1alpha1").withKind(KIND).withPlural("grpcbalancers")
+            .withNamespaced(true).build();
 
     private Manifests() {
     }
