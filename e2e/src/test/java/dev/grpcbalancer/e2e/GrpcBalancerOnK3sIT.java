@@ -54,7 +54,8 @@ class GrpcBalancerOnK3sIT {
             + " (run .ci/install-k8s-tools.sh; see e2e/README.md)";
 
     private static final String NAMESPACE = "e2e"; // no '-': the managed Service keeps the plain name
-    private static final String RELEASE = "gbal";
+    /** Named like the chart, so the chart's own objects are "grpc-balancer-..." and only managed Services start with "gbal-". */
+    private static final String RELEASE = "grpc-balancer";
     private static final String BALANCER = "greeter";
     private static final String BACKEND = "greeter";
     private static final String MANAGED_SERVICE = "gbal-" + NAMESPACE + "-" + BALANCER;
@@ -134,6 +135,16 @@ class GrpcBalancerOnK3sIT {
 
     @Test
     @Order(2)
+    void helmTestHookMakesAHealthCallThroughATestBalancer() throws Exception {
+        // no --logs: the probe pod is deleted when it succeeds (hook-delete-policy hook-succeeded)
+        Helm.Result test = helm.run(Duration.ofMinutes(6), "test", RELEASE, "--namespace", NAMESPACE, "--timeout", "5m");
+
+        assertThat(test.exitCode()).as(test.output() + kubectl().diagnostics(NAMESPACE)).isZero();
+        assertThat(test.output()).containsPattern("Phase:\\s+Succeeded");
+    }
+
+    @Test
+    @Order(3)
     void callsOverOneConnectionThroughTheManagedServiceSpreadOverAllThreeBackends() {
         List<String> backends = backendPods();
 
@@ -147,7 +158,7 @@ class GrpcBalancerOnK3sIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void scalingTheBackendTo5AndTo1UnderLoadFailsNoCallAndNewPodsTakeCalls() {
         String load = "probe-load";
         kubectl().apply(Manifests.probePod(NAMESPACE, load, BalancerImage.NAME,
@@ -175,7 +186,7 @@ class GrpcBalancerOnK3sIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void deletingTheBackendServiceSetsResolvedRefsFalseAndRecreatingItHeals() {
         client().services().inNamespace(NAMESPACE).withName(BACKEND).delete();
 
@@ -200,11 +211,13 @@ class GrpcBalancerOnK3sIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void deletingTheBalancerAndUninstallingTheChartLeaveNothingBehind() throws Exception {
         client().genericKubernetesResources(Manifests.GRPC_BALANCERS).inNamespace(NAMESPACE).withName(BALANCER).delete();
         kubectl().awaitDeleted(client().services().inNamespace(NAMESPACE).withName(MANAGED_SERVICE), STATUS,
                 "managed Service " + MANAGED_SERVICE, NAMESPACE);
+        Await.until(STATUS, () -> managedServices().isEmpty(), () -> "every managed Service to go (helm test's too): "
+                + managedServices());
 
         helm.run(Duration.ofMinutes(4), "uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "3m")
                 .requireSuccess();
@@ -230,6 +243,12 @@ class GrpcBalancerOnK3sIT {
 
     private KubernetesClient client() {
         return cluster.client();
+    }
+
+    /** Services the controller keeps for balancers: named gbal-..., the chart's own are not. */
+    private List<String> managedServices() {
+        return client().services().inNamespace(NAMESPACE).list().getItems().stream()
+                .map(service -> service.getMetadata().getName()).filter(name -> name.startsWith("gbal-")).toList();
     }
 
     private Kubectl kubectl() {

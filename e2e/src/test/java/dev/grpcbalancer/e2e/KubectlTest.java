@@ -12,34 +12,23 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The end-to-end suite's helpers without Docker: {@link Manifests} parse into the objects they
  * mean, and the {@link Kubectl} waits return when the condition comes true and fail with a useful
- * message when it does not, against fabric8's mock API server in CRUD mode (which has no
- * server-side apply, so objects are created here instead of applied).
+ * message when it does not, against fabric8's mock API server in CRUD mode. That server has no
+ * server-side apply (objects are created here instead) and may drop an event that falls between an
+ * informer's list and its watch, so each case sets the state before it waits.
  */
 @EnableKubernetesMockClient(crud = true)
 class KubectlTest {
 
     private static final String NAMESPACE = "e2e";
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration SHORT = Duration.ofSeconds(1);
 
     KubernetesClient client;
-
-    /** Waits run here, not in the common pool, whose one thread (on 2 cores) fabric8 may need to complete them. */
-    private final ExecutorService waiter = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopWaiter() {
-        waiter.shutdownNow();
-    }
 
     @Test
     void backendManifestIsADeploymentWithGrpcReadinessAndAPreStopSleepPlusItsService() {
@@ -70,60 +59,77 @@ class KubectlTest {
     }
 
     @Test
-    void awaitRolloutReturnsOnlyWhenTheDeploymentIsReadyAndNoOtherPodIsLeft() throws Exception {
-        Kubectl kubectl = new Kubectl(client);
+    void awaitRolloutReturnsThePodsOfAReadyDeployment() {
         client.resourceList(Manifests.backend(NAMESPACE, "greeter", "img:1", 2)).create();
+        markReady("greeter", 2);
+        pod("greeter-a");
+        pod("greeter-b");
+
+        List<Pod> pods = new Kubectl(client).awaitRollout(NAMESPACE, "greeter", 2, WAIT);
+
+        assertThat(pods).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("greeter-a", "greeter-b");
+    }
+
+    @Test
+    void awaitRolloutFailsWhileTheDeploymentIsNotReady() {
+        client.resourceList(Manifests.backend(NAMESPACE, "greeter", "img:1", 2)).create();
+        markReady("greeter", 1);
+        pod("greeter-a");
+        pod("greeter-b");
+
+        assertThatThrownBy(() -> new Kubectl(client).awaitRollout(NAMESPACE, "greeter", 2, SHORT))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("waiting for deployment greeter at 2");
+    }
+
+    @Test
+    void awaitRolloutFailsWhileAPodBeyondTheWantedCountIsLeft() {
+        client.resourceList(Manifests.backend(NAMESPACE, "greeter", "img:1", 2)).create();
+        markReady("greeter", 2);
         pod("greeter-a");
         pod("greeter-b");
         pod("greeter-old");
 
-        CompletableFuture<List<Pod>> rollout = CompletableFuture.supplyAsync(() -> kubectl.awaitRollout(NAMESPACE, "greeter", 2, WAIT), waiter);
-        Deployment deployment = client.apps().deployments().inNamespace(NAMESPACE).withName("greeter").get();
-        deployment.setStatus(new DeploymentStatusBuilder().withObservedGeneration(deployment.getMetadata().getGeneration())
-                .withReplicas(2).withUpdatedReplicas(2).withReadyReplicas(2).build());
-        client.apps().deployments().resource(deployment).updateStatus();
-        boolean doneWithThreePods = waitShortly(rollout);
-        client.pods().inNamespace(NAMESPACE).withName("greeter-old").delete();
-
-        assertThat(doneWithThreePods).as("returned while an old pod was still there").isFalse();
-        assertThat(rollout.get(WAIT.toSeconds(), TimeUnit.SECONDS)).extracting(p -> p.getMetadata().getName())
-                .containsExactlyInAnyOrder("greeter-a", "greeter-b");
-    }
-
-    @Test
-    void awaitFinishedReturnsThePodOnceItSucceeded() throws Exception {
-        Kubectl kubectl = new Kubectl(client);
-        Pod pod = pod("probe-b");
-
-        CompletableFuture<Pod> finished = CompletableFuture.supplyAsync(() -> kubectl.awaitFinished(NAMESPACE, "probe-b", WAIT), waiter);
-        pod.getStatus().setPhase("Succeeded");
-        client.pods().resource(pod).updateStatus();
-
-        assertThat(finished.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus().getPhase()).isEqualTo("Succeeded");
-    }
-
-    @Test
-    void awaitDeletedReturnsOnceTheResourceIsGone() throws Exception {
-        Kubectl kubectl = new Kubectl(client);
-        pod("gone");
-
-        CompletableFuture<Void> deleted = CompletableFuture.runAsync(() ->
-                kubectl.awaitDeleted(client.pods().inNamespace(NAMESPACE).withName("gone"), WAIT, "pod gone", NAMESPACE), waiter);
-        client.pods().inNamespace(NAMESPACE).withName("gone").delete();
-
-        deleted.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(client.pods().inNamespace(NAMESPACE).withName("gone").get()).isNull();
-    }
-
-    @Test
-    void aWaitThatTimesOutSaysWhatItWaitedForAndWhatTheNamespaceHolds() {
-        Kubectl kubectl = new Kubectl(client);
-        pod("stuck");
-
-        assertThatThrownBy(() -> kubectl.awaitFinished(NAMESPACE, "stuck", Duration.ofMillis(300)))
+        assertThatThrownBy(() -> new Kubectl(client).awaitRollout(NAMESPACE, "greeter", 2, SHORT))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("timed out after PT0.3S waiting for pod stuck to finish")
-                .hasMessageContaining("pods in e2e:\n  stuck Pending");
+                .hasMessageContaining("waiting for exactly 2 pods of greeter")
+                .hasMessageContaining("greeter-old Pending");
+    }
+
+    @Test
+    void awaitFinishedReturnsASucceededPodAndFailsOnARunningOne() {
+        Pod done = pod("probe-b");
+        done.getStatus().setPhase("Succeeded");
+        client.pods().resource(done).updateStatus();
+        Pod running = pod("probe-c");
+        running.getStatus().setPhase("Running");
+        client.pods().resource(running).updateStatus();
+        Kubectl kubectl = new Kubectl(client);
+
+        assertThat(kubectl.awaitFinished(NAMESPACE, "probe-b", WAIT).getStatus().getPhase()).isEqualTo("Succeeded");
+        assertThatThrownBy(() -> kubectl.awaitFinished(NAMESPACE, "probe-c", SHORT))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("timed out after PT1S waiting for pod probe-c to finish")
+                .hasMessageContaining("pods in e2e:\n")
+                .hasMessageContaining("  probe-c Running\n");
+    }
+
+    @Test
+    void awaitDeletedReturnsForAMissingResourceAndFailsForAnExistingOne() {
+        Kubectl kubectl = new Kubectl(client);
+        pod("here");
+
+        kubectl.awaitDeleted(client.pods().inNamespace(NAMESPACE).withName("never-was"), WAIT, "pod never-was", NAMESPACE);
+        assertThatThrownBy(() -> kubectl.awaitDeleted(client.pods().inNamespace(NAMESPACE).withName("here"), SHORT, "pod here", NAMESPACE))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("waiting for pod here to be deleted");
+    }
+
+    private void markReady(String deploymentName, int replicas) {
+        Deployment deployment = client.apps().deployments().inNamespace(NAMESPACE).withName(deploymentName).get();
+        deployment.setStatus(new DeploymentStatusBuilder().withObservedGeneration(deployment.getMetadata().getGeneration())
+                .withReplicas(replicas).withUpdatedReplicas(replicas).withReadyReplicas(replicas).build());
+        client.apps().deployments().resource(deployment).updateStatus();
     }
 
     private Pod pod(String name) {
@@ -132,17 +138,5 @@ class KubectlTest {
                 .withNewSpec().addNewContainer().withName("c").withImage("img:1").endContainer().endSpec()
                 .withNewStatus().withPhase("Pending").endStatus()
                 .build()).create();
-    }
-
-    /** Whether the future completes within a short while (the negative check of a wait). */
-    private static boolean waitShortly(CompletableFuture<?> future) {
-        try {
-            future.get(500, TimeUnit.MILLISECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException notYet) {
-            return false;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }
