@@ -3,7 +3,6 @@ package dev.grpcbalancer.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.grpcbalancer.testing.Await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -65,7 +64,7 @@ class GrpcBalancerOnK3sIT {
     private static final Duration STATUS = Duration.ofMinutes(2);
 
     @TempDir
-    Path directory;
+    static Path directory; // static: @BeforeAll needs it, and every step shares it
 
     private String skipReason;
     private Path projectRoot;
@@ -163,8 +162,7 @@ class GrpcBalancerOnK3sIT {
         String load = "probe-load";
         kubectl().apply(Manifests.probePod(NAMESPACE, load, BalancerImage.NAME,
                 List.of("--target", TARGET, "--timeout", "120s", "--duration", "150s", "--concurrency", "4")));
-        Await.until(ROLLOUT, () -> logs(load).contains("is SERVING"), () -> "the load to start\n" + logs(load)
-                + kubectl().diagnostics(NAMESPACE));
+        kubectl().awaitLog(NAMESPACE, load, "is SERVING", ROLLOUT);
 
         scale(5);
         scaledUpBackends = kubectl().awaitRollout(NAMESPACE, BACKEND, 5, ROLLOUT).stream()
@@ -216,15 +214,16 @@ class GrpcBalancerOnK3sIT {
         client().genericKubernetesResources(Manifests.GRPC_BALANCERS).inNamespace(NAMESPACE).withName(BALANCER).delete();
         kubectl().awaitDeleted(client().services().inNamespace(NAMESPACE).withName(MANAGED_SERVICE), STATUS,
                 "managed Service " + MANAGED_SERVICE, NAMESPACE);
-        Await.until(STATUS, () -> managedServices().isEmpty(), () -> "every managed Service to go (helm test's too): "
-                + managedServices());
+        kubectl().awaitList(client().services().inNamespace(NAMESPACE), services -> services.stream()
+                .noneMatch(service -> service.getMetadata().getName().startsWith("gbal-")), STATUS,
+                "every managed Service (gbal-..., helm test's too) to go", NAMESPACE);
 
         helm.run(Duration.ofMinutes(4), "uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "3m")
                 .requireSuccess();
 
         Map<String, String> release = Map.of("app.kubernetes.io/instance", RELEASE);
-        Await.until(STATUS, () -> client().pods().inNamespace(NAMESPACE).withLabels(release).list().getItems().isEmpty(),
-                () -> "the controller's pods to go\n" + kubectl().diagnostics(NAMESPACE));
+        kubectl().awaitList(client().pods().inNamespace(NAMESPACE).withLabels(release), List::isEmpty, STATUS,
+                "the release's pods to go", NAMESPACE);
         List<? extends HasMetadata> left = Stream.of(
                 client().apps().deployments().inNamespace(NAMESPACE).withLabels(release).list().getItems(),
                 client().services().inNamespace(NAMESPACE).withLabels(release).list().getItems(),
@@ -243,12 +242,6 @@ class GrpcBalancerOnK3sIT {
 
     private KubernetesClient client() {
         return cluster.client();
-    }
-
-    /** Services the controller keeps for balancers: named gbal-..., the chart's own are not. */
-    private List<String> managedServices() {
-        return client().services().inNamespace(NAMESPACE).list().getItems().stream()
-                .map(service -> service.getMetadata().getName()).filter(name -> name.startsWith("gbal-")).toList();
     }
 
     private Kubectl kubectl() {

@@ -2,13 +2,18 @@ package dev.grpcbalancer.e2e;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.testing.Await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +68,25 @@ final class Kubectl {
     }
 
     /**
+     * Waits until the list of {@code resources} (a namespace, a label selector) satisfies {@code
+     * condition}, through an informer, and returns that list.
+     */
+    <T extends HasMetadata> List<T> awaitList(Informable<T> resources, Predicate<List<T>> condition, Duration timeout,
+            String what, String namespace) {
+        CompletableFuture<List<T>> satisfied = resources.informOnCondition(condition);
+        try {
+            return satisfied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("timed out after " + timeout + " waiting for " + what + "\n" + diagnostics(namespace), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + what, e);
+        } finally {
+            satisfied.cancel(true); // stops the informer if the condition never held
+        }
+    }
+
+    /**
      * Waits until the Deployment has rolled out to {@code replicas}: that many pods ready and
      * updated, and no other pod of it left (terminating pods are gone), like {@code kubectl
      * rollout status} followed by waiting for the old pods to disappear. Returns its pods.
@@ -74,20 +98,8 @@ final class Kubectl {
                 && Objects.equals(d.getStatus().getUpdatedReplicas(), replicas)
                 && Objects.equals(d.getStatus().getReadyReplicas(), replicas)
                 && Objects.equals(d.getStatus().getReplicas(), replicas), timeout, "deployment " + name + " at " + replicas, namespace);
-        CompletableFuture<List<Pod>> exactly = client.pods().inNamespace(namespace)
-                .withLabels(done.getSpec().getSelector().getMatchLabels())
-                .informOnCondition(pods -> pods.size() == replicas);
-        try {
-            return exactly.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("timed out after " + timeout + " waiting for exactly " + replicas + " pods of " + name
-                    + "\n" + diagnostics(namespace), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } finally {
-            exactly.cancel(true); // stops the informer if the condition never held
-        }
+        return awaitList(client.pods().inNamespace(namespace).withLabels(done.getSpec().getSelector().getMatchLabels()),
+                pods -> pods.size() == replicas, timeout, "exactly " + replicas + " pods of " + name, namespace);
     }
 
     /** Waits for a pod to finish (Succeeded or Failed) and returns it. */
@@ -98,6 +110,23 @@ final class Kubectl {
 
     String logs(String namespace, String pod) {
         return client.pods().inNamespace(namespace).withName(pod).getLog();
+    }
+
+    /**
+     * Waits until the pod's log has a line containing {@code text}, like {@code kubectl logs -f
+     * | grep -m1}: once its container runs, the log is followed into memory and searched there.
+     */
+    void awaitLog(String namespace, String pod, String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        await(client.pods().inNamespace(namespace).withName(pod), p -> p.getStatus() != null
+                && !"Pending".equals(p.getStatus().getPhase()), timeout, "pod " + pod + " to start", namespace);
+        ByteArrayOutputStream log = new ByteArrayOutputStream(); // synchronized: written by the watch, read here
+        try (LogWatch follow = client.pods().inNamespace(namespace).withName(pod).watchLog(log)) {
+            Await.until(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                    () -> log.toString(StandardCharsets.UTF_8).contains(text),
+                    () -> "'" + text + "' in the log of " + pod + ":\n" + log.toString(StandardCharsets.UTF_8)
+                            + diagnostics(namespace));
+        }
     }
 
     /** Pods, their phases, events and balancers of {@code namespace}, for failure messages. */
