@@ -3,6 +3,7 @@ package dev.grpcbalancer;
 import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * grpc-balancer's command line: the composition root. Each subcommand wires the parts it needs
@@ -13,15 +14,33 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "L7 load balancer for gRPC: balances every call, not every connection.",
-        subcommands = {RunCommand.class, ControllerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ControllerCommand.class, DemoCommand.class, TestBackendCommand.class,
+            ProbeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "text|json",
+            defaultValue = "${env:" + LogFormat.ENV + ":-text}",
+            description = "Log lines as readable text or as JSON objects, one per line (default: env "
+                    + LogFormat.ENV + ", else text).")
+    LogFormat logFormat;
+
     public static void main(String[] args) {
         disableLeakDetectionUnlessAsked();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@link #main} runs it: options are parsed, then logging is set up, then the command runs. */
+    static CommandLine commandLine() {
+        Main main = new Main();
+        return new CommandLine(main)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionStrategy(parseResult -> {
+                    main.logFormat.apply();
+                    return new CommandLine.RunLast().execute(parseResult);
+                });
     }
 
     /**
@@ -39,7 +58,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, controller, demo");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is required: run, controller, demo, test-backend, probe");
     }
 
     /** The version from the jar manifest (set by the build). */
