@@ -33,7 +33,7 @@ public final class Main implements Runnable {
     }
 
     /** The command line as {@link #main} runs it: options are parsed, then logging is set up, then the command runs. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         Main main = new Main();
         return new CommandLine(main)
                 .setCaseInsensitiveEnumValuesAllowed(true)

@@ -131,6 +131,19 @@ public final class RawHttp2Client implements AutoCloseable {
         out.flush();
     }
 
+    /** The frames that have already arrived (a frame whose header is in blocks for its payload). */
+    public List<Frame> readAvailable() throws IOException {
+        List<Frame> frames = new ArrayList<>();
+        while (in.available() >= 9) {
+            Frame frame = read();
+            if (frame == null) {
+                break;
+            }
+            frames.add(frame);
+        }
+        return frames;
+    }
+
     /** The next frame, or {@code null} when the server closed the connection or the read timed out. */
     public Frame read() throws IOException {
         try {
