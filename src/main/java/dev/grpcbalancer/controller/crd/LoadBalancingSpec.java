@@ -2,14 +2,19 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Objects;
 
 /** {@code spec.loadBalancing}: how the balancer picks the endpoint of each call. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"policy", "slowStart"})
 public class LoadBalancingSpec {
 
     @JsonPropertyDescription("RoundRobin (default), LeastRequest or Random.")
     private String policy;
+
+    @JsonPropertyDescription("A new or newly healthy endpoint gets a share of calls ramping up over a window.")
+    private SlowStartSpec slowStart;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator and
     // accept a bare scalar in place of the mapping.
@@ -25,18 +30,27 @@ public class LoadBalancingSpec {
         this.policy = policy;
     }
 
+    public SlowStartSpec getSlowStart() {
+        return slowStart;
+    }
+
+    public void setSlowStart(SlowStartSpec slowStart) {
+        this.slowStart = slowStart;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof LoadBalancingSpec other && Objects.equals(policy, other.policy);
+        return o instanceof LoadBalancingSpec other && Objects.equals(policy, other.policy)
+                && Objects.equals(slowStart, other.slowStart);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hashCode(policy);
+        return Objects.hash(policy, slowStart);
     }
 
     @Override
     public String toString() {
-        return "LoadBalancingSpec{policy=" + policy + "}";
+        return "LoadBalancingSpec{policy=" + policy + ", slowStart=" + slowStart + "}";
     }
 }
