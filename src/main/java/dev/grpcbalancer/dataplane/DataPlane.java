@@ -194,6 +194,15 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
         return listener == null ? 0 : listener.runtime().loadBalancer().inFlight(address);
     }
 
+    /**
+     * Whether {@code address} takes new calls of balancer {@code id} now: not ejected by outlier
+     * detection, not marked unhealthy by health checks. False for an unknown balancer or endpoint.
+     */
+    public synchronized boolean isAvailable(BalancerId id, EndpointAddress address) {
+        Listener listener = listeners.get(id);
+        return listener != null && listener.runtime().loadBalancer().isAvailable(address);
+    }
+
     public int ioThreadCount() {
         int count = 0;
         for (EventExecutor ignored : group) {

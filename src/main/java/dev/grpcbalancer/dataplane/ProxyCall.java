@@ -3,6 +3,8 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
+import dev.grpcbalancer.snapshot.GrpcCode;
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -14,8 +16,11 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,29 +34,42 @@ import java.util.concurrent.TimeUnit;
  * WINDOW_UPDATEs go out only as frames are read, so a slow reader on either side slows the writer
  * on the other, and the proxy holds at most about one window per direction.
  *
- * <p><b>Retries.</b> While nothing has come back from the backend, the request frames written to
- * it are kept (up to the replay limit). If the attempt provably never reached the backend (connect
- * failure, REFUSED_STREAM, a stream above a GOAWAY's last-stream-id, a stream that could not be
- * opened) the call is replayed once on another endpoint.
+ * <p><b>Retries</b> (the balancer's {@link RetryPolicy}). While no response headers went to the
+ * client, the request frames written upstream are kept (up to the replay buffer). An attempt that
+ * provably never reached its backend (connect failure, REFUSED_STREAM, a stream above a GOAWAY's
+ * last-stream-id) is retried at once on another endpoint. An attempt the backend answered with a
+ * trailers-only response, or reset, or whose connection closed, or that the per-try timeout cut,
+ * is retried only if its gRPC code is in {@code retryOn} (a per-try timeout always is), the retry
+ * budget allows it and the call's deadline leaves room for the jittered backoff. At most
+ * {@code numRetries} retries; each carries {@code grpc-previous-rpc-attempts}.
+ *
+ * <p><b>Timeouts.</b> The call's deadline is the shorter of the client's {@code grpc-timeout} and
+ * the balancer's request timeout; a call with no frame in either direction for the stream idle
+ * timeout is ended. One timer per call watches both.
  *
  * <p><b>Reference counting.</b> Every data frame read is either written on (ownership passes) or
  * released here; replay copies are released when the call ends or can no longer be retried.
  */
 final class ProxyCall {
 
-    private static final int MAX_ATTEMPTS = 2;
     /** A backend reset this close to the call's deadline is taken as the deadline passing. */
     private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final AsciiString PREVIOUS_ATTEMPTS = AsciiString.cached("grpc-previous-rpc-attempts");
 
     private final Http2StreamChannel inbound;
     private final BalancerRuntime runtime;
+    private final RetryPolicy retry;
     private final UpstreamPools pools;
     private final FlushBatch flushes;
 
     private Http2Headers requestHeaders;
     private boolean requestEnded;
+    /** 0 when the call has no deadline. */
     private long deadlineNanos;
-    private ScheduledFuture<?> deadlineTimer;
+    private boolean deadlineFromConfig;
+    private final long idleNanos;
+    private long lastFrameNanos;
+    private ScheduledFuture<?> watchdog;
 
     /** Data frames read while no upstream stream was ready; written when it is. */
     private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
@@ -59,6 +77,10 @@ final class ProxyCall {
 
     private int attempts;
     private Attempt attempt;
+    private ScheduledFuture<?> backoffTimer;
+    private boolean holdsBudget;
+    private boolean countedInBudget;
+    private boolean lastAttemptReachedBackend;
     private EndpointAddress lastEndpoint;
     private String lastFailure;
 
@@ -67,13 +89,14 @@ final class ProxyCall {
     private boolean responseEnded;
     private boolean done;
 
-    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, int replayLimitBytes,
-            FlushBatch flushes) {
+    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, FlushBatch flushes) {
         this.inbound = inbound;
         this.flushes = flushes;
         this.runtime = runtime;
+        this.retry = runtime.config().retry();
         this.pools = pools;
-        this.replay = new ReplayBuffer(replayLimitBytes);
+        this.replay = new ReplayBuffer(retry.replayBufferBytes());
+        this.idleNanos = runtime.config().timeouts().streamIdle().toNanos();
     }
 
     // ---- inbound events ----
@@ -86,11 +109,20 @@ final class ProxyCall {
             respondHttpError(rejection);
             return;
         }
+        long now = System.nanoTime();
+        lastFrameNanos = now;
         long timeoutNanos = GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT));
-        if (timeoutNanos != GrpcTimeout.NOT_SET) {
-            deadlineNanos = System.nanoTime() + timeoutNanos;
-            deadlineTimer = inbound.eventLoop().schedule(this::deadlinePassed, timeoutNanos, TimeUnit.NANOSECONDS);
+        long configured = runtime.config().timeouts().request().toNanos();
+        if (configured > 0 && (timeoutNanos == GrpcTimeout.NOT_SET || configured < timeoutNanos)) {
+            timeoutNanos = configured;
+            deadlineFromConfig = true;
         }
+        if (timeoutNanos != GrpcTimeout.NOT_SET) {
+            deadlineNanos = now + timeoutNanos;
+        }
+        runtime.retryBudget().callStarted();
+        countedInBudget = true;
+        armWatchdog(now);
         nextAttempt();
     }
 
@@ -102,6 +134,7 @@ final class ProxyCall {
             frame.release();
             return;
         }
+        lastFrameNanos = System.nanoTime();
         if (attempt == null || attempt.stream == null) {
             unsent.add(frame);
             return;
@@ -115,6 +148,7 @@ final class ProxyCall {
         if (done || responseEnded) {
             return;
         }
+        lastFrameNanos = System.nanoTime();
         replay.release(); // trailers are not kept for a replay
         if (attempt != null && attempt.stream != null) {
             attempt.stream.write(new DefaultHttp2HeadersFrame(trailers, true));
@@ -161,21 +195,33 @@ final class ProxyCall {
     // ---- attempts ----
 
     private void nextAttempt() {
+        backoffTimer = null;
+        if (done) {
+            return;
+        }
         Selection selection = runtime.loadBalancer().pick(lastEndpoint);
         if (selection == null) {
             fail(GrpcStatus.UNAVAILABLE, lastFailure != null ? lastFailure
                     : "no endpoints available for balancer " + runtime.config().id());
             return;
         }
-        if (lastEndpoint != null && selection.endpoint().address().equals(lastEndpoint)) {
+        if (lastEndpoint != null && !lastAttemptReachedBackend && selection.endpoint().address().equals(lastEndpoint)) {
+            // the only endpoint left is the one that could not be reached a moment ago
             selection.finish();
             fail(GrpcStatus.UNAVAILABLE, lastFailure);
             return;
         }
         attempts++;
-        attempt = new Attempt(selection);
+        Attempt next = new Attempt(selection);
+        attempt = next;
         lastEndpoint = selection.endpoint().address();
-        pools.openStream(inbound.eventLoop(), lastEndpoint, new UpstreamStreamHandler(this, attempt), attempt);
+        long perTry = retry.perTryTimeout().toNanos();
+        if (perTry > 0) {
+            next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
+                    TimeUnit.NANOSECONDS);
+        }
+        pools.openStream(inbound.eventLoop(), lastEndpoint, new UpstreamStreamHandler(this, next), next,
+                runtime.config().timeouts().connect());
     }
 
     private void streamOpened(Attempt opened, Http2StreamChannel stream) {
@@ -188,10 +234,13 @@ final class ProxyCall {
         if (deadlineNanos != 0) {
             headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(deadlineNanos - System.nanoTime()));
         }
+        if (attempts > 1) {
+            headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
+        }
         boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
         stream.write(new DefaultHttp2HeadersFrame(headers, headersEndStream)).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
-                attemptFailed(opened, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
+                attemptNotSent(opened, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
             }
         });
         if (opened != attempt) {
@@ -207,22 +256,93 @@ final class ProxyCall {
         readInboundIfPossible();
     }
 
-    /** The attempt never reached the backend: go to another endpoint if we may, else fail. */
-    private void attemptFailed(Attempt failed, String reason) {
+    /** The attempt never reached its backend: retry at once, else end the call with UNAVAILABLE. */
+    private void attemptNotSent(Attempt failed, String reason) {
+        attemptFailed(failed, false, true, GrpcCode.UNAVAILABLE, reason);
+    }
+
+    /**
+     * The attempt failed before any response went to the client: retry it if the policy allows,
+     * else end the call with {@code code}.
+     *
+     * @param reachedBackend false only when the request provably never reached the backend
+     * @param optedIn whether the user asked for this failure to be retried (ignored when the
+     *     request never reached the backend: that is always safe to retry)
+     */
+    private void attemptFailed(Attempt failed, boolean reachedBackend, boolean optedIn, GrpcCode code,
+            String reason) {
         if (failed != attempt || done) {
             return;
         }
-        failed.selection.finish();
-        if (failed.stream != null) {
-            failed.stream.close();
+        endAttempt(failed, false);
+        lastFailure = reason;
+        if (!retryScheduled(reachedBackend, optedIn)) {
+            fail(GrpcStatus.of(code), lastFailure);
+        }
+    }
+
+    /** Ends the current attempt (its stream is reset if open) and reports it to outlier detection. */
+    private void endAttempt(Attempt ended, boolean succeeded) {
+        ended.cancelPerTryTimer();
+        if (succeeded) {
+            ended.selection.succeeded();
+        } else {
+            ended.selection.failed();
+        }
+        ended.selection.finish();
+        if (ended.stream != null) {
+            ended.stream.close();
         }
         attempt = null;
-        lastFailure = reason;
-        if (attempts < MAX_ATTEMPTS && replay.canReplay() && !responseStarted) {
-            nextAttempt();
-        } else {
-            fail(GrpcStatus.UNAVAILABLE, reason);
+    }
+
+    /**
+     * Starts another attempt now (the last one never reached a backend) or after a jittered
+     * backoff, if the policy, the replay buffer, the budget and the deadline allow it.
+     */
+    private boolean retryScheduled(boolean reachedBackend, boolean optedIn) {
+        if (responseStarted || attempts > retry.numRetries() || !replay.canReplay()) {
+            return false;
         }
+        lastAttemptReachedBackend = reachedBackend;
+        if (!reachedBackend) {
+            nextAttempt();
+            return true;
+        }
+        if (!optedIn) {
+            return false;
+        }
+        long delay = backoffNanos();
+        if (deadlineNanos != 0 && deadlineNanos - System.nanoTime() <= delay) {
+            return false;
+        }
+        if (!holdsBudget) {
+            RetryBudget.Grant grant = runtime.retryBudget().tryRetry();
+            if (grant == RetryBudget.Grant.DENIED) {
+                lastFailure = lastFailure + " (retry budget exhausted)";
+                return false;
+            }
+            holdsBudget = grant == RetryBudget.Grant.SLOT;
+        }
+        backoffTimer = inbound.eventLoop().schedule(this::nextAttempt, delay, TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    /** Random in [0, min(max, base × 2^(retry - 1))): "full jitter". */
+    private long backoffNanos() {
+        int retryNumber = attempts; // attempts so far = the number of the retry about to start
+        long bound = retry.backoffBase().toNanos() << Math.min(20, retryNumber - 1);
+        bound = Math.min(bound, retry.backoffMax().toNanos());
+        return ThreadLocalRandom.current().nextLong(Math.max(1, bound));
+    }
+
+    private void perTryTimeoutPassed(Attempt timedOut) {
+        timedOut.perTryTimer = null;
+        if (timedOut != attempt || done || responseStarted) {
+            return;
+        }
+        attemptFailed(timedOut, true, true, GrpcCode.DEADLINE_EXCEEDED, "no response from backend " + timedOut.endpoint()
+                + " within the per-try timeout of " + millis(retry.perTryTimeout()));
     }
 
     private void writeUpstream(Http2DataFrame frame) {
@@ -244,11 +364,49 @@ final class ProxyCall {
         if (from != attempt || done) {
             return;
         }
-        responseStarted = true;
-        replay.release();
+        lastFrameNanos = System.nanoTime();
+        if (!responseStarted && endStream) {
+            // Trailers-only: nothing went to the client yet, so a retryable status may be retried.
+            GrpcCode code = statusOf(headers);
+            if (code != GrpcCode.OK && retry.retries(code)) {
+                endAttempt(from, !runtime.config().outlierDetection().errorCodes().contains(code));
+                lastFailure = "backend " + from.endpoint() + " answered " + code.configName();
+                if (retryScheduled(true, true)) {
+                    return;
+                }
+                // Not retried after all: the client gets the backend's own answer.
+                responseStarted = true;
+                inbound.write(new DefaultHttp2HeadersFrame(headers, true));
+                responseComplete();
+                return;
+            }
+        }
+        if (!responseStarted) {
+            responseStarted = true;
+            from.cancelPerTryTimer();
+            replay.release();
+        }
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
+            GrpcCode code = statusOf(headers);
+            if (runtime.config().outlierDetection().errorCodes().contains(code)) {
+                from.selection.failed();
+            } else {
+                from.selection.succeeded();
+            }
             responseComplete();
+        }
+    }
+
+    private static GrpcCode statusOf(Http2Headers headers) {
+        CharSequence value = headers.get(GrpcResponses.GRPC_STATUS);
+        if (value == null) {
+            return GrpcCode.UNKNOWN;
+        }
+        try {
+            return GrpcCode.ofValue(Integer.parseInt(value.toString())).orElse(GrpcCode.UNKNOWN);
+        } catch (NumberFormatException e) {
+            return GrpcCode.UNKNOWN;
         }
     }
 
@@ -257,9 +415,11 @@ final class ProxyCall {
             frame.release();
             return;
         }
+        lastFrameNanos = System.nanoTime();
         responseFraming.consume(frame.content());
         inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
         if (frame.isEndStream()) {
+            from.selection.succeeded();
             responseComplete();
         }
     }
@@ -285,16 +445,22 @@ final class ProxyCall {
             return;
         }
         if (error == Http2Error.REFUSED_STREAM && !responseStarted) {
-            attemptFailed(from, "backend " + from.endpoint() + " refused the stream");
+            attemptNotSent(from, "backend " + from.endpoint() + " refused the stream");
             return;
         }
-        GrpcStatus status = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS
+        boolean atDeadline = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS;
+        GrpcStatus status = atDeadline
                 ? GrpcStatus.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
                 : GrpcStatus.ofUpstreamReset(error);
+        String reason = "backend " + from.endpoint() + " reset the stream (" + error + ")";
+        if (!responseStarted && !atDeadline) {
+            attemptFailed(from, true, retry.retries(status.grpcCode()), status.grpcCode(), reason);
+            return;
+        }
+        from.selection.failed();
         // Mid-message the reset is passed on; a backend's CANCEL becomes INTERNAL_ERROR there, as the
         // client did not cancel: its response was cut.
-        fail(status, "backend " + from.endpoint() + " reset the stream (" + error + ")",
-                error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
+        fail(status, reason, error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
     }
 
     void upstreamClosed(Attempt from) {
@@ -302,10 +468,16 @@ final class ProxyCall {
             return;
         }
         if (from.refusedByGoAway && !responseStarted) {
-            attemptFailed(from, "backend " + from.endpoint() + " sent GOAWAY before the call started");
+            attemptNotSent(from, "backend " + from.endpoint() + " sent GOAWAY before the call started");
             return;
         }
-        fail(GrpcStatus.UNAVAILABLE, "connection to backend " + from.endpoint() + " closed before the call completed");
+        String reason = "connection to backend " + from.endpoint() + " closed before the call completed";
+        if (!responseStarted) {
+            attemptFailed(from, true, retry.retries(GrpcCode.UNAVAILABLE), GrpcCode.UNAVAILABLE, reason);
+            return;
+        }
+        from.selection.failed();
+        fail(GrpcStatus.UNAVAILABLE, reason);
     }
 
     // ---- endings ----
@@ -318,18 +490,43 @@ final class ProxyCall {
             // The response is complete; ask the client to stop sending (RFC 9113, 8.1) and let
             // go of the upstream stream, which would otherwise stay half-open.
             inbound.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
-            if (attempt.stream != null) {
+            if (attempt != null && attempt.stream != null) {
                 attempt.stream.close();
             }
         }
     }
 
-    private void deadlinePassed() {
-        deadlineTimer = null;
+    private void armWatchdog(long now) {
+        long next = now + idleNanos;
+        if (deadlineNanos != 0 && deadlineNanos < next) {
+            next = deadlineNanos;
+        }
+        watchdog = inbound.eventLoop().schedule(this::watchdogFired, Math.max(0, next - now), TimeUnit.NANOSECONDS);
+    }
+
+    /** The deadline passed, or the call may have been idle for the stream idle timeout. */
+    private void watchdogFired() {
+        watchdog = null;
         if (done) {
             return;
         }
-        fail(GrpcStatus.DEADLINE_EXCEEDED, "deadline passed in grpc-balancer before the backend answered");
+        long now = System.nanoTime();
+        if (deadlineNanos != 0 && now - deadlineNanos >= 0) {
+            fail(GrpcStatus.DEADLINE_EXCEEDED, deadlineFromConfig
+                    ? "request timeout of " + millis(runtime.config().timeouts().request()) + " passed in grpc-balancer"
+                    : "deadline passed in grpc-balancer before the backend answered");
+        } else if (now - lastFrameNanos >= idleNanos) {
+            fail(GrpcStatus.UNAVAILABLE, "no frame in either direction for "
+                    + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
+        } else {
+            long idleDeadline = lastFrameNanos + idleNanos;
+            long next = deadlineNanos != 0 && deadlineNanos < idleDeadline ? deadlineNanos : idleDeadline;
+            watchdog = inbound.eventLoop().schedule(this::watchdogFired, next - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static String millis(Duration duration) {
+        return duration.toMillis() + " ms";
     }
 
     private void fail(GrpcStatus status, String message) {
@@ -387,11 +584,19 @@ final class ProxyCall {
             return;
         }
         done = true;
-        if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
-            deadlineTimer = null;
+        if (watchdog != null) {
+            watchdog.cancel(false);
+            watchdog = null;
+        }
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
+        if (countedInBudget) {
+            runtime.retryBudget().callEnded(holdsBudget);
         }
         if (attempt != null) {
+            attempt.cancelPerTryTimer();
             attempt.selection.finish();
         }
         replay.release();
@@ -409,6 +614,7 @@ final class ProxyCall {
         final Selection selection;
         Http2StreamChannel stream;
         boolean refusedByGoAway;
+        ScheduledFuture<?> perTryTimer;
 
         Attempt(Selection selection) {
             this.selection = selection;
@@ -418,6 +624,13 @@ final class ProxyCall {
             return selection.endpoint().address();
         }
 
+        void cancelPerTryTimer() {
+            if (perTryTimer != null) {
+                perTryTimer.cancel(false);
+                perTryTimer = null;
+            }
+        }
+
         @Override
         public void opened(Http2StreamChannel opened) {
             streamOpened(this, opened);
@@ -425,7 +638,7 @@ final class ProxyCall {
 
         @Override
         public void failed(String reason) {
-            attemptFailed(this, reason);
+            attemptNotSent(this, reason);
         }
 
         @Override
