@@ -51,6 +51,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
     private final UpstreamPools pools;
     private final Map<EventExecutor, FlushBatch> flushes;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
+    private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
@@ -80,6 +81,7 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
             BalancerConfig config = next.get(listener.id());
             if (config == null || config.listenerPort() != listener.port()) {
                 listeners.remove(listener.id());
+                healthChecks.remove(listener.id()).stop();
                 closeListener(listener, config == null ? "removed" : "moved to port " + config.listenerPort());
             }
         }
@@ -88,12 +90,16 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
             if (existing != null) {
                 if (!config.equals(existing.runtime().config())) {
                     existing.update(BalancerRuntime.of(config, existing.runtime()));
+                    healthChecks.get(config.id()).update();
                     log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
                 }
             } else {
                 Listener listener = new Listener(config.id(), config.listenerPort(), BalancerRuntime.of(config, null));
                 listeners.put(config.id(), listener);
+                HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
+                healthChecks.put(config.id(), checks);
+                checks.update();
                 toOpen.add(listener);
             }
         }
@@ -225,6 +231,8 @@ public final class DataPlane implements SnapshotSink, AutoCloseable {
             closed = true;
             closing = List.copyOf(listeners.values());
             listeners.clear();
+            healthChecks.values().forEach(HealthChecks::stop);
+            healthChecks.clear();
         }
         log.info("shutting down: GOAWAY to clients, draining calls for at most {} s", settings.drainTimeout().toSeconds());
         closing.forEach(Listener::stopAccepting);
