@@ -240,7 +240,7 @@ final class ProxyCall {
         boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
         stream.write(new DefaultHttp2HeadersFrame(headers, headersEndStream)).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
-                attemptNotSent(opened, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
+                attemptNotSent(opened, true, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
             }
         });
         if (opened != attempt) {
@@ -256,8 +256,16 @@ final class ProxyCall {
         readInboundIfPossible();
     }
 
-    /** The attempt never reached its backend: retry at once, else end the call with UNAVAILABLE. */
-    private void attemptNotSent(Attempt failed, String reason) {
+    /**
+     * The attempt never reached its backend: retry at once, else end the call with UNAVAILABLE.
+     *
+     * @param backendAtFault a connect failure counts against the endpoint for outlier detection;
+     *     a refused stream or a GOAWAY (a backend shedding load or draining) counts neither way
+     */
+    private void attemptNotSent(Attempt failed, boolean backendAtFault, String reason) {
+        if (!backendAtFault) {
+            failed.countedForOutliers = true;
+        }
         attemptFailed(failed, false, true, GrpcCode.UNAVAILABLE, reason);
     }
 
@@ -284,10 +292,12 @@ final class ProxyCall {
     /** Ends the current attempt (its stream is reset if open) and reports it to outlier detection. */
     private void endAttempt(Attempt ended, boolean succeeded) {
         ended.cancelPerTryTimer();
-        if (succeeded) {
-            ended.selection.succeeded();
-        } else {
-            ended.selection.failed();
+        if (!ended.countedForOutliers) {
+            if (succeeded) {
+                ended.selection.succeeded();
+            } else {
+                ended.selection.failed();
+            }
         }
         ended.selection.finish();
         if (ended.stream != null) {
@@ -445,7 +455,7 @@ final class ProxyCall {
             return;
         }
         if (error == Http2Error.REFUSED_STREAM && !responseStarted) {
-            attemptNotSent(from, "backend " + from.endpoint() + " refused the stream");
+            attemptNotSent(from, false, "backend " + from.endpoint() + " refused the stream");
             return;
         }
         boolean atDeadline = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS;
@@ -457,7 +467,9 @@ final class ProxyCall {
             attemptFailed(from, true, retry.retries(status.grpcCode()), status.grpcCode(), reason);
             return;
         }
-        from.selection.failed();
+        if (!atDeadline) {
+            from.selection.failed();
+        }
         // Mid-message the reset is passed on; a backend's CANCEL becomes INTERNAL_ERROR there, as the
         // client did not cancel: its response was cut.
         fail(status, reason, error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
@@ -468,7 +480,7 @@ final class ProxyCall {
             return;
         }
         if (from.refusedByGoAway && !responseStarted) {
-            attemptNotSent(from, "backend " + from.endpoint() + " sent GOAWAY before the call started");
+            attemptNotSent(from, false, "backend " + from.endpoint() + " sent GOAWAY before the call started");
             return;
         }
         String reason = "connection to backend " + from.endpoint() + " closed before the call completed";
@@ -614,6 +626,8 @@ final class ProxyCall {
         final Selection selection;
         Http2StreamChannel stream;
         boolean refusedByGoAway;
+        /** Outlier detection must not hear about this attempt (or already did). */
+        boolean countedForOutliers;
         ScheduledFuture<?> perTryTimer;
 
         Attempt(Selection selection) {
@@ -638,7 +652,7 @@ final class ProxyCall {
 
         @Override
         public void failed(String reason) {
-            attemptNotSent(this, reason);
+            attemptNotSent(this, true, reason);
         }
 
         @Override
