@@ -190,6 +190,10 @@ class BackendFaultTest {
                 assertThat(result.messages()).hasSize(50);
                 assertThat(result.backendId()).startsWith("old-");
             }
+            System.out.printf("rolling replacement of 3 backends under load: %d calls, %d failed, p50 %d ms,"
+                    + " p99 %d ms, p99.9 %d ms%n", load.succeeded() + load.failed(), load.failed(),
+                    load.latencyPercentile(50).toMillis(), load.latencyPercentile(99).toMillis(),
+                    load.latencyPercentile(99.9).toMillis());
             assertThat(load.failures()).as(load.toString()).isEmpty();
             assertThat(load.callsByBackend().keySet()).contains("new-1", "new-2", "new-3");
         } finally {
