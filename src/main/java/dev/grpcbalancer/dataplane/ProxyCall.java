@@ -3,9 +3,9 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
+import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.RetryPolicy;
-import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -43,9 +43,9 @@ import java.util.concurrent.TimeUnit;
  * budget allows it and the call's deadline leaves room for the jittered backoff. At most
  * {@code numRetries} retries; each carries {@code grpc-previous-rpc-attempts}.
  *
- * <p><b>Timeouts.</b> The call's deadline is the shorter of the client's {@code grpc-timeout} and
- * the balancer's request timeout; a call with no frame in either direction for the stream idle
- * timeout is ended. One timer per call watches both.
+ * <p><b>Timeouts</b> ({@link CallTimer}). The call's deadline is the shorter of the client's
+ * {@code grpc-timeout} and the balancer's request timeout; a call with no frame in either
+ * direction for the stream idle timeout is ended.
  *
  * <p><b>Reference counting.</b> Every data frame read is either written on (ownership passes) or
  * released here; replay copies are released when the call ends or can no longer be retried.
@@ -64,12 +64,7 @@ final class ProxyCall {
 
     private Http2Headers requestHeaders;
     private boolean requestEnded;
-    /** 0 when the call has no deadline. */
-    private long deadlineNanos;
-    private boolean deadlineFromConfig;
-    private final long idleNanos;
-    private long lastFrameNanos;
-    private ScheduledFuture<?> watchdog;
+    private final CallTimer timer;
 
     /** Data frames read while no upstream stream was ready; written when it is. */
     private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
@@ -96,7 +91,22 @@ final class ProxyCall {
         this.retry = runtime.config().retry();
         this.pools = pools;
         this.replay = new ReplayBuffer(retry.replayBufferBytes());
-        this.idleNanos = runtime.config().timeouts().streamIdle().toNanos();
+        this.timer = new CallTimer(inbound.eventLoop(), runtime.config().timeouts().streamIdle().toNanos(),
+                new CallTimer.Expiry() {
+                    @Override
+                    public void deadlinePassed(boolean fromRequestTimeout) {
+                        fail(GrpcStatus.DEADLINE_EXCEEDED, fromRequestTimeout
+                                ? "request timeout of " + millis(runtime.config().timeouts().request())
+                                        + " passed in grpc-balancer"
+                                : "deadline passed in grpc-balancer before the backend answered");
+                    }
+
+                    @Override
+                    public void idle() {
+                        fail(GrpcStatus.UNAVAILABLE, "no frame in either direction for "
+                                + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
+                    }
+                });
     }
 
     // ---- inbound events ----
@@ -109,20 +119,10 @@ final class ProxyCall {
             respondHttpError(rejection);
             return;
         }
-        long now = System.nanoTime();
-        lastFrameNanos = now;
-        long timeoutNanos = GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT));
-        long configured = runtime.config().timeouts().request().toNanos();
-        if (configured > 0 && (timeoutNanos == GrpcTimeout.NOT_SET || configured < timeoutNanos)) {
-            timeoutNanos = configured;
-            deadlineFromConfig = true;
-        }
-        if (timeoutNanos != GrpcTimeout.NOT_SET) {
-            deadlineNanos = now + timeoutNanos;
-        }
+        timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
+                runtime.config().timeouts().request().toNanos());
         runtime.retryBudget().callStarted();
         countedInBudget = true;
-        armWatchdog(now);
         nextAttempt();
     }
 
@@ -134,7 +134,7 @@ final class ProxyCall {
             frame.release();
             return;
         }
-        lastFrameNanos = System.nanoTime();
+        timer.frame();
         if (attempt == null || attempt.stream == null) {
             unsent.add(frame);
             return;
@@ -148,7 +148,7 @@ final class ProxyCall {
         if (done || responseEnded) {
             return;
         }
-        lastFrameNanos = System.nanoTime();
+        timer.frame();
         replay.release(); // trailers are not kept for a replay
         if (attempt != null && attempt.stream != null) {
             attempt.stream.write(new DefaultHttp2HeadersFrame(trailers, true));
@@ -231,8 +231,8 @@ final class ProxyCall {
         }
         opened.stream = stream;
         Http2Headers headers = attempts == 1 ? requestHeaders : new DefaultHttp2Headers().add(requestHeaders);
-        if (deadlineNanos != 0) {
-            headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(deadlineNanos - System.nanoTime()));
+        if (timer.hasDeadline()) {
+            headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(timer.remainingNanos()));
         }
         if (attempts > 1) {
             headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
@@ -323,7 +323,7 @@ final class ProxyCall {
             return false;
         }
         long delay = backoffNanos();
-        if (deadlineNanos != 0 && deadlineNanos - System.nanoTime() <= delay) {
+        if (timer.hasDeadline() && timer.remainingNanos() <= delay) {
             return false;
         }
         if (!holdsBudget) {
@@ -374,7 +374,7 @@ final class ProxyCall {
         if (from != attempt || done) {
             return;
         }
-        lastFrameNanos = System.nanoTime();
+        timer.frame();
         if (!responseStarted && endStream) {
             // Trailers-only: nothing went to the client yet, so a retryable status may be retried.
             GrpcCode code = statusOf(headers);
@@ -425,7 +425,7 @@ final class ProxyCall {
             frame.release();
             return;
         }
-        lastFrameNanos = System.nanoTime();
+        timer.frame();
         responseFraming.consume(frame.content());
         inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
         if (frame.isEndStream()) {
@@ -458,7 +458,7 @@ final class ProxyCall {
             attemptNotSent(from, false, "backend " + from.endpoint() + " refused the stream");
             return;
         }
-        boolean atDeadline = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS;
+        boolean atDeadline = timer.hasDeadline() && timer.remainingNanos() < DEADLINE_SLACK_NANOS;
         GrpcStatus status = atDeadline
                 ? GrpcStatus.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
                 : GrpcStatus.ofUpstreamReset(error);
@@ -505,35 +505,6 @@ final class ProxyCall {
             if (attempt != null && attempt.stream != null) {
                 attempt.stream.close();
             }
-        }
-    }
-
-    private void armWatchdog(long now) {
-        long next = now + idleNanos;
-        if (deadlineNanos != 0 && deadlineNanos < next) {
-            next = deadlineNanos;
-        }
-        watchdog = inbound.eventLoop().schedule(this::watchdogFired, Math.max(0, next - now), TimeUnit.NANOSECONDS);
-    }
-
-    /** The deadline passed, or the call may have been idle for the stream idle timeout. */
-    private void watchdogFired() {
-        watchdog = null;
-        if (done) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (deadlineNanos != 0 && now - deadlineNanos >= 0) {
-            fail(GrpcStatus.DEADLINE_EXCEEDED, deadlineFromConfig
-                    ? "request timeout of " + millis(runtime.config().timeouts().request()) + " passed in grpc-balancer"
-                    : "deadline passed in grpc-balancer before the backend answered");
-        } else if (now - lastFrameNanos >= idleNanos) {
-            fail(GrpcStatus.UNAVAILABLE, "no frame in either direction for "
-                    + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
-        } else {
-            long idleDeadline = lastFrameNanos + idleNanos;
-            long next = deadlineNanos != 0 && deadlineNanos < idleDeadline ? deadlineNanos : idleDeadline;
-            watchdog = inbound.eventLoop().schedule(this::watchdogFired, next - now, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -596,10 +567,7 @@ final class ProxyCall {
             return;
         }
         done = true;
-        if (watchdog != null) {
-            watchdog.cancel(false);
-            watchdog = null;
-        }
+        timer.cancel();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
