@@ -20,7 +20,6 @@ import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,11 +69,9 @@ final class ProxyCall {
     private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
     private final ReplayBuffer replay;
 
-    private int attempts;
+    private final CallRetries retries;
     private Attempt attempt;
     private ScheduledFuture<?> backoffTimer;
-    private boolean holdsBudget;
-    private boolean countedInBudget;
     private boolean lastAttemptReachedBackend;
     private EndpointAddress lastEndpoint;
     private String lastFailure;
@@ -91,6 +88,7 @@ final class ProxyCall {
         this.retry = runtime.config().retry();
         this.pools = pools;
         this.replay = new ReplayBuffer(retry.replayBufferBytes());
+        this.retries = new CallRetries(retry, runtime.retryBudget());
         this.timer = new CallTimer(inbound.eventLoop(), runtime.config().timeouts().streamIdle().toNanos(),
                 new CallTimer.Expiry() {
                     @Override
@@ -121,8 +119,7 @@ final class ProxyCall {
         }
         timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
                 runtime.config().timeouts().request().toNanos());
-        runtime.retryBudget().callStarted();
-        countedInBudget = true;
+        retries.callStarted();
         nextAttempt();
     }
 
@@ -211,7 +208,7 @@ final class ProxyCall {
             fail(GrpcStatus.UNAVAILABLE, lastFailure);
             return;
         }
-        attempts++;
+        retries.attemptStarted();
         Attempt next = new Attempt(selection);
         attempt = next;
         lastEndpoint = selection.endpoint().address();
@@ -230,6 +227,7 @@ final class ProxyCall {
             return;
         }
         opened.stream = stream;
+        int attempts = retries.attempts();
         Http2Headers headers = attempts == 1 ? requestHeaders : new DefaultHttp2Headers().add(requestHeaders);
         if (timer.hasDeadline()) {
             headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(timer.remainingNanos()));
@@ -311,7 +309,7 @@ final class ProxyCall {
      * backoff, if the policy, the replay buffer, the budget and the deadline allow it.
      */
     private boolean retryScheduled(boolean reachedBackend, boolean optedIn) {
-        if (responseStarted || attempts > retry.numRetries() || !replay.canReplay()) {
+        if (responseStarted || !retries.retriesLeft() || !replay.canReplay()) {
             return false;
         }
         lastAttemptReachedBackend = reachedBackend;
@@ -322,28 +320,16 @@ final class ProxyCall {
         if (!optedIn) {
             return false;
         }
-        long delay = backoffNanos();
-        if (timer.hasDeadline() && timer.remainingNanos() <= delay) {
+        long delay = retries.backoffNanos(timer.hasDeadline() ? timer.remainingNanos() : Long.MAX_VALUE);
+        if (delay == CallRetries.NO_BUDGET) {
+            lastFailure = lastFailure + " (retry budget exhausted)";
             return false;
         }
-        if (!holdsBudget) {
-            RetryBudget.Grant grant = runtime.retryBudget().tryRetry();
-            if (grant == RetryBudget.Grant.DENIED) {
-                lastFailure = lastFailure + " (retry budget exhausted)";
-                return false;
-            }
-            holdsBudget = grant == RetryBudget.Grant.SLOT;
+        if (delay == CallRetries.NO_TIME) {
+            return false;
         }
         backoffTimer = inbound.eventLoop().schedule(this::nextAttempt, delay, TimeUnit.NANOSECONDS);
         return true;
-    }
-
-    /** Random in [0, min(max, base × 2^(retry - 1))): "full jitter". */
-    private long backoffNanos() {
-        int retryNumber = attempts; // attempts so far = the number of the retry about to start
-        long bound = retry.backoffBase().toNanos() << Math.min(20, retryNumber - 1);
-        bound = Math.min(bound, retry.backoffMax().toNanos());
-        return ThreadLocalRandom.current().nextLong(Math.max(1, bound));
     }
 
     private void perTryTimeoutPassed(Attempt timedOut) {
@@ -572,9 +558,7 @@ final class ProxyCall {
             backoffTimer.cancel(false);
             backoffTimer = null;
         }
-        if (countedInBudget) {
-            runtime.retryBudget().callEnded(holdsBudget);
-        }
+        retries.callEnded();
         if (attempt != null) {
             attempt.cancelPerTryTimer();
             attempt.selection.finish();
