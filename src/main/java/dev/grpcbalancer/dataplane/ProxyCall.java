@@ -5,6 +5,7 @@ import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
+import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -384,8 +385,8 @@ final class ProxyCall {
         }
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
-            GrpcCode code = statusOf(headers);
-            if (runtime.config().outlierDetection().errorCodes().contains(code)) {
+            OutlierDetection outliers = runtime.config().outlierDetection();
+            if (outliers.enabled() && outliers.errorCodes().contains(statusOf(headers))) {
                 from.selection.failed();
             } else {
                 from.selection.succeeded();
@@ -394,16 +395,21 @@ final class ProxyCall {
         }
     }
 
+    /** The {@code grpc-status} of response trailers; UNKNOWN when absent or not a code (no allocation). */
     private static GrpcCode statusOf(Http2Headers headers) {
         CharSequence value = headers.get(GrpcResponses.GRPC_STATUS);
-        if (value == null) {
+        if (value == null || value.length() == 0 || value.length() > 2) {
             return GrpcCode.UNKNOWN;
         }
-        try {
-            return GrpcCode.ofValue(Integer.parseInt(value.toString())).orElse(GrpcCode.UNKNOWN);
-        } catch (NumberFormatException e) {
-            return GrpcCode.UNKNOWN;
+        int code = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return GrpcCode.UNKNOWN;
+            }
+            code = code * 10 + (c - '0');
         }
+        return GrpcCode.ofValue(code).orElse(GrpcCode.UNKNOWN);
     }
 
     void responseData(Attempt from, Http2DataFrame frame) {
