@@ -55,6 +55,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final Map<EventExecutor, FlushBatch> flushes;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
+    private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
@@ -84,6 +85,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             BalancerConfig config = next.get(listener.id());
             if (config == null || config.listenerPort() != listener.port()) {
                 listeners.remove(listener.id());
+                healthChecks.remove(listener.id()).stop();
                 closeListener(listener, config == null ? "removed" : "moved to port " + config.listenerPort());
             }
         }
@@ -92,12 +94,16 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             if (existing != null) {
                 if (!config.equals(existing.runtime().config())) {
                     existing.update(BalancerRuntime.of(config, existing.runtime()));
+                    healthChecks.get(config.id()).update();
                     log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
                 }
             } else {
                 Listener listener = new Listener(config.id(), config.listenerPort(), BalancerRuntime.of(config, null));
                 listeners.put(config.id(), listener);
+                HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
+                healthChecks.put(config.id(), checks);
+                checks.update();
                 toOpen.add(listener);
             }
         }
@@ -220,6 +226,15 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         return listener == null ? 0 : listener.runtime().loadBalancer().inFlight(address);
     }
 
+    /**
+     * Whether {@code address} takes new calls of balancer {@code id} now: not ejected by outlier
+     * detection, not marked unhealthy by health checks. False for an unknown balancer or endpoint.
+     */
+    public synchronized boolean isAvailable(BalancerId id, EndpointAddress address) {
+        Listener listener = listeners.get(id);
+        return listener != null && listener.runtime().loadBalancer().isAvailable(address);
+    }
+
     public int ioThreadCount() {
         int count = 0;
         for (EventExecutor ignored : group) {
@@ -242,6 +257,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             closed = true;
             closing = List.copyOf(listeners.values());
             listeners.clear();
+            healthChecks.values().forEach(HealthChecks::stop);
+            healthChecks.clear();
         }
         log.info("shutting down: GOAWAY to clients, draining calls for at most {} s", settings.drainTimeout().toSeconds());
         closing.forEach(Listener::stopAccepting);

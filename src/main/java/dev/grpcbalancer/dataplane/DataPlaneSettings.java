@@ -12,13 +12,12 @@ import java.time.Duration;
  * @param ioThreads event loops; 0 means two per core
  * @param drainTimeout how long in-flight calls may run on after shutdown starts, a listener
  *     closes, or an endpoint is removed
- * @param connectTimeout connecting to a backend, including its first SETTINGS frame
+ * @param connectTimeout connecting to a backend, including its first SETTINGS frame, for balancers
+ *     that set no {@code spec.timeouts.connect}
  * @param maxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS advertised to each client connection
  * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE, both directions
  * @param streamWindowBytes HTTP/2 stream receive window, both directions
  * @param connectionWindowBytes HTTP/2 connection receive window, both directions
- * @param replayLimitBytes request bytes kept per call so a call that never reached its backend
- *     can be sent to another; a larger request is not retried
  * @param maxResetsPerWindow rapid-reset protection: RST_STREAM frames a client may send per
  *     {@code resetWindow} before the connection is closed with ENHANCE_YOUR_CALM
  * @param maxConnectionsPerEndpoint upstream connections per event loop and endpoint
@@ -32,7 +31,6 @@ public record DataPlaneSettings(
         long maxHeaderListSize,
         int streamWindowBytes,
         int connectionWindowBytes,
-        int replayLimitBytes,
         int maxResetsPerWindow,
         Duration resetWindow,
         int maxConnectionsPerEndpoint) {
@@ -42,44 +40,43 @@ public record DataPlaneSettings(
         requireNonNull(drainTimeout, "drainTimeout");
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(resetWindow, "resetWindow");
-        if (ioThreads < 0 || maxConcurrentStreams < 1 || maxHeaderListSize < 1024 || replayLimitBytes < 0
-                || maxResetsPerWindow < 1 || resetWindow.toSeconds() < 1) {
+        if (ioThreads < 0 || maxConcurrentStreams < 1 || maxHeaderListSize < 1024 || maxResetsPerWindow < 1 || resetWindow.toSeconds() < 1) {
             throw new IllegalArgumentException("invalid data plane settings: " + this);
         }
     }
 
     public static DataPlaneSettings defaults() {
         return new DataPlaneSettings("0.0.0.0", 0, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024, 400, Duration.ofSeconds(30), 64);
+                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64);
     }
 
     public DataPlaneSettings withBindAddress(String address) {
         return new DataPlaneSettings(address, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
-                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint);
     }
 
     public DataPlaneSettings withDrainTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, timeout, connectTimeout, maxConcurrentStreams,
-                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint);
     }
 
     public DataPlaneSettings withConnectTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, timeout, maxConcurrentStreams,
-                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint);
     }
 
     public DataPlaneSettings withMaxConcurrentStreams(int max) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, max,
-                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint);
     }
 
     public DataPlaneSettings withIoThreads(int threads) {
         return new DataPlaneSettings(bindAddress, threads, drainTimeout, connectTimeout, maxConcurrentStreams,
-                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, replayLimitBytes, maxResetsPerWindow,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint);
     }
 

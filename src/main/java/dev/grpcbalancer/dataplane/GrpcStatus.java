@@ -1,5 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.snapshot.GrpcCode;
+
 /** gRPC status codes the proxy itself produces (values from the gRPC specification). */
 enum GrpcStatus {
     OK(0),
@@ -38,6 +40,21 @@ enum GrpcStatus {
 
     int code() {
         return code;
+    }
+
+    /** The same code in the snapshot's vocabulary. */
+    GrpcCode grpcCode() {
+        return GrpcCode.ofValue(code).orElseThrow();
+    }
+
+    /** The status with the same code; UNKNOWN for a code the proxy never produces itself. */
+    static GrpcStatus of(GrpcCode grpcCode) {
+        for (GrpcStatus status : values()) {
+            if (status.code == grpcCode.value()) {
+                return status;
+            }
+        }
+        return UNKNOWN;
     }
 
     /** The code as the {@code grpc-status} header value. */

@@ -22,14 +22,12 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
 
     private final Listener listener;
     private final UpstreamPools pools;
-    private final int replayLimitBytes;
     private final FlushBatch flushes;
     private ProxyCall call;
 
-    InboundStreamHandler(Listener listener, UpstreamPools pools, int replayLimitBytes, FlushBatch flushes) {
+    InboundStreamHandler(Listener listener, UpstreamPools pools, FlushBatch flushes) {
         this.listener = listener;
         this.pools = pools;
-        this.replayLimitBytes = replayLimitBytes;
         this.flushes = flushes;
     }
 
@@ -49,8 +47,7 @@ final class InboundStreamHandler extends ChannelInboundHandlerAdapter {
             }
         } else if (msg instanceof Http2HeadersFrame headers) {
             if (call == null) {
-                call = new ProxyCall((Http2StreamChannel) ctx.channel(), listener.runtime(), pools, replayLimitBytes,
-                        flushes);
+                call = new ProxyCall((Http2StreamChannel) ctx.channel(), listener.runtime(), pools, flushes);
                 call.start(headers.headers(), headers.isEndStream());
             } else {
                 call.requestTrailers(headers.headers());

@@ -65,8 +65,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new InboundStreamHandler(listener, pools, settings.replayLimitBytes(),
-                        flushes.get(stream.eventLoop())));
+                stream.pipeline().addLast(new InboundStreamHandler(listener, pools, flushes.get(stream.eventLoop())));
             }
         }));
         ch.pipeline().addLast(new Http2ConnectionWindow(settings.connectionWindowBytes()));

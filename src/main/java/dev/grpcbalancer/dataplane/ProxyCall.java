@@ -4,6 +4,9 @@ import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.GrpcCode;
+import dev.grpcbalancer.snapshot.OutlierDetection;
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -14,7 +17,9 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -29,36 +34,46 @@ import java.util.concurrent.TimeUnit;
  * WINDOW_UPDATEs go out only as frames are read, so a slow reader on either side slows the writer
  * on the other, and the proxy holds at most about one window per direction.
  *
- * <p><b>Retries.</b> While nothing has come back from the backend, the request frames written to
- * it are kept (up to the replay limit). If the attempt provably never reached the backend (connect
- * failure, REFUSED_STREAM, a stream above a GOAWAY's last-stream-id, a stream that could not be
- * opened) the call is replayed once on another endpoint.
+ * <p><b>Retries</b> (the balancer's {@link RetryPolicy}). While no response headers went to the
+ * client, the request frames written upstream are kept (up to the replay buffer). An attempt that
+ * provably never reached its backend (connect failure, REFUSED_STREAM, a stream above a GOAWAY's
+ * last-stream-id) is retried at once on another endpoint. An attempt the backend answered with a
+ * trailers-only response, or reset, or whose connection closed, or that the per-try timeout cut,
+ * is retried only if its gRPC code is in {@code retryOn} (a per-try timeout always is), the retry
+ * budget allows it and the call's deadline leaves room for the jittered backoff. At most
+ * {@code numRetries} retries; each carries {@code grpc-previous-rpc-attempts}.
+ *
+ * <p><b>Timeouts</b> ({@link CallTimer}). The call's deadline is the shorter of the client's
+ * {@code grpc-timeout} and the balancer's request timeout; a call with no frame in either
+ * direction for the stream idle timeout is ended.
  *
  * <p><b>Reference counting.</b> Every data frame read is either written on (ownership passes) or
  * released here; replay copies are released when the call ends or can no longer be retried.
  */
 final class ProxyCall {
 
-    private static final int MAX_ATTEMPTS = 2;
     /** A backend reset this close to the call's deadline is taken as the deadline passing. */
     private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final AsciiString PREVIOUS_ATTEMPTS = AsciiString.cached("grpc-previous-rpc-attempts");
 
     private final Http2StreamChannel inbound;
     private final BalancerRuntime runtime;
+    private final RetryPolicy retry;
     private final UpstreamPools pools;
     private final FlushBatch flushes;
 
     private Http2Headers requestHeaders;
     private boolean requestEnded;
-    private long deadlineNanos;
-    private ScheduledFuture<?> deadlineTimer;
+    private final CallTimer timer;
 
     /** Data frames read while no upstream stream was ready; written when it is. */
     private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
     private final ReplayBuffer replay;
 
-    private int attempts;
+    private final CallRetries retries;
     private Attempt attempt;
+    private ScheduledFuture<?> backoffTimer;
+    private boolean lastAttemptReachedBackend;
     private EndpointAddress lastEndpoint;
     private String lastFailure;
 
@@ -67,13 +82,30 @@ final class ProxyCall {
     private boolean responseEnded;
     private boolean done;
 
-    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, int replayLimitBytes,
-            FlushBatch flushes) {
+    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, FlushBatch flushes) {
         this.inbound = inbound;
         this.flushes = flushes;
         this.runtime = runtime;
+        this.retry = runtime.config().retry();
         this.pools = pools;
-        this.replay = new ReplayBuffer(replayLimitBytes);
+        this.replay = new ReplayBuffer(retry.replayBufferBytes());
+        this.retries = new CallRetries(retry, runtime.retryBudget());
+        this.timer = new CallTimer(inbound.eventLoop(), runtime.config().timeouts().streamIdle().toNanos(),
+                new CallTimer.Expiry() {
+                    @Override
+                    public void deadlinePassed(boolean fromRequestTimeout) {
+                        fail(GrpcStatus.DEADLINE_EXCEEDED, fromRequestTimeout
+                                ? "request timeout of " + millis(runtime.config().timeouts().request())
+                                        + " passed in grpc-balancer"
+                                : "deadline passed in grpc-balancer before the backend answered");
+                    }
+
+                    @Override
+                    public void idle() {
+                        fail(GrpcStatus.UNAVAILABLE, "no frame in either direction for "
+                                + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
+                    }
+                });
     }
 
     // ---- inbound events ----
@@ -86,11 +118,9 @@ final class ProxyCall {
             respondHttpError(rejection);
             return;
         }
-        long timeoutNanos = GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT));
-        if (timeoutNanos != GrpcTimeout.NOT_SET) {
-            deadlineNanos = System.nanoTime() + timeoutNanos;
-            deadlineTimer = inbound.eventLoop().schedule(this::deadlinePassed, timeoutNanos, TimeUnit.NANOSECONDS);
-        }
+        timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
+                runtime.config().timeouts().request().toNanos());
+        retries.callStarted();
         nextAttempt();
     }
 
@@ -102,6 +132,7 @@ final class ProxyCall {
             frame.release();
             return;
         }
+        timer.frame();
         if (attempt == null || attempt.stream == null) {
             unsent.add(frame);
             return;
@@ -115,6 +146,7 @@ final class ProxyCall {
         if (done || responseEnded) {
             return;
         }
+        timer.frame();
         replay.release(); // trailers are not kept for a replay
         if (attempt != null && attempt.stream != null) {
             attempt.stream.write(new DefaultHttp2HeadersFrame(trailers, true));
@@ -161,21 +193,33 @@ final class ProxyCall {
     // ---- attempts ----
 
     private void nextAttempt() {
+        backoffTimer = null;
+        if (done) {
+            return;
+        }
         Selection selection = runtime.loadBalancer().pick(lastEndpoint);
         if (selection == null) {
             fail(GrpcStatus.UNAVAILABLE, lastFailure != null ? lastFailure
                     : "no endpoints available for balancer " + runtime.config().id());
             return;
         }
-        if (lastEndpoint != null && selection.endpoint().address().equals(lastEndpoint)) {
+        if (lastEndpoint != null && !lastAttemptReachedBackend && selection.endpoint().address().equals(lastEndpoint)) {
+            // the only endpoint left is the one that could not be reached a moment ago
             selection.finish();
             fail(GrpcStatus.UNAVAILABLE, lastFailure);
             return;
         }
-        attempts++;
-        attempt = new Attempt(selection);
+        retries.attemptStarted();
+        Attempt next = new Attempt(selection);
+        attempt = next;
         lastEndpoint = selection.endpoint().address();
-        pools.openStream(inbound.eventLoop(), lastEndpoint, new UpstreamStreamHandler(this, attempt), attempt);
+        long perTry = retry.perTryTimeout().toNanos();
+        if (perTry > 0) {
+            next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
+                    TimeUnit.NANOSECONDS);
+        }
+        pools.openStream(inbound.eventLoop(), lastEndpoint, new UpstreamStreamHandler(this, next), next,
+                runtime.config().timeouts().connect());
     }
 
     private void streamOpened(Attempt opened, Http2StreamChannel stream) {
@@ -184,14 +228,18 @@ final class ProxyCall {
             return;
         }
         opened.stream = stream;
+        int attempts = retries.attempts();
         Http2Headers headers = attempts == 1 ? requestHeaders : new DefaultHttp2Headers().add(requestHeaders);
-        if (deadlineNanos != 0) {
-            headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(deadlineNanos - System.nanoTime()));
+        if (timer.hasDeadline()) {
+            headers.set(GrpcResponses.GRPC_TIMEOUT, GrpcTimeout.format(timer.remainingNanos()));
+        }
+        if (attempts > 1) {
+            headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
         }
         boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
         stream.write(new DefaultHttp2HeadersFrame(headers, headersEndStream)).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
-                attemptFailed(opened, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
+                attemptNotSent(opened, true, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
             }
         });
         if (opened != attempt) {
@@ -207,22 +255,91 @@ final class ProxyCall {
         readInboundIfPossible();
     }
 
-    /** The attempt never reached the backend: go to another endpoint if we may, else fail. */
-    private void attemptFailed(Attempt failed, String reason) {
+    /**
+     * The attempt never reached its backend: retry at once, else end the call with UNAVAILABLE.
+     *
+     * @param backendAtFault a connect failure counts against the endpoint for outlier detection;
+     *     a refused stream or a GOAWAY (a backend shedding load or draining) counts neither way
+     */
+    private void attemptNotSent(Attempt failed, boolean backendAtFault, String reason) {
+        if (!backendAtFault) {
+            failed.countedForOutliers = true;
+        }
+        attemptFailed(failed, false, true, GrpcCode.UNAVAILABLE, reason);
+    }
+
+    /**
+     * The attempt failed before any response went to the client: retry it if the policy allows,
+     * else end the call with {@code code}.
+     *
+     * @param reachedBackend false only when the request provably never reached the backend
+     * @param optedIn whether the user asked for this failure to be retried (ignored when the
+     *     request never reached the backend: that is always safe to retry)
+     */
+    private void attemptFailed(Attempt failed, boolean reachedBackend, boolean optedIn, GrpcCode code,
+            String reason) {
         if (failed != attempt || done) {
             return;
         }
-        failed.selection.finish();
-        if (failed.stream != null) {
-            failed.stream.close();
+        endAttempt(failed, false);
+        lastFailure = reason;
+        if (!retryScheduled(reachedBackend, optedIn)) {
+            fail(GrpcStatus.of(code), lastFailure);
+        }
+    }
+
+    /** Ends the current attempt (its stream is reset if open) and reports it to outlier detection. */
+    private void endAttempt(Attempt ended, boolean succeeded) {
+        ended.cancelPerTryTimer();
+        if (!ended.countedForOutliers) {
+            if (succeeded) {
+                ended.selection.succeeded();
+            } else {
+                ended.selection.failed();
+            }
+        }
+        ended.selection.finish();
+        if (ended.stream != null) {
+            ended.stream.close();
         }
         attempt = null;
-        lastFailure = reason;
-        if (attempts < MAX_ATTEMPTS && replay.canReplay() && !responseStarted) {
-            nextAttempt();
-        } else {
-            fail(GrpcStatus.UNAVAILABLE, reason);
+    }
+
+    /**
+     * Starts another attempt now (the last one never reached a backend) or after a jittered
+     * backoff, if the policy, the replay buffer, the budget and the deadline allow it.
+     */
+    private boolean retryScheduled(boolean reachedBackend, boolean optedIn) {
+        if (responseStarted || !retries.retriesLeft() || !replay.canReplay()) {
+            return false;
         }
+        lastAttemptReachedBackend = reachedBackend;
+        if (!reachedBackend) {
+            nextAttempt();
+            return true;
+        }
+        if (!optedIn) {
+            return false;
+        }
+        long delay = retries.backoffNanos(timer.hasDeadline() ? timer.remainingNanos() : Long.MAX_VALUE);
+        if (delay == CallRetries.NO_BUDGET) {
+            lastFailure = lastFailure + " (retry budget exhausted)";
+            return false;
+        }
+        if (delay == CallRetries.NO_TIME) {
+            return false;
+        }
+        backoffTimer = inbound.eventLoop().schedule(this::nextAttempt, delay, TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private void perTryTimeoutPassed(Attempt timedOut) {
+        timedOut.perTryTimer = null;
+        if (timedOut != attempt || done || responseStarted) {
+            return;
+        }
+        attemptFailed(timedOut, true, true, GrpcCode.DEADLINE_EXCEEDED, "no response from backend " + timedOut.endpoint()
+                + " within the per-try timeout of " + millis(retry.perTryTimeout()));
     }
 
     private void writeUpstream(Http2DataFrame frame) {
@@ -244,12 +361,55 @@ final class ProxyCall {
         if (from != attempt || done) {
             return;
         }
-        responseStarted = true;
-        replay.release();
+        timer.frame();
+        if (!responseStarted && endStream) {
+            // Trailers-only: nothing went to the client yet, so a retryable status may be retried.
+            GrpcCode code = statusOf(headers);
+            if (code != GrpcCode.OK && retry.retries(code)) {
+                endAttempt(from, !runtime.config().outlierDetection().errorCodes().contains(code));
+                lastFailure = "backend " + from.endpoint() + " answered " + code.configName();
+                if (retryScheduled(true, true)) {
+                    return;
+                }
+                // Not retried after all: the client gets the backend's own answer.
+                responseStarted = true;
+                inbound.write(new DefaultHttp2HeadersFrame(headers, true));
+                responseComplete();
+                return;
+            }
+        }
+        if (!responseStarted) {
+            responseStarted = true;
+            from.cancelPerTryTimer();
+            replay.release();
+        }
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
+            OutlierDetection outliers = runtime.config().outlierDetection();
+            if (outliers.enabled() && outliers.errorCodes().contains(statusOf(headers))) {
+                from.selection.failed();
+            } else {
+                from.selection.succeeded();
+            }
             responseComplete();
         }
+    }
+
+    /** The {@code grpc-status} of response trailers; UNKNOWN when absent or not a code (no allocation). */
+    private static GrpcCode statusOf(Http2Headers headers) {
+        CharSequence value = headers.get(GrpcResponses.GRPC_STATUS);
+        if (value == null || value.length() == 0 || value.length() > 2) {
+            return GrpcCode.UNKNOWN;
+        }
+        int code = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return GrpcCode.UNKNOWN;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return GrpcCode.ofValue(code).orElse(GrpcCode.UNKNOWN);
     }
 
     void responseData(Attempt from, Http2DataFrame frame) {
@@ -257,9 +417,11 @@ final class ProxyCall {
             frame.release();
             return;
         }
+        timer.frame();
         responseFraming.consume(frame.content());
         inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
         if (frame.isEndStream()) {
+            from.selection.succeeded();
             responseComplete();
         }
     }
@@ -285,16 +447,24 @@ final class ProxyCall {
             return;
         }
         if (error == Http2Error.REFUSED_STREAM && !responseStarted) {
-            attemptFailed(from, "backend " + from.endpoint() + " refused the stream");
+            attemptNotSent(from, false, "backend " + from.endpoint() + " refused the stream");
             return;
         }
-        GrpcStatus status = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > -DEADLINE_SLACK_NANOS
+        boolean atDeadline = timer.hasDeadline() && timer.remainingNanos() < DEADLINE_SLACK_NANOS;
+        GrpcStatus status = atDeadline
                 ? GrpcStatus.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
                 : GrpcStatus.ofUpstreamReset(error);
+        String reason = "backend " + from.endpoint() + " reset the stream (" + error + ")";
+        if (!responseStarted && !atDeadline) {
+            attemptFailed(from, true, retry.retries(status.grpcCode()), status.grpcCode(), reason);
+            return;
+        }
+        if (!atDeadline) {
+            from.selection.failed();
+        }
         // Mid-message the reset is passed on; a backend's CANCEL becomes INTERNAL_ERROR there, as the
         // client did not cancel: its response was cut.
-        fail(status, "backend " + from.endpoint() + " reset the stream (" + error + ")",
-                error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
+        fail(status, reason, error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
     }
 
     void upstreamClosed(Attempt from) {
@@ -302,10 +472,16 @@ final class ProxyCall {
             return;
         }
         if (from.refusedByGoAway && !responseStarted) {
-            attemptFailed(from, "backend " + from.endpoint() + " sent GOAWAY before the call started");
+            attemptNotSent(from, false, "backend " + from.endpoint() + " sent GOAWAY before the call started");
             return;
         }
-        fail(GrpcStatus.UNAVAILABLE, "connection to backend " + from.endpoint() + " closed before the call completed");
+        String reason = "connection to backend " + from.endpoint() + " closed before the call completed";
+        if (!responseStarted) {
+            attemptFailed(from, true, retry.retries(GrpcCode.UNAVAILABLE), GrpcCode.UNAVAILABLE, reason);
+            return;
+        }
+        from.selection.failed();
+        fail(GrpcStatus.UNAVAILABLE, reason);
     }
 
     // ---- endings ----
@@ -318,18 +494,14 @@ final class ProxyCall {
             // The response is complete; ask the client to stop sending (RFC 9113, 8.1) and let
             // go of the upstream stream, which would otherwise stay half-open.
             inbound.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
-            if (attempt.stream != null) {
+            if (attempt != null && attempt.stream != null) {
                 attempt.stream.close();
             }
         }
     }
 
-    private void deadlinePassed() {
-        deadlineTimer = null;
-        if (done) {
-            return;
-        }
-        fail(GrpcStatus.DEADLINE_EXCEEDED, "deadline passed in grpc-balancer before the backend answered");
+    private static String millis(Duration duration) {
+        return duration.toMillis() + " ms";
     }
 
     private void fail(GrpcStatus status, String message) {
@@ -387,11 +559,14 @@ final class ProxyCall {
             return;
         }
         done = true;
-        if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
-            deadlineTimer = null;
+        timer.cancel();
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
         }
+        retries.callEnded();
         if (attempt != null) {
+            attempt.cancelPerTryTimer();
             attempt.selection.finish();
         }
         replay.release();
@@ -409,6 +584,9 @@ final class ProxyCall {
         final Selection selection;
         Http2StreamChannel stream;
         boolean refusedByGoAway;
+        /** Outlier detection must not hear about this attempt (or already did). */
+        boolean countedForOutliers;
+        ScheduledFuture<?> perTryTimer;
 
         Attempt(Selection selection) {
             this.selection = selection;
@@ -418,6 +596,13 @@ final class ProxyCall {
             return selection.endpoint().address();
         }
 
+        void cancelPerTryTimer() {
+            if (perTryTimer != null) {
+                perTryTimer.cancel(false);
+                perTryTimer = null;
+            }
+        }
+
         @Override
         public void opened(Http2StreamChannel opened) {
             streamOpened(this, opened);
@@ -425,7 +610,7 @@ final class ProxyCall {
 
         @Override
         public void failed(String reason) {
-            attemptFailed(this, reason);
+            attemptNotSent(this, true, reason);
         }
 
         @Override

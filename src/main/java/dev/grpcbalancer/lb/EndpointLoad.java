@@ -1,11 +1,26 @@
 package dev.grpcbalancer.lb;
 
+import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Calls in flight on one endpoint, shared by all event loops and carried across rebuilds. */
+/**
+ * Calls in flight on one endpoint and its health, shared by all event loops and carried across
+ * load balancer rebuilds. Reads on the pick path are plain volatile reads; ejection decisions,
+ * which are rare, are made under the owning balancer's lock.
+ */
 final class EndpointLoad {
 
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /** {@code System.nanoTime()} at which the current ejection ends; 0 when not ejected. */
+    private volatile long ejectedUntil;
+    /** Set by active health checks. */
+    private volatile boolean unhealthy;
+    /** When the endpoint's slow start began; 0 when it is not ramping up. */
+    private volatile long rampStart;
+    // guarded by the owning balancer's ejection lock
+    private int timesEjected;
+    private long lastEjectionEnd;
 
     void started() {
         inFlight.incrementAndGet();
@@ -17,5 +32,86 @@ final class EndpointLoad {
 
     int inFlight() {
         return inFlight.get();
+    }
+
+    /** Whether new calls may go here: not ejected (an ejection past its end is lifted now) and not unhealthy. */
+    boolean available(long now) {
+        long until = ejectedUntil;
+        if (until != 0 && now - until >= 0) {
+            ejectedUntil = 0; // racing event loops write the same value
+            return !unhealthy;
+        }
+        return until == 0 && !unhealthy;
+    }
+
+    boolean isAvailableFast() {
+        return ejectedUntil == 0 && !unhealthy;
+    }
+
+    boolean isEjected(long now) {
+        long until = ejectedUntil;
+        return until != 0 && now - until < 0;
+    }
+
+    /** Counts a failure; returns the failures in a row so far. */
+    int failed() {
+        return consecutiveFailures.incrementAndGet();
+    }
+
+    void succeeded() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+    }
+
+    /**
+     * Ejects the endpoint until {@code now} plus its next ejection time; each {@code interval}
+     * spent without ejection since the last one ended lowers the multiplier by one. Caller holds
+     * the ejection lock.
+     */
+    void eject(long now, OutlierDetection policy) {
+        if (timesEjected > 0 && lastEjectionEnd != 0) {
+            long calm = Math.max(0, now - lastEjectionEnd);
+            timesEjected = (int) Math.max(0, timesEjected - calm / policy.interval().toNanos());
+        }
+        timesEjected++;
+        long duration = policy.ejectionTime(timesEjected).toNanos();
+        lastEjectionEnd = now + duration;
+        consecutiveFailures.set(0);
+        long until = now + duration;
+        ejectedUntil = until == 0 ? 1 : until; // 0 means not ejected
+    }
+
+    /** Sets the active health check's verdict; returns whether it changed. */
+    boolean setHealthy(boolean healthy) {
+        boolean changed = unhealthy == healthy;
+        unhealthy = !healthy;
+        return changed;
+    }
+
+    boolean isHealthy() {
+        return !unhealthy;
+    }
+
+    void startRamp(long now) {
+        rampStart = now == 0 ? 1 : now;
+    }
+
+    /** Share of calls the endpoint should get now, in (0, 1]; 1 when it is not ramping up. */
+    double rampFactor(long now, long windowNanos) {
+        long start = rampStart;
+        if (start == 0) {
+            return 1;
+        }
+        long elapsed = now - start;
+        if (elapsed >= windowNanos) {
+            rampStart = 0;
+            return 1;
+        }
+        return Math.max(0.1, (double) elapsed / windowNanos);
+    }
+
+    boolean isRamping() {
+        return rampStart != 0;
     }
 }

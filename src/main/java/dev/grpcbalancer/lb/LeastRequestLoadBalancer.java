@@ -10,8 +10,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class LeastRequestLoadBalancer extends WeightedLoadBalancer {
 
-    LeastRequestLoadBalancer(BackendSet backends, EndpointLoads loads) {
-        super(backends, loads);
+    LeastRequestLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
+        super(backends, loads, health);
     }
 
     @Override

@@ -3,15 +3,23 @@ package dev.grpcbalancer.lb;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.OutlierDetection;
+import java.time.Duration;
 
 /**
  * Picks the endpoint of each call. An instance is immutable over one {@link BackendSet} and safe
  * to use from any thread without locks; when the set changes a new instance is built with
- * {@link #create}, passing the old one so per-endpoint state (calls in flight) carries over.
+ * {@link #create}, passing the old one so per-endpoint state (calls in flight, consecutive
+ * failures, ejections, health, slow start) carries over.
  *
  * <p>Ready endpoints take new calls; draining endpoints are picked only when no endpoint is ready.
+ * Endpoints ejected by outlier detection or marked unhealthy by health checks take no new calls,
+ * unless fewer than the panic threshold of the candidates are available: then all take calls.
+ * An endpoint in slow start is picked with a probability that ramps up over the window.
  */
 public interface LoadBalancer {
 
@@ -28,14 +36,25 @@ public interface LoadBalancer {
     /** Calls in flight on {@code address} as counted by this balancer and its predecessors. */
     int inFlight(EndpointAddress address);
 
+    /**
+     * Records the active health check's verdict on {@code address} (ignored for an endpoint this
+     * balancer does not have). An endpoint that becomes healthy again starts a slow start.
+     */
+    void setHealthy(EndpointAddress address, boolean healthy);
+
+    /** Whether {@code address} takes new calls now (not ejected, not unhealthy). */
+    boolean isAvailable(EndpointAddress address);
+
+    /** A balancer without outlier detection, health state or slow start. */
     static LoadBalancer create(LoadBalancingPolicy policy, BackendSet backends, LoadBalancer previous) {
-        requireNonNull(policy, "policy");
-        requireNonNull(backends, "backends");
-        EndpointLoads loads = EndpointLoads.carryOver(backends, previous instanceof WeightedLoadBalancer w ? w.loads() : null);
-        return switch (policy) {
-            case RoundRobin -> new RoundRobinLoadBalancer(backends, loads);
-            case LeastRequest -> new LeastRequestLoadBalancer(backends, loads);
-            case Random -> new RandomLoadBalancer(backends, loads);
-        };
+        return LoadBalancers.create(policy, backends, previous, OutlierDetection.DISABLED, HealthCheck.DEFAULT,
+                Duration.ZERO, System::nanoTime);
+    }
+
+    /** The balancer {@code config} describes. */
+    static LoadBalancer create(BalancerConfig config, LoadBalancer previous) {
+        requireNonNull(config, "config");
+        return LoadBalancers.create(config.policy(), config.backends(), previous, config.outlierDetection(),
+                config.healthCheck(), config.slowStartWindow(), System::nanoTime);
     }
 }

@@ -6,8 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Weighted random choice. */
 final class RandomLoadBalancer extends WeightedLoadBalancer {
 
-    RandomLoadBalancer(BackendSet backends, EndpointLoads loads) {
-        super(backends, loads);
+    RandomLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
+        super(backends, loads, health);
     }
 
     @Override

@@ -15,8 +15,8 @@ final class RoundRobinLoadBalancer extends WeightedLoadBalancer {
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
     private final long stride;
 
-    RoundRobinLoadBalancer(BackendSet backends, EndpointLoads loads) {
-        super(backends, loads);
+    RoundRobinLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
+        super(backends, loads, health);
         this.stride = uniformWeights ? 1 : coprimeStride(totalWeight());
     }
 

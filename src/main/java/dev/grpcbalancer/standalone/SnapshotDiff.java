@@ -52,6 +52,11 @@ final class SnapshotDiff {
         if (was.generation() != is.generation()) {
             changes.add("generation " + was.generation() + " -> " + is.generation());
         }
+        addIfChanged(changes, "retry", was.retry(), is.retry());
+        addIfChanged(changes, "timeouts", was.timeouts(), is.timeouts());
+        addIfChanged(changes, "outlierDetection", was.outlierDetection(), is.outlierDetection());
+        addIfChanged(changes, "healthCheck", was.healthCheck(), is.healthCheck());
+        addIfChanged(changes, "slowStart", was.slowStartWindow(), is.slowStartWindow());
         Map<EndpointAddress, Endpoint> old = byAddress(was.backends().endpoints());
         Map<EndpointAddress, Endpoint> now = byAddress(is.backends().endpoints());
         List<String> endpoints = new ArrayList<>();
@@ -71,6 +76,12 @@ final class SnapshotDiff {
         }
         changes.addAll(endpoints);
         return changes;
+    }
+
+    private static void addIfChanged(List<String> changes, String section, Object was, Object is) {
+        if (!was.equals(is)) {
+            changes.add(section + " settings");
+        }
     }
 
     private static Map<EndpointAddress, Endpoint> byAddress(List<Endpoint> endpoints) {

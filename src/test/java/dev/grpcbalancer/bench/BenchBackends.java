@@ -63,6 +63,7 @@ final class BenchBackends implements AutoCloseable {
                         }
                     })
                     .addService(service(c))
+                    .addService(health())
                     .build()
                     .start();
             servers.add(s);
@@ -117,6 +118,23 @@ final class BenchBackends implements AutoCloseable {
                             c.streamMessages.increment();
                         }
                     });
+                }))
+                .build();
+    }
+
+    /** grpc.health.v1.Health/Check, always SERVING, so balancers with active health checks can be measured. */
+    private static ServerServiceDefinition health() {
+        io.grpc.MethodDescriptor<byte[], byte[]> check = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName("grpc.health.v1.Health/Check")
+                .setRequestMarshaller(BenchMethods.BYTES)
+                .setResponseMarshaller(BenchMethods.BYTES)
+                .build();
+        byte[] serving = {0x08, 0x01};
+        return ServerServiceDefinition.builder("grpc.health.v1.Health")
+                .addMethod(check, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    obs.onNext(serving);
+                    obs.onCompleted();
                 }))
                 .build();
     }

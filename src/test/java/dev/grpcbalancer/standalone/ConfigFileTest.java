@@ -48,6 +48,56 @@ class ConfigFileTest {
     }
 
     @Test
+    void resilienceSectionsAreReadFromTheFile() {
+        RoutingSnapshot snapshot = valid(HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080}
+                  staticEndpoints: ["10.0.0.1:50051"]
+                  loadBalancing: {slowStart: {window: 30s}}
+                  retry:
+                    numRetries: 2
+                    retryOn: [unavailable]
+                    perTryTimeout: 500ms
+                    backoff: {baseInterval: 10ms, maxInterval: 1s}
+                    budget: {percent: 25, minRetriesPerSecond: 5}
+                    replayBufferBytes: 4096
+                  timeouts: {connect: 1s, request: 10s, streamIdle: 5m}
+                  outlierDetection: {consecutiveFailures: 3, interval: 5s, baseEjectionTime: 10s, maxEjectionPercent: 50}
+                  healthCheck:
+                    active: {service: greeter, interval: 2s, timeout: 500ms, healthyThreshold: 1, unhealthyThreshold: 2}
+                    panicThreshold: 30
+                """);
+
+        BalancerConfig greeter = snapshot.balancers().get(0);
+        assertThat(greeter.retry().numRetries()).isEqualTo(2);
+        assertThat(greeter.retry().retryOn()).containsExactly(dev.grpcbalancer.snapshot.GrpcCode.UNAVAILABLE);
+        assertThat(greeter.retry().replayBufferBytes()).isEqualTo(4096);
+        assertThat(greeter.timeouts().streamIdle()).hasMinutes(5);
+        assertThat(greeter.outlierDetection().maxEjectionPercent()).isEqualTo(50);
+        assertThat(greeter.healthCheck().service()).isEqualTo("greeter");
+        assertThat(greeter.healthCheck().panicThresholdPercent()).isEqualTo(30);
+        assertThat(greeter.slowStartWindow()).hasSeconds(30);
+    }
+
+    @Test
+    void misspeltResilienceFieldAndQuotedNumberAreProblems() {
+        String text = HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080}
+                  staticEndpoints: ["10.0.0.1:50051"]
+                  retry: {numRetry: 2, replayBufferBytes: "4096"}
+                """;
+
+        assertThat(problems(text)).containsExactly(
+                "balancers.yaml: document 1 (default/greeter): spec.retry.numRetry: unknown field (known: backoff,"
+                        + " budget, numRetries, perTryTimeout, replayBufferBytes, retryOn)",
+                "balancers.yaml: document 1 (default/greeter): spec.retry.replayBufferBytes: expected an integer,"
+                        + " got \"4096\"");
+    }
+
+    @Test
     void emptyFileAndCommentOnlyFileAreValidEmptySnapshots() {
         assertThat(valid("")).isEqualTo(RoutingSnapshot.EMPTY);
         assertThat(valid("# no balancers yet\n---\n---\n")).isEqualTo(RoutingSnapshot.EMPTY);
@@ -86,7 +136,8 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, listener, loadBalancing, service, staticEndpoints)",
+                        + " staticEndpoints? (known: backendRef, healthCheck, listener, loadBalancing, outlierDetection, retry,"
+                        + " service, staticEndpoints, timeouts)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of backendRef (a Service)"
                         + " and staticEndpoints");
     }
@@ -105,7 +156,7 @@ class ConfigFileTest {
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known: port)",
                 "balancers.yaml: document 1 (default/greeter): spec.loadBalancing.algorithm: unknown field"
-                        + " (known: policy)",
+                        + " (known: policy, slowStart)",
                 "balancers.yaml: document 1 (default/greeter): specs: unknown field, did you mean spec?"
                         + " (known: apiVersion, kind, metadata, spec, status)",
                 "balancers.yaml: document 1 (default/greeter): metadata.lables: unknown field, did you mean labels?");

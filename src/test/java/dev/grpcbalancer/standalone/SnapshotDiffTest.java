@@ -8,9 +8,14 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.GrpcCode;
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import dev.grpcbalancer.snapshot.Timeouts;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SnapshotDiffTest {
@@ -28,6 +33,20 @@ class SnapshotDiffTest {
         assertThat(SnapshotDiff.describe(before, after)).isEqualTo("added default/echo (port 9000, Random, 1 endpoint);"
                 + " changed shop/greeter (port 8080 -> 8082, policy RoundRobin -> LeastRequest,"
                 + " 10.0.0.1:1 -> 10.0.0.1:1;weight=3, +10.0.0.2:1); removed shop/legacy");
+    }
+
+    @Test
+    void changedResilienceSectionsAreNamed() {
+        BalancerConfig greeter = config("shop", "greeter", 8080, LoadBalancingPolicy.RoundRobin,
+                Endpoint.ready("10.0.0.1", 1));
+        BalancerConfig tuned = greeter
+                .withRetry(new RetryPolicy(3, Set.of(GrpcCode.UNAVAILABLE), Duration.ZERO, Duration.ofMillis(25),
+                        Duration.ofMillis(250), 20, 10, 1024))
+                .withTimeouts(new Timeouts(Duration.ZERO, Duration.ofSeconds(5), Duration.ofHours(1)))
+                .withSlowStartWindow(Duration.ofSeconds(30));
+
+        assertThat(SnapshotDiff.describe(new RoutingSnapshot(List.of(greeter)), new RoutingSnapshot(List.of(tuned))))
+                .isEqualTo("changed shop/greeter (retry settings, timeouts settings, slowStart settings)");
     }
 
     @Test

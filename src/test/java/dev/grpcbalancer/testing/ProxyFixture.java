@@ -15,6 +15,7 @@ import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A {@link DataPlane} under test with one balancer ({@link #BALANCER}) on 127.0.0.1 and a free
@@ -77,8 +78,16 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     public ProxyFixture route(LoadBalancingPolicy policy, List<Endpoint> endpoints) {
+        return route(config -> config, policy, endpoints);
+    }
+
+    /**
+     * Publishes the balancer with these endpoints, its config (retries, timeouts, health...)
+     * changed by {@code tune} from the defaults, and waits until it listens.
+     */
+    public ProxyFixture route(UnaryOperator<BalancerConfig> tune, LoadBalancingPolicy policy, List<Endpoint> endpoints) {
         dataPlane.publish(new RoutingSnapshot(List.of(
-                new BalancerConfig(BALANCER, 1, port, policy, new BackendSet(endpoints)))));
+                tune.apply(new BalancerConfig(BALANCER, 1, port, policy, new BackendSet(endpoints))))));
         Await.until(BIND_TIMEOUT, dataPlane::isReady, () -> "listener bound: " + dataPlane.notReadyReason());
         return this;
     }

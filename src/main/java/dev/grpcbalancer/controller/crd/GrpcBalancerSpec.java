@@ -13,12 +13,14 @@ import java.util.Objects;
 /**
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
  * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
- * the controller keeps for it.
+ * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
+ * detection, health checks: see docs/resilience.md).
  */
 @ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
         message = "set exactly one of backendRef (a Service) and staticEndpoints")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service"})
+@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
+    "outlierDetection", "healthCheck"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -41,6 +43,18 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("The Service the controller keeps for this balancer (type ClusterIP by default).")
     private ManagedServiceSpec service;
+
+    @JsonPropertyDescription("When a call is tried again on another endpoint.")
+    private RetrySpec retry;
+
+    @JsonPropertyDescription("Time limits: connect, whole request, idle stream.")
+    private TimeoutsSpec timeouts;
+
+    @JsonPropertyDescription("Passive health checking: endpoints whose calls keep failing take no calls for a while.")
+    private OutlierDetectionSpec outlierDetection;
+
+    @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
+    private HealthCheckSpec healthCheck;
 
     public GrpcBalancerSpec() {
     }
@@ -85,6 +99,38 @@ public class GrpcBalancerSpec {
         this.service = service;
     }
 
+    public RetrySpec getRetry() {
+        return retry;
+    }
+
+    public void setRetry(RetrySpec retry) {
+        this.retry = retry;
+    }
+
+    public TimeoutsSpec getTimeouts() {
+        return timeouts;
+    }
+
+    public void setTimeouts(TimeoutsSpec timeouts) {
+        this.timeouts = timeouts;
+    }
+
+    public OutlierDetectionSpec getOutlierDetection() {
+        return outlierDetection;
+    }
+
+    public void setOutlierDetection(OutlierDetectionSpec outlierDetection) {
+        this.outlierDetection = outlierDetection;
+    }
+
+    public HealthCheckSpec getHealthCheck() {
+        return healthCheck;
+    }
+
+    public void setHealthCheck(HealthCheckSpec healthCheck) {
+        this.healthCheck = healthCheck;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -92,17 +138,24 @@ public class GrpcBalancerSpec {
                 && Objects.equals(backendRef, other.backendRef)
                 && Objects.equals(staticEndpoints, other.staticEndpoints)
                 && Objects.equals(loadBalancing, other.loadBalancing)
-                && Objects.equals(service, other.service);
+                && Objects.equals(service, other.service)
+                && Objects.equals(retry, other.retry)
+                && Objects.equals(timeouts, other.timeouts)
+                && Objects.equals(outlierDetection, other.outlierDetection)
+                && Objects.equals(healthCheck, other.healthCheck);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service);
+        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
+                healthCheck);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
-                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service + "}";
+                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
+                + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
+                + ", healthCheck=" + healthCheck + "}";
     }
 }

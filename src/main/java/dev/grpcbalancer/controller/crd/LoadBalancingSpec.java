@@ -2,6 +2,7 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
@@ -9,6 +10,7 @@ import java.util.Objects;
 
 /** {@code spec.loadBalancing}: how the balancer picks the endpoint of each call. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"policy", "slowStart"})
 public class LoadBalancingSpec {
 
     /**
@@ -19,6 +21,9 @@ public class LoadBalancingSpec {
     @SchemaFrom(type = LoadBalancingPolicy.class)
     @Default("RoundRobin")
     private String policy;
+
+    @JsonPropertyDescription("A new or newly healthy endpoint gets a share of calls ramping up over a window.")
+    private SlowStartSpec slowStart;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator and
     // accept a bare scalar in place of the mapping.
@@ -34,18 +39,27 @@ public class LoadBalancingSpec {
         this.policy = policy;
     }
 
+    public SlowStartSpec getSlowStart() {
+        return slowStart;
+    }
+
+    public void setSlowStart(SlowStartSpec slowStart) {
+        this.slowStart = slowStart;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof LoadBalancingSpec other && Objects.equals(policy, other.policy);
+        return o instanceof LoadBalancingSpec other && Objects.equals(policy, other.policy)
+                && Objects.equals(slowStart, other.slowStart);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hashCode(policy);
+        return Objects.hash(policy, slowStart);
     }
 
     @Override
     public String toString() {
-        return "LoadBalancingSpec{policy=" + policy + "}";
+        return "LoadBalancingSpec{policy=" + policy + ", slowStart=" + slowStart + "}";
     }
 }

@@ -85,7 +85,14 @@ public final class BalancerTranslator {
 
     private static BalancerConfig config(GrpcBalancer balancer, BackendSet backends) {
         Long generation = balancer.getMetadata().getGeneration();
+        List<SpecError> errors = new ArrayList<>();
+        ResilienceSpecs.Resilience resilience = ResilienceSpecs.read(balancer.getSpec(), errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid balancer: " + errors); // validated before
+        }
         return new BalancerConfig(idOf(balancer), generation == null ? 0 : generation,
-                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), backends);
+                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), backends,
+                resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
+                resilience.slowStartWindow());
     }
 }

@@ -31,8 +31,8 @@ public final class SpecValidation {
     /**
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code backendRef} and
-     * {@code staticEndpoints} is set, each of them, the load-balancing policy and the managed
-     * Service type.
+     * {@code staticEndpoints} is set, each of them, the load-balancing policy, the managed
+     * Service type, and the retry, timeout, outlier detection, health check and slow start sections.
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
@@ -47,6 +47,7 @@ public final class SpecValidation {
         checkBackends(spec, errors);
         checkPolicy(spec.getLoadBalancing(), errors);
         checkService(spec.getService(), errors);
+        ResilienceSpecs.read(spec, errors);
         return List.copyOf(errors);
     }
 

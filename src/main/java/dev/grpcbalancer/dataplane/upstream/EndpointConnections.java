@@ -3,8 +3,10 @@ package dev.grpcbalancer.dataplane.upstream;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,14 +83,16 @@ final class EndpointConnections {
         while (!draining && !waiters.isEmpty() && (long) connecting * perConnection < waiters.size()
                 && connections.size() < settings.maxConnectionsPerEndpoint()
                 && System.nanoTime() >= backoffUntilNanos) {
-            connect();
+            connect(waiters.peekLast().connectTimeout());
         }
     }
 
-    private void connect() {
+    private void connect(Duration requested) {
+        Duration timeout = requested.isZero() ? settings.connectTimeout() : requested;
         connecting++;
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         ChannelFuture connectFuture = bootstrap.clone(loop)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
                 .handler(new UpstreamChannelInitializer(connection, settings))
                 .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
         connections.add(connection);
@@ -98,9 +102,9 @@ final class EndpointConnections {
             if (!connection.isReady() && connectFuture.channel().isOpen()) {
                 connectFuture.channel().close();
                 connectFailed(connection, "no HTTP/2 SETTINGS from " + address + " within "
-                        + settings.connectTimeout().toMillis() + " ms (is it an h2c gRPC server?)");
+                        + timeout.toMillis() + " ms (is it an h2c gRPC server?)");
             }
-        }, settings.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         connectFuture.addListener(f -> {
             if (!f.isSuccess()) {
                 connectFailed(connection, "connect to " + address + " failed: " + describe(f.cause()));

@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -50,8 +51,19 @@ public final class UpstreamPools {
      * @param handler the stream channel's handler (the stream's auto-read is off)
      */
     public void openStream(EventLoop loop, EndpointAddress address, ChannelHandler handler, StreamCallback callback) {
+        openStream(loop, address, handler, callback, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #openStream(EventLoop, EndpointAddress, ChannelHandler, StreamCallback)}; a
+     * connection opened for this stream must be set up within {@code connectTimeout}
+     * ({@link Duration#ZERO}: the pool's default). Connections are shared by every balancer with
+     * this endpoint, so the timeout of the call that made the pool connect applies.
+     */
+    public void openStream(EventLoop loop, EndpointAddress address, ChannelHandler handler, StreamCallback callback,
+            Duration connectTimeout) {
         assert loop.inEventLoop();
-        pool(loop).open(address, new PendingStream(handler, callback));
+        pool(loop).open(address, new PendingStream(handler, callback, requireNonNull(connectTimeout, "connectTimeout")));
     }
 
     /**

@@ -36,6 +36,8 @@ public final class SteadyUnaryLoad implements AutoCloseable {
 
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   private static final int MAX_FAILURES_KEPT = 50;
+  /** Latencies of the last this many successful calls are kept for {@link #latencyPercentile}. */
+  private static final int LATENCIES_KEPT = 1 << 16;
 
   private final List<TestClient> clients = new ArrayList<>();
   private final List<Thread> workers = new ArrayList<>();
@@ -47,6 +49,8 @@ public final class SteadyUnaryLoad implements AutoCloseable {
   private final AtomicLong epoch = new AtomicLong();
   /** Per client: the epoch in which the last call it finished had started. */
   private final AtomicLongArray lastFinishedCallEpoch;
+  private final AtomicLongArray latencies = new AtomicLongArray(LATENCIES_KEPT);
+  private final AtomicLong latencyCount = new AtomicLong();
   private volatile boolean running = true;
 
   private SteadyUnaryLoad(InetSocketAddress target, int clientCount) {
@@ -77,8 +81,11 @@ public final class SteadyUnaryLoad implements AutoCloseable {
       byte[] request = ("call " + index + "/" + sequence++).getBytes(StandardCharsets.US_ASCII);
       long startedIn = epoch.get();
       try {
+        long started = System.nanoTime();
         CallResult result = client.unary(request, RequestHeaders.none(), DEADLINE);
         if (result.isOk() && result.messages().size() == 1 && Arrays.equals(result.body(), request)) {
+          long slot = latencyCount.getAndIncrement();
+          latencies.set((int) (slot % LATENCIES_KEPT), System.nanoTime() - started);
           byBackend.computeIfAbsent(String.valueOf(result.backendId()), id -> new AtomicLong()).incrementAndGet();
           succeeded.incrementAndGet();
         } else if (running) {
@@ -109,6 +116,24 @@ public final class SteadyUnaryLoad implements AutoCloseable {
 
   public long failed() {
     return failed.get();
+  }
+
+  /**
+   * The latency below which {@code percent} of the successful calls finished (of the last 65536),
+   * e.g. {@code latencyPercentile(99)}; zero before any call succeeded.
+   */
+  public Duration latencyPercentile(double percent) {
+    int n = (int) Math.min(latencyCount.get(), LATENCIES_KEPT);
+    if (n == 0) {
+      return Duration.ZERO;
+    }
+    long[] sorted = new long[n];
+    for (int i = 0; i < n; i++) {
+      sorted[i] = latencies.get(i);
+    }
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(percent / 100 * n) - 1;
+    return Duration.ofNanos(sorted[Math.max(0, Math.min(n - 1, rank))]);
   }
 
   /** Successful calls answered by the backend with this {@code x-backend-id}. */

@@ -8,6 +8,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real grpc-java server (Netty, plaintext HTTP/2) serving {@link TestService} on one address,
@@ -47,6 +49,8 @@ public final class TestBackend implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final BackendStats stats = new BackendStats();
   private volatile Behavior behavior = Behavior.NORMAL;
+  private volatile boolean serving = true;
+  private final AtomicLong healthChecks = new AtomicLong();
   private InetSocketAddress boundAddress;
 
   private TestBackend(Builder builder) {
@@ -58,6 +62,7 @@ public final class TestBackend implements AutoCloseable {
     });
     NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(builder.address)
         .addService(service())
+        .addService(healthService())
         .addTransportFilter(new ConnectionCounter())
         .maxInboundMessageSize(builder.maxInboundMessageSize)
         .maxConcurrentCallsPerConnection(builder.maxConcurrentCallsPerConnection);
@@ -106,6 +111,19 @@ public final class TestBackend implements AutoCloseable {
   /** Sets how calls that start from now on are treated; calls already running keep theirs. */
   public void setBehavior(Behavior behavior) {
     this.behavior = requireNonNull(behavior, "behavior");
+  }
+
+  /**
+   * Sets what {@code grpc.health.v1.Health/Check} answers: SERVING (the default) or NOT_SERVING.
+   * While the behaviour is {@link Behavior#HANG} health checks get no answer at all.
+   */
+  public void setServing(boolean serving) {
+    this.serving = serving;
+  }
+
+  /** Health checks received so far. */
+  public long healthChecks() {
+    return healthChecks.get();
   }
 
   /**
@@ -167,6 +185,29 @@ public final class TestBackend implements AutoCloseable {
           (call, headers) -> EchoCall.start(call, headers, id, behavior, stats, scheduler));
     }
     return definition.build();
+  }
+
+  /**
+   * {@code grpc.health.v1.Health/Check}, protobuf written by hand: the answer is
+   * {@code HealthCheckResponse{status: SERVING (1) or NOT_SERVING (2)}}, whatever service is asked.
+   */
+  private ServerServiceDefinition healthService() {
+    MethodDescriptor<byte[], byte[]> check = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("grpc.health.v1.Health/Check")
+        .setRequestMarshaller(TestService.BYTES)
+        .setResponseMarshaller(TestService.BYTES)
+        .build();
+    return ServerServiceDefinition.builder("grpc.health.v1.Health")
+        .addMethod(check, ServerCalls.asyncUnaryCall((request, response) -> {
+          healthChecks.incrementAndGet();
+          if (behavior == Behavior.HANG) {
+            return; // accepted, never answered
+          }
+          response.onNext(new byte[] {0x08, (byte) (serving ? 1 : 2)});
+          response.onCompleted();
+        }))
+        .build();
   }
 
   private final class ConnectionCounter extends ServerTransportFilter {
