@@ -33,6 +33,16 @@ final class DataPlaneOptions {
             description = "Calls one client connection may have open at once (default: ${DEFAULT-VALUE}).")
     int maxConcurrentStreams;
 
+    @Option(names = "--access-log",
+            description = "Log one line per call (balancer, method, endpoint, grpc-status, duration, bytes, attempts)"
+                    + " on logger dev.grpcbalancer.access (default: off).")
+    boolean accessLog;
+
+    @Option(names = "--endpoint-metrics",
+            description = "Also export per-endpoint meters labelled with endpoint addresses (default: off: pod IPs"
+                    + " as labels make many series).")
+    boolean endpointMetrics;
+
     @Option(names = "--io-threads", defaultValue = "0",
             description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")
     int ioThreads;

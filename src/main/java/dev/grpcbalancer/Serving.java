@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.grpcbalancer.dataplane.DataPlane;
+import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.metrics.NettyMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -52,7 +53,10 @@ final class Serving implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new NettyMemoryMetrics().bindTo(registry);
-        dataPlane = new DataPlane(options.settings());
+        if (options.accessLog) {
+            enableAccessLog();
+        }
+        dataPlane = new DataPlane(options.settings(), new DataPlaneMeters(registry, options.endpointMetrics));
         drainDelay = options.drainDelay;
         BooleanSupplier ready = () -> !shuttingDown && sourceReady && dataPlane.isReady();
         Supplier<String> reason = () -> shuttingDown ? "shutting down"
@@ -61,6 +65,13 @@ final class Serving implements AutoCloseable {
                 .notReadyReason(reason)
                 .jsonRoute("/debug/balancers", () -> debugJson(dataPlane.describe()))
                 .build();
+    }
+
+    private static void enableAccessLog() {
+        org.slf4j.Logger access = LoggerFactory.getLogger("dev.grpcbalancer.access");
+        if (access instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(ch.qos.logback.classic.Level.INFO);
+        }
     }
 
     /** The Prometheus registry every part registers its meters in (served at /metrics). */

@@ -3,6 +3,8 @@ package dev.grpcbalancer.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
+import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
@@ -48,6 +50,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private static final Duration BIND_RETRY = Duration.ofSeconds(5);
 
     private final DataPlaneSettings settings;
+    private final DataPlaneMeters meters;
     private final Transport transport;
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
@@ -59,8 +62,15 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
+    /** A data plane whose meters go nowhere. */
     public DataPlane(DataPlaneSettings settings) {
+        this(settings, DataPlaneMeters.discarding());
+    }
+
+    /** A data plane that records per-balancer meters ({@code grpcbalancer_calls_*} ...) in {@code meters}. */
+    public DataPlane(DataPlaneSettings settings, DataPlaneMeters meters) {
         this.settings = requireNonNull(settings, "settings");
+        this.meters = requireNonNull(meters, "meters");
         this.transport = Transport.best();
         this.group = transport.newGroup(settings.ioThreads(), "grpc-balancer-io");
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
@@ -99,7 +109,12 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
                 }
             } else {
-                Listener listener = new Listener(config.id(), config.listenerPort(), BalancerRuntime.of(config, null));
+                BalancerMeters balancerMeters = meters.balancer(config.id().toString());
+                Listener listener = new Listener(config.id(), config.listenerPort(),
+                        BalancerRuntime.of(config, null, balancerMeters));
+                BalancerId id = config.id();
+                balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
+                        dataPlane -> dataPlane.clientConnections(id));
                 listeners.put(config.id(), listener);
                 HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
                 healthChecks.put(config.id(), checks);
@@ -108,6 +123,17 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             }
         }
         toOpen.forEach(this::bind);
+        for (BalancerConfig config : snapshot.balancers()) {
+            BalancerId id = config.id();
+            listeners.get(id).runtime().meters().endpoints(
+                    config.backends().endpoints().stream().map(Endpoint::address).toList(),
+                    address -> inFlight(id, address), address -> isAvailable(id, address) ? 1 : 0);
+        }
+        for (BalancerConfig gone : current.balancers()) {
+            if (!next.containsKey(gone.id())) {
+                meters.remove(gone.id().toString());
+            }
+        }
         pools.retain(endpointAddresses(snapshot));
         current = snapshot;
     }
@@ -218,6 +244,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                     listener.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
         }
         return views;
+    }
+
+    private synchronized int clientConnections(BalancerId id) {
+        Listener listener = listeners.get(id);
+        return listener == null ? 0 : listener.connectionCount();
     }
 
     /** Calls in flight through {@code id} on {@code address}, as its load balancer counts them. */

@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
+import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.OutlierDetection;
@@ -21,7 +22,10 @@ import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One gRPC call: an inbound HTTP/2 stream relayed to one upstream stream, frame by frame.
@@ -55,6 +59,9 @@ final class ProxyCall {
     /** A backend reset this close to the call's deadline is taken as the deadline passing. */
     private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final AsciiString PREVIOUS_ATTEMPTS = AsciiString.cached("grpc-previous-rpc-attempts");
+    /** One line per call at INFO when enabled ({@code --access-log}); off by default. */
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.grpcbalancer.access");
+    private static final int CANCELLED = GrpcCode.CANCELLED.value();
 
     private final Http2StreamChannel inbound;
     private final BalancerRuntime runtime;
@@ -82,10 +89,19 @@ final class ProxyCall {
     private boolean responseEnded;
     private boolean done;
 
+    private final BalancerMeters meters;
+    private long startNanos;
+    private int attempts;
+    private long bytesIn;
+    private long bytesOut;
+    /** The grpc-status the client got (or gets), -1 until known. */
+    private int outcome = -1;
+
     ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, FlushBatch flushes) {
         this.inbound = inbound;
         this.flushes = flushes;
         this.runtime = runtime;
+        this.meters = runtime.meters();
         this.retry = runtime.config().retry();
         this.pools = pools;
         this.replay = new ReplayBuffer(retry.replayBufferBytes());
@@ -111,10 +127,13 @@ final class ProxyCall {
     // ---- inbound events ----
 
     void start(Http2Headers headers, boolean endStream) {
+        startNanos = System.nanoTime();
+        meters.callStarted();
         requestHeaders = headers;
         requestEnded = endStream;
         RequestCheck.Rejection rejection = RequestCheck.check(headers);
         if (rejection != null) {
+            outcome = rejection.grpcStatus().code();
             respondHttpError(rejection);
             return;
         }
@@ -125,6 +144,9 @@ final class ProxyCall {
     }
 
     void requestData(Http2DataFrame frame) {
+        int bytes = frame.content().readableBytes();
+        bytesIn += bytes;
+        meters.received(bytes);
         if (frame.isEndStream()) {
             requestEnded = true;
         }
@@ -160,6 +182,7 @@ final class ProxyCall {
         if (done) {
             return;
         }
+        outcome = CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.writeAndFlush(new DefaultHttp2ResetFrame(error));
@@ -171,6 +194,7 @@ final class ProxyCall {
         if (done) {
             return;
         }
+        outcome = CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.close(); // resets the upstream stream (CANCEL) if it is still open
@@ -210,6 +234,12 @@ final class ProxyCall {
             return;
         }
         retries.attemptStarted();
+        if (++attempts > 1) {
+            meters.retried();
+        }
+        if (meters.perEndpoint()) {
+            meters.attempted(selection.endpoint().address().toString());
+        }
         Attempt next = new Attempt(selection);
         attempt = next;
         lastEndpoint = selection.endpoint().address();
@@ -373,6 +403,7 @@ final class ProxyCall {
                 }
                 // Not retried after all: the client gets the backend's own answer.
                 responseStarted = true;
+                outcome = code.value();
                 inbound.write(new DefaultHttp2HeadersFrame(headers, true));
                 responseComplete();
                 return;
@@ -385,8 +416,10 @@ final class ProxyCall {
         }
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
+            GrpcCode code = statusOf(headers);
+            outcome = code.value();
             OutlierDetection outliers = runtime.config().outlierDetection();
-            if (outliers.enabled() && outliers.errorCodes().contains(statusOf(headers))) {
+            if (outliers.enabled() && outliers.errorCodes().contains(code)) {
                 from.selection.failed();
             } else {
                 from.selection.succeeded();
@@ -418,9 +451,13 @@ final class ProxyCall {
             return;
         }
         timer.frame();
+        int bytes = frame.content().readableBytes();
+        bytesOut += bytes;
+        meters.sent(bytes);
         responseFraming.consume(frame.content());
         inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
         if (frame.isEndStream()) {
+            outcome = GrpcCode.UNKNOWN.value(); // a response without trailers has no status
             from.selection.succeeded();
             responseComplete();
         }
@@ -518,6 +555,7 @@ final class ProxyCall {
         if (done) {
             return;
         }
+        outcome = status.code();
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.close(); // RST_STREAM(CANCEL) if still open; frees frames it still holds
@@ -559,6 +597,7 @@ final class ProxyCall {
             return;
         }
         done = true;
+        record();
         timer.cancel();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
@@ -577,6 +616,19 @@ final class ProxyCall {
         // With auto-read off a stream channel closes only once its queued frames are read: drain
         // them (requestData releases them now), or the channel and its buffers would stay forever.
         inbound.read();
+    }
+
+    /** Meters and, when enabled, the access log line of the ended call. */
+    private void record() {
+        int code = outcome >= 0 ? outcome : GrpcCode.UNKNOWN.value();
+        long nanos = System.nanoTime() - startNanos;
+        meters.callFinished(code, nanos);
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info("balancer={} method={} endpoint={} grpc_status={} duration_ms={} bytes_in={} bytes_out={} attempts={}",
+                    runtime.config().id(), requestHeaders == null ? "-" : requestHeaders.path(),
+                    lastEndpoint == null ? "-" : lastEndpoint, code,
+                    String.format(Locale.ROOT, "%.3f", nanos / 1e6), bytesIn, bytesOut, attempts);
+        }
     }
 
     /** One try at a backend: the endpoint picked, its upstream stream once open. */

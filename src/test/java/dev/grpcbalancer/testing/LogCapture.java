@@ -26,9 +26,22 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
     private final Logger logger;
     private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
+    private Level previousLevel;
+    private boolean levelChanged;
 
     private LogCapture(Logger logger) {
         this.logger = logger;
+    }
+
+    /** Starts recording the logger {@code name} at {@code level} (restored by {@link #close}). */
+    public static LogCapture of(String name, Level level) {
+        LogCapture capture = new LogCapture((Logger) LoggerFactory.getLogger(requireNonNull(name, "name")));
+        capture.previousLevel = capture.logger.getLevel();
+        capture.levelChanged = true;
+        capture.logger.setLevel(level);
+        capture.start();
+        capture.logger.addAppender(capture);
+        return capture;
     }
 
     /** Starts recording the logger named after {@code owner}. */
@@ -60,6 +73,9 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     @Override
     public void close() {
         logger.detachAppender(this);
+        if (levelChanged) {
+            logger.setLevel(previousLevel);
+        }
         stop();
     }
 }

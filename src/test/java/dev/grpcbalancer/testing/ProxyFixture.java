@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.DataPlane;
 import dev.grpcbalancer.dataplane.DataPlaneSettings;
+import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
@@ -40,8 +41,8 @@ public final class ProxyFixture implements AutoCloseable {
     private final DataPlane dataPlane;
     private final int port;
 
-    private ProxyFixture(DataPlaneSettings settings) {
-        this.dataPlane = new DataPlane(settings);
+    private ProxyFixture(DataPlaneSettings settings, DataPlaneMeters meters) {
+        this.dataPlane = new DataPlane(settings, meters);
         this.port = FreePorts.freeLoopbackPort();
     }
 
@@ -60,7 +61,12 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     public static ProxyFixture start(DataPlaneSettings settings) {
-        return new ProxyFixture(requireNonNull(settings, "settings"));
+        return new ProxyFixture(requireNonNull(settings, "settings"), DataPlaneMeters.discarding());
+    }
+
+    /** A data plane with the test settings whose meters go to {@code meters}. */
+    public static ProxyFixture start(DataPlaneMeters meters) {
+        return new ProxyFixture(settings(), requireNonNull(meters, "meters"));
     }
 
     /** A ready endpoint of weight 1 at {@code address}. */

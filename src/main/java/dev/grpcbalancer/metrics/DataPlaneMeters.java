@@ -1,0 +1,46 @@
+package dev.grpcbalancer.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The data plane's meters: one {@link BalancerMeters} per running balancer, created when its
+ * listener opens and removed when it closes, so a deleted balancer leaves no series behind.
+ */
+public final class DataPlaneMeters {
+
+    private final MeterRegistry registry;
+    private final boolean perEndpoint;
+    private final ConcurrentMap<String, BalancerMeters> balancers = new ConcurrentHashMap<>();
+
+    /**
+     * @param perEndpoint also keep meters per endpoint, labelled with its address (many series
+     *     where pods come and go; off unless the operator asks)
+     */
+    public DataPlaneMeters(MeterRegistry registry, boolean perEndpoint) {
+        this.registry = requireNonNull(registry, "registry");
+        this.perEndpoint = perEndpoint;
+    }
+
+    /** Meters that go nowhere (tests and tools that do not read them). */
+    public static DataPlaneMeters discarding() {
+        return new DataPlaneMeters(new SimpleMeterRegistry(), false);
+    }
+
+    /** The meters of balancer {@code name} ({@code namespace/name}), created on first use. */
+    public BalancerMeters balancer(String name) {
+        return balancers.computeIfAbsent(name, n -> new BalancerMeters(registry, n, perEndpoint));
+    }
+
+    /** Drops the meters of a balancer that no longer runs. */
+    public void remove(String name) {
+        BalancerMeters meters = balancers.remove(name);
+        if (meters != null) {
+            meters.remove();
+        }
+    }
+}
