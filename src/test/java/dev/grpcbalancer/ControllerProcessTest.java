@@ -98,7 +98,8 @@ class ControllerProcessTest {
                 "grpcbalancer_calls_finished_total{balancer=\"shop/greeter\",grpc_code=\"OK\"} 1.0",
                 "grpcbalancer_call_duration_seconds_bucket{balancer=\"shop/greeter\"");
         assertThat(get(adminPort, "/debug/balancers")).contains("\"name\" : \"greeter\"", "\"port\" : " + port,
-                "\"address\" : \"127.0.0.2:" + backend.port() + "\"", "\"state\" : \"READY\"");
+                "\"address\" : \"127.0.0.2:" + backend.port() + "\"", "\"state\" : \"READY\"",
+                "\"healthy\" : true", "\"ejected\" : false");
 
         cli.terminate();
         assertThat(cli.awaitExit(STARTUP)).as(cli::describe).isTrue();

@@ -15,6 +15,10 @@ public record BalancerView(
         endpoints = List.copyOf(endpoints);
     }
 
-    /** One endpoint: address, weight, state (READY or DRAINING) and calls in flight. */
-    public record EndpointView(String address, int weight, String state, int inFlight) {}
+    /**
+     * One endpoint: address, weight, state (READY or DRAINING), calls in flight, the health
+     * check's verdict, whether outlier detection ejected it now and how often it did.
+     */
+    public record EndpointView(String address, int weight, String state, int inFlight, boolean healthy,
+            boolean ejected, long ejections) {}
 }

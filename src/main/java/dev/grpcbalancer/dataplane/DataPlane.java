@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
+import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
@@ -127,7 +128,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             BalancerId id = config.id();
             listeners.get(id).runtime().meters().endpoints(
                     config.backends().endpoints().stream().map(Endpoint::address).toList(),
-                    address -> inFlight(id, address), address -> isAvailable(id, address) ? 1 : 0);
+                    address -> inFlight(id, address), address -> isAvailable(id, address) ? 1 : 0,
+                    address -> endpointStatus(id, address).ejections());
         }
         for (BalancerConfig gone : current.balancers()) {
             if (!next.containsKey(gone.id())) {
@@ -237,13 +239,20 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             BalancerConfig config = runtime.config();
             List<BalancerView.EndpointView> endpoints = new ArrayList<>();
             for (Endpoint endpoint : config.backends().endpoints()) {
+                LoadBalancer.EndpointStatus status = runtime.loadBalancer().status(endpoint.address());
                 endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
-                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address())));
+                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address()),
+                        status.healthy(), status.ejected(), status.ejections()));
             }
             views.add(new BalancerView(config.id(), config.generation(), listener.port(), listener.isBound(),
                     listener.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
         }
         return views;
+    }
+
+    private synchronized LoadBalancer.EndpointStatus endpointStatus(BalancerId id, EndpointAddress address) {
+        Listener listener = listeners.get(id);
+        return listener == null ? LoadBalancer.EndpointStatus.UNKNOWN : listener.runtime().loadBalancer().status(address);
     }
 
     private synchronized int clientConnections(BalancerId id) {

@@ -18,6 +18,8 @@ final class EndpointLoad {
     private volatile boolean unhealthy;
     /** When the endpoint's slow start began; 0 when it is not ramping up. */
     private volatile long rampStart;
+    /** Ejections so far (for operators; never decreases). */
+    private volatile long ejections;
     // guarded by the owning balancer's ejection lock
     private int timesEjected;
     private long lastEjectionEnd;
@@ -75,6 +77,7 @@ final class EndpointLoad {
             timesEjected = (int) Math.max(0, timesEjected - calm / policy.interval().toNanos());
         }
         timesEjected++;
+        ejections++; // written under the ejection lock only
         long duration = policy.ejectionTime(timesEjected).toNanos();
         lastEjectionEnd = now + duration;
         consecutiveFailures.set(0);
@@ -91,6 +94,10 @@ final class EndpointLoad {
 
     boolean isHealthy() {
         return !unhealthy;
+    }
+
+    long ejections() {
+        return ejections;
     }
 
     void startRamp(long now) {

@@ -45,6 +45,19 @@ public interface LoadBalancer {
     /** Whether {@code address} takes new calls now (not ejected, not unhealthy). */
     boolean isAvailable(EndpointAddress address);
 
+    /** What operators see of {@code address}: health check verdict, ejection now and ejections so far. */
+    EndpointStatus status(EndpointAddress address);
+
+    /**
+     * @param healthy the active health check's verdict (true without health checks)
+     * @param ejected ejected by outlier detection right now
+     * @param ejections times ejected so far
+     */
+    record EndpointStatus(boolean healthy, boolean ejected, long ejections) {
+
+        public static final EndpointStatus UNKNOWN = new EndpointStatus(false, false, 0);
+    }
+
     /** A balancer without outlier detection, health state or slow start. */
     static LoadBalancer create(LoadBalancingPolicy policy, BackendSet backends, LoadBalancer previous) {
         return LoadBalancers.create(policy, backends, previous, OutlierDetection.DISABLED, HealthCheck.DEFAULT,

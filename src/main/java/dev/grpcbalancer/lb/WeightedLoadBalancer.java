@@ -158,6 +158,13 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public final EndpointStatus status(EndpointAddress address) {
+        EndpointLoad load = loads.get(address);
+        return load == null ? EndpointStatus.UNKNOWN
+                : new EndpointStatus(load.isHealthy(), load.isEjected(health.nanoTime().getAsLong()), load.ejections());
+    }
+
+    @Override
     public final int inFlight(EndpointAddress address) {
         EndpointLoad load = loads.get(address);
         return load == null ? 0 : load.inFlight();

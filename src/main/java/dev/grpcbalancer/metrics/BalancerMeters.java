@@ -3,6 +3,7 @@ package dev.grpcbalancer.metrics;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,7 +48,13 @@ public final class BalancerMeters {
     private final Counter sentBytes;
     private final boolean perEndpoint;
     /** Per endpoint address: its meters; written by the data plane's publish, read by event loops. */
-    private final ConcurrentMap<String, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, EndpointEntry> endpointMeters = new ConcurrentHashMap<>();
+
+    /**
+     * An endpoint's meters and the object they read: Micrometer holds function-based meters'
+     * state weakly, so this keeps it alive as long as the meters are registered.
+     */
+    private record EndpointEntry(Object endpoint, List<Meter> meters) {}
     private final ConcurrentMap<String, Counter> endpointCalls = new ConcurrentHashMap<>();
 
     BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint) {
@@ -122,11 +129,12 @@ public final class BalancerMeters {
 
     /**
      * Makes the per-endpoint meters match {@code endpoints} (labelled with their
-     * {@code toString()}): attempts, calls in flight and whether the endpoint takes calls (healthy
-     * and not ejected), the last two read through the given functions. Meters of endpoints no
+     * {@code toString()}): attempts, calls in flight, whether the endpoint takes calls (healthy
+     * and not ejected) and its ejections so far, the last three read through the given functions. Meters of endpoints no
      * longer listed are removed. Does nothing without per-endpoint meters.
      */
-    public <E> void endpoints(List<E> endpoints, ToDoubleFunction<E> inFlight, ToDoubleFunction<E> available) {
+    public <E> void endpoints(List<E> endpoints, ToDoubleFunction<E> inFlight, ToDoubleFunction<E> available,
+            ToDoubleFunction<E> ejections) {
         if (!perEndpoint) {
             return;
         }
@@ -139,18 +147,21 @@ public final class BalancerMeters {
                 Counter calls = Counter.builder("grpcbalancer.endpoint.attempts").tags(endpointTags)
                         .description("Attempts sent to the endpoint").register(registry);
                 endpointCalls.put(e, calls);
-                return List.of(calls,
-                        Gauge.builder("grpcbalancer.endpoint.calls.active", endpoint, inFlight).strongReference(true)
+                return new EndpointEntry(endpoint, List.of(calls,
+                        Gauge.builder("grpcbalancer.endpoint.calls.active", endpoint, inFlight)
                                 .tags(endpointTags).description("Calls in flight on the endpoint").register(registry),
-                        Gauge.builder("grpcbalancer.endpoint.available", endpoint, available).strongReference(true)
+                        Gauge.builder("grpcbalancer.endpoint.available", endpoint, available)
                                 .tags(endpointTags).description("1 when the endpoint takes calls (healthy, not ejected)")
-                                .register(registry));
+                                .register(registry),
+                        FunctionCounter.builder("grpcbalancer.endpoint.ejections", endpoint, ejections)
+                                .tags(endpointTags).description("Times outlier detection ejected the endpoint")
+                                .register(registry)));
             });
         }
         for (String gone : List.copyOf(endpointMeters.keySet())) {
             if (!names.contains(gone)) {
                 endpointCalls.remove(gone);
-                endpointMeters.remove(gone).forEach(registry::remove);
+                endpointMeters.remove(gone).meters().forEach(registry::remove);
             }
         }
     }
@@ -158,7 +169,7 @@ public final class BalancerMeters {
     /** Removes every meter of this balancer from the registry (the balancer is gone). */
     void remove() {
         meters.forEach(registry::remove);
-        endpointMeters.values().forEach(list -> list.forEach(registry::remove));
+        endpointMeters.values().forEach(entry -> entry.meters().forEach(registry::remove));
         endpointMeters.clear();
         endpointCalls.clear();
     }

@@ -100,6 +100,10 @@ class DataPlaneMetricsTest {
         assertThat(registry.get("grpcbalancer.endpoint.attempts").tag("endpoint", addressB).counter().count()).isEqualTo(2);
         assertThat(registry.get("grpcbalancer.endpoint.available").tag("endpoint", addressA).gauge().value()).isEqualTo(1);
         assertThat(registry.get("grpcbalancer.endpoint.calls.active").tag("endpoint", addressA).gauge().value()).isZero();
+        System.gc(); // the meters' state must outlive the snapshot's lists (Micrometer holds it weakly)
+        assertThat(registry.get("grpcbalancer.endpoint.ejections").tag("endpoint", addressA).functionCounter().count())
+                .isZero();
+        assertThat(registry.get("grpcbalancer.endpoint.available").tag("endpoint", addressB).gauge().value()).isEqualTo(1);
 
         proxy.route(LoadBalancingPolicy.RoundRobin, endpoint(a.address()));
 

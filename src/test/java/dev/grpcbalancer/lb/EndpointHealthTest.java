@@ -37,9 +37,12 @@ class EndpointHealthTest {
         failTimes(balancer, FIRST, 3);
 
         assertThat(balancer.isAvailable(FIRST)).isFalse();
+        assertThat(balancer.status(FIRST)).isEqualTo(new LoadBalancer.EndpointStatus(true, true, 1));
         assertThat(picks(balancer, 400)).doesNotContainKey(FIRST);
         clock.addAndGet(Duration.ofSeconds(30).toNanos());
         assertThat(balancer.isAvailable(FIRST)).isTrue();
+        assertThat(balancer.status(FIRST)).as("ejections are counted, not forgotten")
+                .isEqualTo(new LoadBalancer.EndpointStatus(true, false, 1));
         assertThat(picks(balancer, 400)).containsKey(FIRST);
     }
 
