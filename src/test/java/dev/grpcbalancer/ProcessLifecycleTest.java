@@ -117,6 +117,34 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void drainDelayFailsReadinessWhileTheListenerStillTakesNewCalls() throws Exception {
+        TestBackend a = backend("a", "127.0.0.2");
+        int port = FreePorts.freeLoopbackPort();
+        int adminPort = FreePorts.freeLoopbackPort();
+        Path config = Files.writeString(directory.resolve("balancers.yaml"), """
+                apiVersion: grpcbalancer.dev/v1alpha1
+                kind: GrpcBalancer
+                metadata: {name: echo}
+                spec:
+                  listener: {port: %d}
+                  staticEndpoints: ["127.0.0.2:%d"]
+                """.formatted(port, a.port()));
+        CliProcess cli = start("run-delay", "run", "--config", config.toString(), "--admin-port",
+                String.valueOf(adminPort), "--admin-address", HOST, "--bind-address", HOST, "--drain-delay", "3s");
+        Await.until(STARTUP, () -> readyz(adminPort) == 200 || !cli.isAlive(), () -> "/readyz 200\n" + cli.describe());
+
+        cli.terminate();
+        Await.until(WAIT, () -> readyz(adminPort) == 503, () -> "/readyz 503 during the drain delay\n" + cli.describe());
+        TestClient client = TestClient.builder(new InetSocketAddress(HOST, port)).disableRetry().build();
+        resources.add(client);
+        CallResult during = client.unary(TestService.utf8("still here"), RequestHeaders.none(), WAIT);
+
+        assertThat(during.code()).as("a new connection and call during the drain delay").isEqualTo(Status.Code.OK);
+        assertThat(cli.awaitExit(WAIT)).as(cli::describe).isTrue();
+        assertThat(cli.stdout()).contains("/readyz fails now, listeners close in 3000 ms");
+    }
+
+    @Test
     void brokenConfigurationExitsNonZeroNamingFileDocumentAndField() throws Exception {
         Path config = Files.writeString(directory.resolve("broken.yaml"), """
                 apiVersion: grpcbalancer.dev/v1alpha1
