@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.crd;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -39,6 +40,7 @@ public class GrpcBalancerSpec {
     private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
 
     @JsonPropertyDescription("How an endpoint is picked for each call.")
+    @Default("{}") // so the API server fills in policy: RoundRobin (and kubectl shows it) when left out
     private LoadBalancingSpec loadBalancing;
 
     @JsonPropertyDescription("The Service the controller keeps for this balancer (type ClusterIP by default).")
