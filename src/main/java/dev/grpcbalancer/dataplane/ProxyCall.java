@@ -61,7 +61,6 @@ final class ProxyCall {
     private static final AsciiString PREVIOUS_ATTEMPTS = AsciiString.cached("grpc-previous-rpc-attempts");
     /** One line per call at INFO when enabled ({@code --access-log}); off by default. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.grpcbalancer.access");
-    private static final int CANCELLED = GrpcCode.CANCELLED.value();
 
     private final Http2StreamChannel inbound;
     private final BalancerRuntime runtime;
@@ -91,11 +90,10 @@ final class ProxyCall {
 
     private final BalancerMeters meters;
     private long startNanos;
-    private int attempts;
     private long bytesIn;
     private long bytesOut;
-    /** The grpc-status the client got (or gets), -1 until known. */
-    private int outcome = -1;
+    /** The grpc-status the client got (or gets), null until known. */
+    private GrpcCode outcome;
 
     ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, FlushBatch flushes) {
         this.inbound = inbound;
@@ -110,7 +108,7 @@ final class ProxyCall {
                 new CallTimer.Expiry() {
                     @Override
                     public void deadlinePassed(boolean fromRequestTimeout) {
-                        fail(GrpcStatus.DEADLINE_EXCEEDED, fromRequestTimeout
+                        fail(GrpcCode.DEADLINE_EXCEEDED, fromRequestTimeout
                                 ? "request timeout of " + millis(runtime.config().timeouts().request())
                                         + " passed in grpc-balancer"
                                 : "deadline passed in grpc-balancer before the backend answered");
@@ -118,7 +116,7 @@ final class ProxyCall {
 
                     @Override
                     public void idle() {
-                        fail(GrpcStatus.UNAVAILABLE, "no frame in either direction for "
+                        fail(GrpcCode.UNAVAILABLE, "no frame in either direction for "
                                 + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
                     }
                 });
@@ -133,7 +131,7 @@ final class ProxyCall {
         requestEnded = endStream;
         RequestCheck.Rejection rejection = RequestCheck.check(headers);
         if (rejection != null) {
-            outcome = rejection.grpcStatus().code();
+            outcome = rejection.grpcStatus();
             respondHttpError(rejection);
             return;
         }
@@ -182,7 +180,7 @@ final class ProxyCall {
         if (done) {
             return;
         }
-        outcome = CANCELLED;
+        outcome = GrpcCode.CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.writeAndFlush(new DefaultHttp2ResetFrame(error));
@@ -194,7 +192,7 @@ final class ProxyCall {
         if (done) {
             return;
         }
-        outcome = CANCELLED;
+        outcome = GrpcCode.CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.close(); // resets the upstream stream (CANCEL) if it is still open
@@ -223,18 +221,18 @@ final class ProxyCall {
         }
         Selection selection = runtime.loadBalancer().pick(lastEndpoint);
         if (selection == null) {
-            fail(GrpcStatus.UNAVAILABLE, lastFailure != null ? lastFailure
+            fail(GrpcCode.UNAVAILABLE, lastFailure != null ? lastFailure
                     : "no endpoints available for balancer " + runtime.config().id());
             return;
         }
         if (lastEndpoint != null && !lastAttemptReachedBackend && selection.endpoint().address().equals(lastEndpoint)) {
             // the only endpoint left is the one that could not be reached a moment ago
             selection.finish();
-            fail(GrpcStatus.UNAVAILABLE, lastFailure);
+            fail(GrpcCode.UNAVAILABLE, lastFailure);
             return;
         }
         retries.attemptStarted();
-        if (++attempts > 1) {
+        if (retries.attempts() > 1) {
             meters.retried();
         }
         if (meters.perEndpoint()) {
@@ -314,7 +312,7 @@ final class ProxyCall {
         endAttempt(failed, false);
         lastFailure = reason;
         if (!retryScheduled(reachedBackend, optedIn)) {
-            fail(GrpcStatus.of(code), lastFailure);
+            fail(code, lastFailure);
         }
     }
 
@@ -394,7 +392,7 @@ final class ProxyCall {
         timer.frame();
         if (!responseStarted && endStream) {
             // Trailers-only: nothing went to the client yet, so a retryable status may be retried.
-            GrpcCode code = statusOf(headers);
+            GrpcCode code = GrpcResponses.statusOf(headers);
             if (code != GrpcCode.OK && retry.retries(code)) {
                 endAttempt(from, !runtime.config().outlierDetection().errorCodes().contains(code));
                 lastFailure = "backend " + from.endpoint() + " answered " + code.configName();
@@ -403,7 +401,7 @@ final class ProxyCall {
                 }
                 // Not retried after all: the client gets the backend's own answer.
                 responseStarted = true;
-                outcome = code.value();
+                outcome = code;
                 inbound.write(new DefaultHttp2HeadersFrame(headers, true));
                 responseComplete();
                 return;
@@ -416,8 +414,8 @@ final class ProxyCall {
         }
         inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
         if (endStream) {
-            GrpcCode code = statusOf(headers);
-            outcome = code.value();
+            GrpcCode code = GrpcResponses.statusOf(headers);
+            outcome = code;
             OutlierDetection outliers = runtime.config().outlierDetection();
             if (outliers.enabled() && outliers.errorCodes().contains(code)) {
                 from.selection.failed();
@@ -426,23 +424,6 @@ final class ProxyCall {
             }
             responseComplete();
         }
-    }
-
-    /** The {@code grpc-status} of response trailers; UNKNOWN when absent or not a code (no allocation). */
-    private static GrpcCode statusOf(Http2Headers headers) {
-        CharSequence value = headers.get(GrpcResponses.GRPC_STATUS);
-        if (value == null || value.length() == 0 || value.length() > 2) {
-            return GrpcCode.UNKNOWN;
-        }
-        int code = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return GrpcCode.UNKNOWN;
-            }
-            code = code * 10 + (c - '0');
-        }
-        return GrpcCode.ofValue(code).orElse(GrpcCode.UNKNOWN);
     }
 
     void responseData(Attempt from, Http2DataFrame frame) {
@@ -457,7 +438,7 @@ final class ProxyCall {
         responseFraming.consume(frame.content());
         inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
         if (frame.isEndStream()) {
-            outcome = GrpcCode.UNKNOWN.value(); // a response without trailers has no status
+            outcome = GrpcCode.UNKNOWN; // a response without trailers has no status
             from.selection.succeeded();
             responseComplete();
         }
@@ -488,12 +469,12 @@ final class ProxyCall {
             return;
         }
         boolean atDeadline = timer.hasDeadline() && timer.remainingNanos() < DEADLINE_SLACK_NANOS;
-        GrpcStatus status = atDeadline
-                ? GrpcStatus.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
-                : GrpcStatus.ofUpstreamReset(error);
+        GrpcCode status = atDeadline
+                ? GrpcCode.DEADLINE_EXCEEDED // the backend gave up at the deadline it was sent
+                : GrpcResponses.ofUpstreamReset(error);
         String reason = "backend " + from.endpoint() + " reset the stream (" + error + ")";
         if (!responseStarted && !atDeadline) {
-            attemptFailed(from, true, retry.retries(status.grpcCode()), status.grpcCode(), reason);
+            attemptFailed(from, true, retry.retries(status), status, reason);
             return;
         }
         if (!atDeadline) {
@@ -518,7 +499,7 @@ final class ProxyCall {
             return;
         }
         from.selection.failed();
-        fail(GrpcStatus.UNAVAILABLE, reason);
+        fail(GrpcCode.UNAVAILABLE, reason);
     }
 
     // ---- endings ----
@@ -541,8 +522,8 @@ final class ProxyCall {
         return duration.toMillis() + " ms";
     }
 
-    private void fail(GrpcStatus status, String message) {
-        fail(status, message, status == GrpcStatus.DEADLINE_EXCEEDED ? Http2Error.CANCEL : Http2Error.INTERNAL_ERROR);
+    private void fail(GrpcCode status, String message) {
+        fail(status, message, status == GrpcCode.DEADLINE_EXCEEDED ? Http2Error.CANCEL : Http2Error.INTERNAL_ERROR);
     }
 
     /**
@@ -551,11 +532,11 @@ final class ProxyCall {
      * stopped on a message boundary, else RST_STREAM({@code resetIfMidMessage}), since trailers in
      * the middle of a message would corrupt it.
      */
-    private void fail(GrpcStatus status, String message, Http2Error resetIfMidMessage) {
+    private void fail(GrpcCode status, String message, Http2Error resetIfMidMessage) {
         if (done) {
             return;
         }
-        outcome = status.code();
+        outcome = status;
         complete();
         if (attempt != null && attempt.stream != null) {
             attempt.stream.close(); // RST_STREAM(CANCEL) if still open; frees frames it still holds
@@ -620,14 +601,14 @@ final class ProxyCall {
 
     /** Meters and, when enabled, the access log line of the ended call. */
     private void record() {
-        int code = outcome >= 0 ? outcome : GrpcCode.UNKNOWN.value();
+        int code = (outcome != null ? outcome : GrpcCode.UNKNOWN).value();
         long nanos = System.nanoTime() - startNanos;
         meters.callFinished(code, nanos);
         if (ACCESS.isInfoEnabled()) {
             ACCESS.info("balancer={} method={} endpoint={} grpc_status={} duration_ms={} bytes_in={} bytes_out={} attempts={}",
                     runtime.config().id(), requestHeaders == null ? "-" : requestHeaders.path(),
                     lastEndpoint == null ? "-" : lastEndpoint, code,
-                    String.format(Locale.ROOT, "%.3f", nanos / 1e6), bytesIn, bytesOut, attempts);
+                    String.format(Locale.ROOT, "%.3f", nanos / 1e6), bytesIn, bytesOut, retries.attempts());
         }
     }
 
