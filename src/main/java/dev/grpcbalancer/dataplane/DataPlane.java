@@ -126,7 +126,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         toOpen.forEach(this::bind);
         for (BalancerConfig config : snapshot.balancers()) {
             BalancerId id = config.id();
-            listeners.get(id).runtime().meters().endpoints(
+            BalancerMeters balancerMeters = listeners.get(id).runtime().meters();
+            if (!balancerMeters.perEndpoint()) {
+                continue;
+            }
+            balancerMeters.endpoints(
                     config.backends().endpoints().stream().map(Endpoint::address).toList(),
                     address -> inFlight(id, address), address -> isAvailable(id, address) ? 1 : 0,
                     address -> endpointStatus(id, address).ejections());

@@ -236,7 +236,7 @@ final class ProxyCall {
             meters.retried();
         }
         if (meters.perEndpoint()) {
-            meters.attempted(selection.endpoint().address().toString());
+            meters.attempted(selection.endpoint().address());
         }
         Attempt next = new Attempt(selection);
         attempt = next;

@@ -55,7 +55,8 @@ public final class BalancerMeters {
      * state weakly, so this keeps it alive as long as the meters are registered.
      */
     private record EndpointEntry(Object endpoint, List<Meter> meters) {}
-    private final ConcurrentMap<String, Counter> endpointCalls = new ConcurrentHashMap<>();
+    /** Attempts per endpoint, keyed by the endpoint object itself: no label string per call. */
+    private final ConcurrentMap<Object, Counter> endpointCalls = new ConcurrentHashMap<>();
 
     BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint) {
         this.registry = requireNonNull(registry, "registry");
@@ -114,13 +115,16 @@ public final class BalancerMeters {
         sentBytes.increment(bytes);
     }
 
-    /** Whether per-endpoint meters are kept (callers skip building endpoint names when not). */
+    /** Whether per-endpoint meters are kept (callers skip collecting endpoints when not). */
     public boolean perEndpoint() {
         return perEndpoint;
     }
 
-    /** An attempt went to {@code endpoint} (counted only with per-endpoint meters). */
-    public void attempted(String endpoint) {
+    /**
+     * An attempt went to {@code endpoint}, an object equal to one passed to {@link #endpoints}
+     * (counted only with per-endpoint meters).
+     */
+    public void attempted(Object endpoint) {
         Counter calls = endpointCalls.get(endpoint);
         if (calls != null) {
             calls.increment();
@@ -146,7 +150,7 @@ public final class BalancerMeters {
                 Tags endpointTags = tags.and("endpoint", e);
                 Counter calls = Counter.builder("grpcbalancer.endpoint.attempts").tags(endpointTags)
                         .description("Attempts sent to the endpoint").register(registry);
-                endpointCalls.put(e, calls);
+                endpointCalls.put(endpoint, calls);
                 return new EndpointEntry(endpoint, List.of(calls,
                         Gauge.builder("grpcbalancer.endpoint.calls.active", endpoint, inFlight)
                                 .tags(endpointTags).description("Calls in flight on the endpoint").register(registry),
@@ -160,8 +164,9 @@ public final class BalancerMeters {
         }
         for (String gone : List.copyOf(endpointMeters.keySet())) {
             if (!names.contains(gone)) {
-                endpointCalls.remove(gone);
-                endpointMeters.remove(gone).meters().forEach(registry::remove);
+                EndpointEntry entry = endpointMeters.remove(gone);
+                endpointCalls.remove(entry.endpoint());
+                entry.meters().forEach(registry::remove);
             }
         }
     }

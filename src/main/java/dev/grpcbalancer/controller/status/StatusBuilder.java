@@ -1,5 +1,8 @@
 package dev.grpcbalancer.controller.status;
 
+import static dev.grpcbalancer.controller.status.Conditions.FALSE;
+import static dev.grpcbalancer.controller.status.Conditions.TRUE;
+import static dev.grpcbalancer.controller.status.Conditions.UNKNOWN;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.BalancerAddress;
@@ -43,10 +46,6 @@ public final class StatusBuilder {
     public static final String PENDING = "Pending";
     public static final String NO_READY_ENDPOINTS = "NoReadyEndpoints";
     public static final String NOT_PROGRAMMED = "NotProgrammed";
-
-    private static final String TRUE = Conditions.TRUE;
-    private static final String FALSE = Conditions.FALSE;
-    private static final String UNKNOWN = Conditions.UNKNOWN;
 
     private StatusBuilder() {
     }
