@@ -56,7 +56,6 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
-    private final Map<EventExecutor, FlushBatch> flushes;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
     private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
@@ -78,7 +77,6 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
         this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
-        this.flushes = FlushBatch.perLoop(group);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
@@ -162,7 +160,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ListenerChannelInitializer(listener, pools, settings, flushes));
+                .childHandler(new ListenerChannelInitializer(listener, pools, settings));
         ChannelFuture bound = bootstrap.bind(settings.bindAddress(), listener.port());
         bound.addListener(f -> {
             if (f.isSuccess()) {

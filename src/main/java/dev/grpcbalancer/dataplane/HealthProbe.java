@@ -1,24 +1,18 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
+import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * status, a reset, a connect failure, no answer) fails it. Confined to its event loop; reports
  * exactly once unless cancelled.
  */
-final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCallback {
+final class HealthProbe implements StreamCallback, StreamHandler {
 
     /** Reports the outcome: passed, or failed with a reason. */
     interface Result {
@@ -48,7 +42,7 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCa
     private final Result result;
     private final ScheduledFuture<?> timeout;
     private final ByteBuf response = Unpooled.buffer(16, MAX_RESPONSE_BYTES);
-    private Http2StreamChannel stream;
+    private ProxyStream stream;
     private boolean finished;
     private boolean ended;
 
@@ -63,7 +57,7 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCa
     static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, String service,
             Duration timeout, Duration connectTimeout, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        pools.openStream(loop, address, probe, probe, connectTimeout);
+        pools.openStream(loop, address, probe, connectTimeout);
         return probe;
     }
 
@@ -76,19 +70,19 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCa
     // ---- StreamCallback ----
 
     @Override
-    public void opened(Http2StreamChannel opened) {
+    public void opened(ProxyStream opened) {
         stream = opened;
         if (finished) {
-            opened.close();
+            opened.reset(Http2Error.CANCEL);
             return;
         }
+        opened.handler(this);
         Http2Headers headers = new DefaultHttp2Headers()
                 .method("POST").scheme("http").path(PATH).authority(address.toString())
                 .set(HttpHeaderNames.CONTENT_TYPE, GrpcResponses.APPLICATION_GRPC)
                 .set(HttpHeaderNames.TE, "trailers");
-        opened.write(new DefaultHttp2HeadersFrame(headers, false));
-        opened.writeAndFlush(new DefaultHttp2DataFrame(request(opened.alloc(), service), true));
-        opened.read();
+        opened.writeHeaders(headers, false);
+        opened.writeData(request(opened.alloc(), service), true);
     }
 
     @Override
@@ -195,57 +189,50 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCa
     // ---- stream handler ----
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void dataRead(ByteBuf data, int credit, boolean endStream) {
         try {
             if (finished) {
                 return;
             }
-            if (msg instanceof Http2DataFrame data) {
-                ByteBuf content = data.content();
-                if (content.readableBytes() > response.maxWritableBytes()) {
-                    finish(false, "health response larger than " + MAX_RESPONSE_BYTES + " bytes");
-                    return;
-                }
-                response.writeBytes(content);
-            } else if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
-                CharSequence grpcStatus = headers.headers().get(GrpcResponses.GRPC_STATUS);
-                if (grpcStatus == null || !"0".contentEquals(grpcStatus)) {
-                    finish(false, "health check answered grpc-status " + grpcStatus);
-                    return;
-                }
-                int status = servingStatus(response);
-                finish(status == SERVING, status == SERVING ? "SERVING" : "health status " + status
-                        + (status == 2 ? " (NOT_SERVING)" : ""));
+            if (data.readableBytes() > response.maxWritableBytes()) {
+                finish(false, "health response larger than " + MAX_RESPONSE_BYTES + " bytes");
+                return;
             }
+            response.writeBytes(data);
         } finally {
-            ReferenceCountUtil.release(msg);
+            data.release();
+            stream.consume(credit);
         }
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!finished) {
-            ctx.read();
+    public void headersRead(Http2Headers headers, boolean endStream) {
+        if (finished || !endStream) {
+            return;
         }
+        CharSequence grpcStatus = headers.get(GrpcResponses.GRPC_STATUS);
+        if (grpcStatus == null || !"0".contentEquals(grpcStatus)) {
+            finish(false, "health check answered grpc-status " + grpcStatus);
+            return;
+        }
+        int status = servingStatus(response);
+        finish(status == SERVING, status == SERVING ? "SERVING" : "health status " + status
+                + (status == 2 ? " (NOT_SERVING)" : ""));
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof Http2ResetFrame reset) {
-            finish(false, "the backend reset the health check stream (" + reset.errorCode() + ")");
-        }
-        ReferenceCountUtil.release(evt);
+    public void resetRead(Http2Error error) {
+        finish(false, "the backend reset the health check stream (" + error + ")");
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void refusedByGoAway() {
+        finish(false, "the backend sent GOAWAY before answering the health check");
+    }
+
+    @Override
+    public void closed() {
         finish(false, "the health check stream closed without an answer");
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        finish(false, "health check stream failed: " + cause);
-        ctx.close();
     }
 
     private void finish(boolean passed, String detail) {
@@ -265,9 +252,7 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements StreamCa
         timeout.cancel(false);
         response.release();
         if (stream != null) {
-            // auto-read is off: read what is queued so the channel can close and release it
-            stream.close();
-            stream.read();
+            stream.reset(Http2Error.CANCEL); // nothing is sent if the stream ended already
         }
     }
 }

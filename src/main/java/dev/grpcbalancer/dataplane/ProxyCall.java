@@ -1,5 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
+import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
@@ -8,16 +10,13 @@ import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -32,11 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to the inbound stream's event loop; upstream streams are opened on the same loop.
  *
- * <p><b>Flow control.</b> Both stream channels have auto-read off. The inbound side is read only
- * while the upstream stream is writable, and the upstream side only while the inbound stream is
- * writable; a stream channel stops being writable when its peer's window is used up. HTTP/2
- * WINDOW_UPDATEs go out only as frames are read, so a slow reader on either side slows the writer
- * on the other, and the proxy holds at most about one window per direction.
+ * <p><b>Flow control.</b> A DATA frame read on one side is written to the other, and its bytes are
+ * credited back to the sender ({@link ProxyStream#consume}) only once that write reached the
+ * socket. HTTP/2 WINDOW_UPDATEs therefore follow the reader on the far side: a slow reader on
+ * either side slows the writer on the other, and the proxy holds at most about one stream window
+ * per direction.
  *
  * <p><b>Retries</b> (the balancer's {@link RetryPolicy}). While no response headers went to the
  * client, the request frames written upstream are kept (up to the replay buffer). An attempt that
@@ -52,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * direction for the stream idle timeout is ended.
  *
  * <p><b>Reference counting.</b> Every data frame read is either written on (ownership passes) or
- * released here; replay copies are released when the call ends or can no longer be retried.
+ * released here, and its flow-control credit returned either way; replay copies are released
+ * when the call ends or can no longer be retried.
  */
-final class ProxyCall {
+final class ProxyCall implements StreamHandler {
 
     /** A backend reset this close to the call's deadline is taken as the deadline passing. */
     private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -62,18 +62,17 @@ final class ProxyCall {
     /** One line per call at INFO when enabled ({@code --access-log}); off by default. */
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.grpcbalancer.access");
 
-    private final Http2StreamChannel inbound;
+    private final ProxyStream inbound;
     private final BalancerRuntime runtime;
     private final RetryPolicy retry;
     private final UpstreamPools pools;
-    private final FlushBatch flushes;
 
     private Http2Headers requestHeaders;
     private boolean requestEnded;
     private final CallTimer timer;
 
-    /** Data frames read while no upstream stream was ready; written when it is. */
-    private final ArrayDeque<Http2DataFrame> unsent = new ArrayDeque<>();
+    /** Request data read while no upstream stream was ready; written when it is. */
+    private final ArrayDeque<PendingData> unsent = new ArrayDeque<>();
     private final ReplayBuffer replay;
 
     private final CallRetries retries;
@@ -95,9 +94,8 @@ final class ProxyCall {
     /** The grpc-status the client got (or gets), null until known. */
     private GrpcCode outcome;
 
-    ProxyCall(Http2StreamChannel inbound, BalancerRuntime runtime, UpstreamPools pools, FlushBatch flushes) {
+    ProxyCall(ProxyStream inbound, BalancerRuntime runtime, UpstreamPools pools) {
         this.inbound = inbound;
-        this.flushes = flushes;
         this.runtime = runtime;
         this.meters = runtime.meters();
         this.retry = runtime.config().retry();
@@ -141,27 +139,49 @@ final class ProxyCall {
         nextAttempt();
     }
 
-    void requestData(Http2DataFrame frame) {
-        int bytes = frame.content().readableBytes();
+    @Override
+    public void dataRead(ByteBuf data, int credit, boolean endStream) {
+        int bytes = data.readableBytes();
         bytesIn += bytes;
         meters.received(bytes);
-        if (frame.isEndStream()) {
+        if (endStream) {
             requestEnded = true;
         }
         if (done || responseEnded) {
-            frame.release();
+            data.release();
+            inbound.consume(credit);
             return;
         }
         timer.frame();
         if (attempt == null || attempt.stream == null) {
-            unsent.add(frame);
+            unsent.add(new PendingData(data, credit, endStream));
             return;
         }
-        writeUpstream(frame);
+        writeUpstream(data, credit, endStream);
     }
 
     /** HEADERS after the first on the request: the client's trailers. */
-    void requestTrailers(Http2Headers trailers) {
+    @Override
+    public void headersRead(Http2Headers headers, boolean endStream) {
+        requestTrailers(headers);
+    }
+
+    @Override
+    public void resetRead(Http2Error error) {
+        clientReset(error != null ? error : Http2Error.CANCEL);
+    }
+
+    @Override
+    public void refusedByGoAway() {
+        inboundClosed(); // a client cannot refuse a stream it opened; treat it as gone
+    }
+
+    @Override
+    public void closed() {
+        inboundClosed();
+    }
+
+    private void requestTrailers(Http2Headers trailers) {
         requestEnded = true;
         if (done || responseEnded) {
             return;
@@ -169,46 +189,32 @@ final class ProxyCall {
         timer.frame();
         replay.release(); // trailers are not kept for a replay
         if (attempt != null && attempt.stream != null) {
-            attempt.stream.write(new DefaultHttp2HeadersFrame(trailers, true));
+            attempt.stream.writeHeaders(trailers, true);
         } else {
             // rare: keep it simple and end the request with an empty frame after the queued data
-            unsent.add(new DefaultHttp2DataFrame(true));
+            unsent.add(new PendingData(Unpooled.EMPTY_BUFFER, 0, true));
         }
     }
 
-    void clientReset(Http2Error error) {
+    private void clientReset(Http2Error error) {
         if (done) {
             return;
         }
         outcome = GrpcCode.CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
-            attempt.stream.writeAndFlush(new DefaultHttp2ResetFrame(error));
-            attempt.stream.close();
+            attempt.stream.reset(error);
         }
     }
 
-    void inboundClosed() {
+    private void inboundClosed() {
         if (done) {
             return;
         }
         outcome = GrpcCode.CANCELLED;
         complete();
         if (attempt != null && attempt.stream != null) {
-            attempt.stream.close(); // resets the upstream stream (CANCEL) if it is still open
-        }
-    }
-
-    void inboundReadComplete() {
-        if (attempt != null && attempt.stream != null) {
-            flushes.flushLater(attempt.stream);
-        }
-        readInboundIfPossible();
-    }
-
-    void inboundWritabilityChanged() {
-        if (inbound.isWritable() && attempt != null && attempt.stream != null) {
-            attempt.stream.read();
+            attempt.stream.reset(Http2Error.CANCEL);
         }
     }
 
@@ -246,16 +252,16 @@ final class ProxyCall {
             next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
                     TimeUnit.NANOSECONDS);
         }
-        pools.openStream(inbound.eventLoop(), lastEndpoint, new UpstreamStreamHandler(this, next), next,
-                runtime.config().timeouts().connect());
+        pools.openStream(inbound.eventLoop(), lastEndpoint, next, runtime.config().timeouts().connect());
     }
 
-    private void streamOpened(Attempt opened, Http2StreamChannel stream) {
+    private void streamOpened(Attempt opened, ProxyStream stream) {
         if (opened != attempt || done) {
-            stream.close();
+            stream.reset(Http2Error.CANCEL);
             return;
         }
         opened.stream = stream;
+        stream.handler(opened);
         int attempts = retries.attempts();
         Http2Headers headers = attempts == 1 ? requestHeaders : new DefaultHttp2Headers().add(requestHeaders);
         if (timer.hasDeadline()) {
@@ -265,7 +271,7 @@ final class ProxyCall {
             headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
         }
         boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
-        stream.write(new DefaultHttp2HeadersFrame(headers, headersEndStream)).addListener(f -> {
+        stream.writeHeaders(headers, headersEndStream).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
                 attemptNotSent(opened, true, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
             }
@@ -274,13 +280,10 @@ final class ProxyCall {
             return; // the HEADERS write failed at once and the call moved on
         }
         replay.replayTo(stream, requestEnded && unsent.isEmpty());
-        Http2DataFrame frame;
-        while ((frame = unsent.poll()) != null) {
-            writeUpstream(frame);
+        PendingData pending;
+        while ((pending = unsent.poll()) != null) {
+            writeUpstream(pending.data(), pending.credit(), pending.endStream());
         }
-        flushes.flushLater(stream);
-        stream.read();
-        readInboundIfPossible();
     }
 
     /**
@@ -328,7 +331,7 @@ final class ProxyCall {
         }
         ended.selection.finish();
         if (ended.stream != null) {
-            ended.stream.close();
+            ended.stream.reset(Http2Error.CANCEL);
         }
         attempt = null;
     }
@@ -370,22 +373,15 @@ final class ProxyCall {
                 + " within the per-try timeout of " + millis(retry.perTryTimeout()));
     }
 
-    private void writeUpstream(Http2DataFrame frame) {
-        replay.record(frame.content());
-        attempt.stream.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
+    /** Writes request data upstream; its credit goes back to the client once it is on the wire. */
+    private void writeUpstream(ByteBuf data, int credit, boolean endStream) {
+        replay.record(data);
+        attempt.stream.writeData(data, endStream, inbound, credit);
     }
 
-    private void readInboundIfPossible() {
-        if (done || responseEnded) {
-            inbound.read(); // discard what the client still sends
-        } else if (!requestEnded && attempt != null && attempt.stream != null && attempt.stream.isWritable()) {
-            inbound.read();
-        }
-    }
+    // ---- upstream events (from the attempt's stream) ----
 
-    // ---- upstream events (from UpstreamStreamHandler) ----
-
-    void responseHeaders(Attempt from, Http2Headers headers, boolean endStream) {
+    private void responseHeaders(Attempt from, Http2Headers headers, boolean endStream) {
         if (from != attempt || done) {
             return;
         }
@@ -402,8 +398,7 @@ final class ProxyCall {
                 // Not retried after all: the client gets the backend's own answer.
                 responseStarted = true;
                 outcome = code;
-                inbound.write(new DefaultHttp2HeadersFrame(headers, true));
-                responseComplete();
+                responseComplete(inbound.writeHeaders(headers, true));
                 return;
             }
         }
@@ -412,7 +407,7 @@ final class ProxyCall {
             from.cancelPerTryTimer();
             replay.release();
         }
-        inbound.write(new DefaultHttp2HeadersFrame(headers, endStream));
+        ChannelFuture written = inbound.writeHeaders(headers, endStream);
         if (endStream) {
             GrpcCode code = GrpcResponses.statusOf(headers);
             outcome = code;
@@ -422,45 +417,31 @@ final class ProxyCall {
             } else {
                 from.selection.succeeded();
             }
-            responseComplete();
+            responseComplete(written);
         }
     }
 
-    void responseData(Attempt from, Http2DataFrame frame) {
+    /** Response data goes to the client; its credit goes back to the backend once it is on the wire. */
+    private void responseData(Attempt from, ByteBuf data, int credit, boolean endStream) {
         if (from != attempt || done) {
-            frame.release();
+            data.release();
+            from.stream.consume(credit);
             return;
         }
         timer.frame();
-        int bytes = frame.content().readableBytes();
+        int bytes = data.readableBytes();
         bytesOut += bytes;
         meters.sent(bytes);
-        responseFraming.consume(frame.content());
-        inbound.write(new DefaultHttp2DataFrame(frame.content(), frame.isEndStream()));
-        if (frame.isEndStream()) {
+        responseFraming.consume(data);
+        ChannelFuture written = inbound.writeData(data, endStream, from.stream, credit);
+        if (endStream) {
             outcome = GrpcCode.UNKNOWN; // a response without trailers has no status
             from.selection.succeeded();
-            responseComplete();
+            responseComplete(written);
         }
     }
 
-    void upstreamReadComplete(Attempt from) {
-        if (from != attempt) {
-            return;
-        }
-        flushes.flushLater(inbound);
-        if (!done && inbound.isWritable() && attempt.stream != null) {
-            attempt.stream.read();
-        }
-    }
-
-    void upstreamWritabilityChanged(Attempt from) {
-        if (from == attempt && attempt.stream != null && attempt.stream.isWritable()) {
-            readInboundIfPossible();
-        }
-    }
-
-    void upstreamReset(Attempt from, Http2Error error) {
+    private void upstreamReset(Attempt from, Http2Error error) {
         if (from != attempt || done) {
             return;
         }
@@ -485,12 +466,19 @@ final class ProxyCall {
         fail(status, reason, error == Http2Error.CANCEL ? Http2Error.INTERNAL_ERROR : error);
     }
 
-    void upstreamClosed(Attempt from) {
+    private void upstreamRefused(Attempt from) {
         if (from != attempt || done) {
             return;
         }
-        if (from.refusedByGoAway && !responseStarted) {
+        if (!responseStarted) {
             attemptNotSent(from, false, "backend " + from.endpoint() + " sent GOAWAY before the call started");
+            return;
+        }
+        upstreamClosed(from);
+    }
+
+    private void upstreamClosed(Attempt from) {
+        if (from != attempt || done) {
             return;
         }
         String reason = "connection to backend " + from.endpoint() + " closed before the call completed";
@@ -504,17 +492,29 @@ final class ProxyCall {
 
     // ---- endings ----
 
-    private void responseComplete() {
+    /** @param lastWrite the write of the response's last frame */
+    private void responseComplete(ChannelFuture lastWrite) {
         responseEnded = true;
         complete();
-        flushes.flushLater(inbound);
         if (!requestEnded) {
             // The response is complete; ask the client to stop sending (RFC 9113, 8.1) and let
             // go of the upstream stream, which would otherwise stay half-open.
-            inbound.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+            resetInboundAfter(lastWrite);
             if (attempt != null && attempt.stream != null) {
-                attempt.stream.close();
+                attempt.stream.reset(Http2Error.CANCEL);
             }
+        }
+    }
+
+    /**
+     * RST_STREAM(NO_ERROR) to the client once {@code lastWrite} is out: a reset goes out ahead of
+     * frames still waiting for flow-control window, and would discard them.
+     */
+    private void resetInboundAfter(ChannelFuture lastWrite) {
+        if (lastWrite.isDone()) {
+            inbound.reset(Http2Error.NO_ERROR);
+        } else {
+            lastWrite.addListener(f -> inbound.reset(Http2Error.NO_ERROR));
         }
     }
 
@@ -539,36 +539,32 @@ final class ProxyCall {
         outcome = status;
         complete();
         if (attempt != null && attempt.stream != null) {
-            attempt.stream.close(); // RST_STREAM(CANCEL) if still open; frees frames it still holds
+            attempt.stream.reset(Http2Error.CANCEL); // frees the frames it still holds
         }
-        if (!inbound.isActive()) {
+        if (!inbound.isOpen()) {
             return;
         }
         if (responseStarted && !responseFraming.atBoundary()) {
-            inbound.writeAndFlush(new DefaultHttp2ResetFrame(resetIfMidMessage));
+            inbound.reset(resetIfMidMessage);
             return;
         }
         Http2Headers headers = responseStarted
                 ? GrpcResponses.trailers(status, message)
                 : GrpcResponses.trailersOnly(status, message);
-        inbound.write(new DefaultHttp2HeadersFrame(headers, true));
-        endInboundAfterOurResponse();
+        endInboundAfterOurResponse(inbound.writeHeaders(headers, true));
     }
 
     private void respondHttpError(RequestCheck.Rejection rejection) {
         complete();
-        inbound.write(new DefaultHttp2HeadersFrame(GrpcResponses.httpError(rejection.httpStatus(),
-                rejection.grpcStatus(), rejection.message()), false));
-        inbound.write(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(inbound.alloc(), rejection.message() + "\n"), true));
-        endInboundAfterOurResponse();
+        inbound.writeHeaders(GrpcResponses.httpError(rejection.httpStatus(), rejection.grpcStatus(),
+                rejection.message()), false);
+        endInboundAfterOurResponse(inbound.writeData(
+                ByteBufUtil.writeUtf8(inbound.alloc(), rejection.message() + "\n"), true));
     }
 
-    private void endInboundAfterOurResponse() {
-        if (requestEnded) {
-            inbound.flush();
-        } else {
-            inbound.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    private void endInboundAfterOurResponse(ChannelFuture lastWrite) {
+        if (!requestEnded) {
+            resetInboundAfter(lastWrite);
         }
     }
 
@@ -590,13 +586,11 @@ final class ProxyCall {
             attempt.selection.finish();
         }
         replay.release();
-        Http2DataFrame frame;
-        while ((frame = unsent.poll()) != null) {
-            frame.release();
+        PendingData pending;
+        while ((pending = unsent.poll()) != null) {
+            pending.data().release();
+            inbound.consume(pending.credit());
         }
-        // With auto-read off a stream channel closes only once its queued frames are read: drain
-        // them (requestData releases them now), or the channel and its buffers would stay forever.
-        inbound.read();
     }
 
     /** Meters and, when enabled, the access log line of the ended call. */
@@ -612,11 +606,13 @@ final class ProxyCall {
         }
     }
 
+    /** Request data waiting for an upstream stream, with the flow-control credit it holds. */
+    private record PendingData(ByteBuf data, int credit, boolean endStream) {}
+
     /** One try at a backend: the endpoint picked, its upstream stream once open. */
-    final class Attempt implements StreamCallback {
+    final class Attempt implements StreamCallback, StreamHandler {
         final Selection selection;
-        Http2StreamChannel stream;
-        boolean refusedByGoAway;
+        ProxyStream stream;
         /** Outlier detection must not hear about this attempt (or already did). */
         boolean countedForOutliers;
         ScheduledFuture<?> perTryTimer;
@@ -637,7 +633,7 @@ final class ProxyCall {
         }
 
         @Override
-        public void opened(Http2StreamChannel opened) {
+        public void opened(ProxyStream opened) {
             streamOpened(this, opened);
         }
 
@@ -649,6 +645,31 @@ final class ProxyCall {
         @Override
         public boolean cancelled() {
             return done || this != attempt;
+        }
+
+        @Override
+        public void headersRead(Http2Headers headers, boolean endStream) {
+            responseHeaders(this, headers, endStream);
+        }
+
+        @Override
+        public void dataRead(ByteBuf data, int credit, boolean endStream) {
+            responseData(this, data, credit, endStream);
+        }
+
+        @Override
+        public void resetRead(Http2Error error) {
+            upstreamReset(this, error != null ? error : Http2Error.INTERNAL_ERROR);
+        }
+
+        @Override
+        public void refusedByGoAway() {
+            upstreamRefused(this);
+        }
+
+        @Override
+        public void closed() {
+            upstreamClosed(this);
         }
     }
 }

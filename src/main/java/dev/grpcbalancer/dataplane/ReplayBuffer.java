@@ -1,8 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.util.ArrayDeque;
 
 /**
@@ -44,13 +43,13 @@ final class ReplayBuffer {
     }
 
     /** Writes the kept data to {@code stream}; its last frame ends the stream if {@code endStream}. */
-    void replayTo(Http2StreamChannel stream, boolean endStream) {
+    void replayTo(ProxyStream stream, boolean endStream) {
         if (copies == null) {
             return;
         }
         int left = copies.size();
         for (ByteBuf copy : copies) {
-            stream.write(new DefaultHttp2DataFrame(copy.retainedDuplicate(), --left == 0 && endStream));
+            stream.writeData(copy.retainedDuplicate(), --left == 0 && endStream);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
@@ -12,6 +13,7 @@ import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
 import dev.grpcbalancer.testing.PeakSampler;
 import dev.grpcbalancer.testing.ProxyMemory;
+import dev.grpcbalancer.testing.RawHttp2Backend;
 import dev.grpcbalancer.testing.grpc.CallResult;
 import dev.grpcbalancer.testing.grpc.MeteredServerStream;
 import dev.grpcbalancer.testing.grpc.ReadPace;
@@ -21,6 +23,8 @@ import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +83,43 @@ class FlowControlTest {
         clients.forEach(TestClient::close);
         dataPlane.close();
         backend.close();
+    }
+
+    /**
+     * A backend that sends its whole response, trailers included, while the request is still open:
+     * the proxy ends the call and asks the client to stop sending (RST_STREAM NO_ERROR), but only
+     * after the response's last frame is written. Most of the response still waits for the slow
+     * client's window when the call ends, and a reset sent at once would discard it.
+     */
+    @Test
+    void responseThatEndsBeforeItsRequestReachesASlowReaderWhole() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int port = FreePorts.freeLoopbackPort();
+        BalancerId id = new BalancerId("default", "early");
+        try (RawHttp2Backend early = RawHttp2Backend.start("127.0.0.3", RawHttp2Backend.Mode.ANSWER_AT_ONCE);
+                DataPlane metered = new DataPlane(DataPlaneSettings.defaults().withBindAddress(HOST)
+                        .withDrainTimeout(Duration.ofSeconds(1)), new DataPlaneMeters(registry, false));
+                TestClient slow = TestClient.builder(new InetSocketAddress(HOST, port)).flowControlWindow(65_535).build()) {
+            metered.publish(new RoutingSnapshot(List.of(new BalancerConfig(id, 1, port, LoadBalancingPolicy.RoundRobin,
+                    new BackendSet(List.of(Endpoint.ready("127.0.0.3", early.address().getPort())))))));
+            Await.until(Duration.ofSeconds(10), metered::isReady, () -> "listener bound on port " + port);
+
+            TestCall call = slow.start(TestService.BIDI_STREAM, RequestHeaders.none(), WAIT,
+                    ReadPace.pauseAfterBytes(RawHttp2Backend.ANSWER_MESSAGE_BYTES));
+            call.send(TestService.utf8("a request that is never half-closed"));
+            call.awaitPaused(WAIT);
+            // the proxy has the backend's trailers: the call is over on its side, the response is not out
+            Await.until(WAIT, () -> {
+                Counter ok = registry.find("grpcbalancer.calls.finished").tag("grpc_code", "OK").counter();
+                return ok != null && ok.count() == 1;
+            }, registry::getMetersAsString);
+            call.resume();
+            CallResult result = call.await(WAIT);
+
+            assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
+            assertThat(call.bytesReceived()).as("response bytes the client got")
+                    .isEqualTo((long) RawHttp2Backend.ANSWER_MESSAGES * RawHttp2Backend.ANSWER_MESSAGE_BYTES);
+        }
     }
 
     private TestClient client() {

@@ -12,7 +12,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -25,9 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A bare HTTP/2 (h2c) server on Netty's frame codec that misbehaves in ways a grpc-java server
- * cannot be made to: it answers every stream with RST_STREAM(REFUSED_STREAM), or accepts streams
+ * cannot be made to: it answers every stream with RST_STREAM(REFUSED_STREAM); or accepts streams
  * and never answers and can then lose its connections without a GOAWAY or RST_STREAM (a crashed
- * pod). It counts the streams (request HEADERS) it received.
+ * pod); or sends a whole response, trailers included, before the request has ended. It counts the
+ * streams (request HEADERS) it received.
  *
  * <pre>{@code
  * try (RawHttp2Backend refusing = RawHttp2Backend.start("127.0.0.4", RawHttp2Backend.Mode.REFUSE_STREAMS)) {
@@ -42,8 +48,17 @@ public final class RawHttp2Backend implements AutoCloseable {
         /** RST_STREAM(REFUSED_STREAM) as soon as the request HEADERS arrive. */
         REFUSE_STREAMS,
         /** Read the request and never answer; see {@link #dropConnections()}. */
-        NEVER_ANSWER
+        NEVER_ANSWER,
+        /**
+         * Answer as soon as the request HEADERS arrive, without waiting for the request to end:
+         * {@link #ANSWER_MESSAGES} gRPC messages of {@link #ANSWER_MESSAGE_BYTES} zero bytes each,
+         * then trailers with {@code grpc-status: 0}.
+         */
+        ANSWER_AT_ONCE
     }
+
+    public static final int ANSWER_MESSAGES = 32;
+    public static final int ANSWER_MESSAGE_BYTES = 16 * 1024;
 
     private final Mode mode;
     private final EventLoopGroup group = new NioEventLoopGroup(1);
@@ -117,11 +132,25 @@ public final class RawHttp2Backend implements AutoCloseable {
                     streams.incrementAndGet();
                     if (mode == Mode.REFUSE_STREAMS) {
                         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(headers.stream()));
+                    } else if (mode == Mode.ANSWER_AT_ONCE) {
+                        answer(ctx, headers.stream());
                     }
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        private void answer(ChannelHandlerContext ctx, Http2FrameStream stream) {
+            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers()
+                    .status("200").set("content-type", "application/grpc"), false).stream(stream));
+            for (int i = 0; i < ANSWER_MESSAGES; i++) {
+                ByteBuf message = ctx.alloc().buffer(5 + ANSWER_MESSAGE_BYTES)
+                        .writeByte(0).writeInt(ANSWER_MESSAGE_BYTES).writeZero(ANSWER_MESSAGE_BYTES);
+                ctx.write(new DefaultHttp2DataFrame(message, false).stream(stream));
+            }
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("grpc-status", "0"), true)
+                    .stream(stream));
         }
 
         @Override

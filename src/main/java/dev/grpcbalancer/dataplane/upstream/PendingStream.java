@@ -1,6 +1,5 @@
 package dev.grpcbalancer.dataplane.upstream;
 
-import io.netty.channel.ChannelHandler;
 import java.time.Duration;
 
 /**
@@ -9,4 +8,4 @@ import java.time.Duration;
  * @param connectTimeout for a connection opened for this call; {@link Duration#ZERO} for the
  *     pool's default
  */
-record PendingStream(ChannelHandler handler, StreamCallback callback, Duration connectTimeout) {}
+record PendingStream(StreamCallback callback, Duration connectTimeout) {}

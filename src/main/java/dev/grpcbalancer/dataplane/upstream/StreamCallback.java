@@ -1,6 +1,6 @@
 package dev.grpcbalancer.dataplane.upstream;
 
-import io.netty.handler.codec.http2.Http2StreamChannel;
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 
 /**
  * Learns the outcome of {@link UpstreamPools#openStream}. Always called on the event loop the
@@ -8,8 +8,12 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
  */
 public interface StreamCallback {
 
-    /** The stream is open (no frame written yet); its handler is installed and auto-read is off. */
-    void opened(Http2StreamChannel stream);
+    /**
+     * The stream is open and nothing is written yet. The callee sets its handler and writes the
+     * request HEADERS now, in this call (stream ids must go out in the order they were taken), or
+     * resets the stream.
+     */
+    void opened(ProxyStream stream);
 
     /** No stream could be opened: nothing reached the backend, so the call may go elsewhere. */
     void failed(String reason);

@@ -1,17 +1,19 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.logging.LogLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Pipeline of a connection to a backend: HTTP/2 client codec, stream multiplexing, pool hooks. */
+/** Pipeline of a connection to a backend: one HTTP/2 client connection handler, owned by the pool. */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
+
+    /** Every HTTP/2 frame of backend connections is logged at TRACE on this logger. */
+    private static final Logger FRAME_LOG = LoggerFactory.getLogger("dev.grpcbalancer.frames.backend");
 
     private final UpstreamConnection connection;
     private final UpstreamSettings settings;
@@ -23,29 +25,17 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+        ProxyConnectionBuilder builder = ProxyConnectionBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings()
                         .pushEnabled(false)
                         .initialWindowSize(settings.streamWindowBytes())
                         .maxHeaderListSize(settings.maxHeaderListSize()))
-                .validateHeaders(true)
-                .build();
-        ch.pipeline().addLast(codec);
-        ch.pipeline().addLast(new Http2MultiplexHandler(new RejectPushedStreams()));
-        ch.pipeline().addLast(new Http2ConnectionWindow(settings.connectionWindowBytes()));
-        ch.pipeline().addLast(connection);
-    }
-
-    /** Push is disabled in our SETTINGS; a backend that pushes anyway gets its stream closed. */
-    private static final class RejectPushedStreams extends ChannelInboundHandlerAdapter {
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            ctx.close();
+                .validateHeaders(true);
+        if (FRAME_LOG.isTraceEnabled()) {
+            builder.frameLogger(new Http2FrameLogger(LogLevel.TRACE, FRAME_LOG.getName()));
         }
-
-        @Override
-        public boolean isSharable() {
-            return true;
-        }
+        UpstreamConnection.Handler handler = builder.build((decoder, encoder, initialSettings) ->
+                connection.newHandler(decoder, encoder, initialSettings, settings.connectionWindowBytes()));
+        ch.pipeline().addLast(handler);
     }
 }

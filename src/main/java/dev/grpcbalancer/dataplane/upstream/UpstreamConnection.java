@@ -1,17 +1,16 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.ProxyConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -19,11 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/2 connection to a backend, confined to its event loop. Knows how many streams it may
- * still open: the backend's SETTINGS_MAX_CONCURRENT_STREAMS minus the streams reserved on it, and
- * none once it got GOAWAY, is draining, or nears the end of its stream ids. A connection that takes
- * no new streams closes when its last stream ends.
+ * still open: the backend's SETTINGS_MAX_CONCURRENT_STREAMS and our own cap minus the streams open
+ * on it, and none before the backend's SETTINGS, after a GOAWAY, while draining, or near the end of
+ * the stream ids. A connection that takes no new streams closes when its last stream ends.
  */
-final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+final class UpstreamConnection {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
     /** Stream ids are 31 bits and odd on a client: stop well before they run out. */
@@ -31,69 +30,62 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private final EndpointConnections owner;
     private final int streamCap;
-    private Channel channel;
-    private Http2FrameCodec codec;
+    private Handler handler;
     private boolean ready;
     private boolean goAway;
     private boolean draining;
-    private long maxConcurrentStreams = Long.MAX_VALUE;
-    private int reserved;
     private ScheduledFuture<?> drainDeadline;
 
     /**
      * @param streamCap most streams this connection carries at once, whatever the backend allows:
      *     every stream may pin up to one stream window of the shared connection window (credit
-     *     returns only as the proxy reads, which it does only as fast as the client reads), so
-     *     more streams than connection window / stream window would let a few stalled readers
-     *     block every call on the connection
+     *     returns only as the proxy passes data on, which it does only as fast as the client
+     *     reads), so more streams than connection window / stream window would let a few stalled
+     *     readers block every call on the connection
      */
     UpstreamConnection(EndpointConnections owner, int streamCap) {
         this.owner = owner;
         this.streamCap = streamCap;
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        channel = ctx.channel();
-        codec = ctx.pipeline().get(Http2FrameCodec.class);
+    Handler newHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings,
+            int connectionWindowBytes) {
+        handler = new Handler(decoder, encoder, initialSettings, connectionWindowBytes);
+        return handler;
     }
 
     /** Whether one more stream may be opened now. */
     boolean hasCapacity() {
-        return ready && !goAway && !draining && channel.isActive() && reserved < maxConcurrentStreams
-                && reserved < streamCap
-                && codec.connection().local().lastStreamCreated() < LAST_USABLE_STREAM_ID;
+        if (!ready || goAway || draining || !handler.channel().isActive()) {
+            return false;
+        }
+        Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
+        return local.numActiveStreams() < streamCap && local.canOpenStream()
+                && local.lastStreamCreated() < LAST_USABLE_STREAM_ID;
     }
 
     boolean isReady() {
         return ready;
     }
 
-    int reserved() {
-        return reserved;
+    private int openStreams() {
+        return handler.connection().local().numActiveStreams();
     }
 
-    /** Opens a stream for {@code pending}; the caller checked {@link #hasCapacity()}. */
+    /**
+     * Opens a stream for {@code pending} (the caller checked {@link #hasCapacity()}) and hands it
+     * over at once: its HEADERS go out before any later stream's.
+     */
     void open(PendingStream pending) {
-        reserved++;
-        Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(channel)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(pending.handler())
-                .open();
-        opened.addListener(f -> {
-            if (!f.isSuccess()) {
-                streamClosed();
-                pending.callback().failed("could not open a stream to " + owner.address() + ": " + f.cause());
-                return;
-            }
-            Http2StreamChannel stream = opened.getNow();
-            stream.closeFuture().addListener(c -> streamClosed());
-            if (pending.callback().cancelled()) {
-                stream.close();
-            } else {
-                pending.callback().opened(stream);
-            }
-        });
+        Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
+        Http2Stream stream;
+        try {
+            stream = local.createStream(local.incrementAndGetNextStreamId(), false);
+        } catch (Http2Exception e) {
+            pending.callback().failed("could not open a stream to " + owner.address() + ": " + e.getMessage());
+            return;
+        }
+        handler.attachAndHandOver(stream, pending.callback());
     }
 
     /** No new streams; close once the open ones end, or at {@code drainTimeoutNanos} at the latest. */
@@ -102,13 +94,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         draining = true;
-        if (reserved == 0) {
+        Channel channel = channel();
+        if (channel == null) {
+            return;
+        }
+        if (handler == null || openStreams() == 0) {
             channel.close();
         } else if (drainTimeoutNanos > 0) {
             drainDeadline = channel.eventLoop().schedule(() -> {
                 if (channel.isActive()) {
                     log.info("closing connection to {} with {} streams still open: drain timeout passed",
-                            owner.address(), reserved);
+                            owner.address(), openStreams());
                     channel.close();
                 }
             }, drainTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -117,7 +113,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /** The endpoint is configured again: take new streams and forget the drain deadline. */
     void revive() {
-        if (draining && channel.isActive()) {
+        Channel channel = channel();
+        if (draining && channel != null && channel.isActive()) {
             draining = false;
             if (drainDeadline != null) {
                 drainDeadline.cancel(false);
@@ -126,63 +123,74 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void streamClosed() {
-        reserved--;
-        if ((goAway || draining) && reserved == 0) {
-            channel.close();
-        } else {
-            owner.capacityFreed(this);
-        }
+    /** The channel, once its pipeline is set up; null before. */
+    Channel channel() {
+        return handler == null ? null : handler.channel();
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (msg instanceof Http2SettingsFrame settings) {
-                Long max = settings.settings().maxConcurrentStreams();
-                if (max != null) {
-                    maxConcurrentStreams = max;
+    /** The connection handler: routes stream frames to calls, tells the pool about capacity. */
+    final class Handler extends ProxyConnection {
+
+        private Handler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings,
+                int connectionWindowBytes) {
+            super(decoder, encoder, initialSettings, connectionWindowBytes);
+        }
+
+        /** Null until the handler is in the pipeline. */
+        private Channel channel() {
+            return context() == null ? null : context().channel();
+        }
+
+        private void attachAndHandOver(Http2Stream stream, StreamCallback callback) {
+            callback.opened(attach(stream));
+        }
+
+        @Override
+        protected void newStreamHeaders(int streamId, Http2Headers headers, boolean endStream) {
+            // a backend cannot open streams (push is off); the decoder refuses them before this
+        }
+
+        @Override
+        protected void settingsRead(Http2Settings settings) {
+            if (!ready) {
+                ready = true;
+                owner.connectionReady(UpstreamConnection.this);
+                if (draining && openStreams() == 0) {
+                    context().close(); // drained while it was being set up
                 }
-                if (!ready) {
-                    ready = true;
-                    owner.connectionReady(this);
-                } else {
-                    owner.capacityFreed(this);
-                }
-            } else if (msg instanceof Http2GoAwayFrame goAwayFrame) {
-                if (!goAway) {
-                    goAway = true;
-                    log.debug("GOAWAY from {} ({}): no new streams on this connection",
-                            owner.address(), goAwayFrame.errorCode());
-                    owner.connectionUnusable(this);
-                    if (reserved == 0) {
-                        ctx.close();
-                    }
+            } else {
+                owner.capacityFreed(UpstreamConnection.this); // MAX_CONCURRENT_STREAMS may have grown
+            }
+        }
+
+        @Override
+        protected void goAwayRead(int lastStreamId, long errorCode) {
+            if (!goAway) {
+                goAway = true;
+                log.debug("GOAWAY from {} ({}): no new streams on this connection", owner.address(), errorCode);
+                owner.connectionUnusable(UpstreamConnection.this);
+                if (openStreams() == 0) {
+                    context().close();
                 }
             }
-        } finally {
-            ReferenceCountUtil.release(msg);
         }
-    }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (drainDeadline != null) {
-            drainDeadline.cancel(false);
+        @Override
+        protected void streamClosed(Http2Stream stream) {
+            if ((goAway || draining) && openStreams() == 0) {
+                context().close();
+            } else {
+                owner.capacityFreed(UpstreamConnection.this);
+            }
         }
-        owner.connectionClosed(this, ready);
-        ctx.fireChannelInactive();
-    }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("connection to {} failed: {}", owner.address(), cause.toString());
-        if (!(cause instanceof Http2Exception)) {
-            ctx.close(); // the codec answers HTTP/2 errors itself (GOAWAY or RST_STREAM)
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (drainDeadline != null) {
+                drainDeadline.cancel(false);
+            }
+            super.channelInactive(ctx); // closes the streams: their calls hear of it first
+            owner.connectionClosed(UpstreamConnection.this, ready);
         }
-    }
-
-    Channel channel() {
-        return channel;
     }
 }

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -46,24 +45,15 @@ public final class UpstreamPools {
 
     /**
      * Opens a stream to {@code address} on {@code loop}, reusing a pooled connection with room.
-     * Must be called on {@code loop}; {@code callback} is called on it, exactly once.
-     *
-     * @param handler the stream channel's handler (the stream's auto-read is off)
+     * Must be called on {@code loop}; {@code callback} is called on it, exactly once (possibly
+     * before this returns). A connection opened for this stream must be set up within
+     * {@code connectTimeout} ({@link Duration#ZERO}: the pool's default); connections are shared
+     * by every balancer with this endpoint, so the timeout of the call that made the pool connect
+     * applies.
      */
-    public void openStream(EventLoop loop, EndpointAddress address, ChannelHandler handler, StreamCallback callback) {
-        openStream(loop, address, handler, callback, Duration.ZERO);
-    }
-
-    /**
-     * As {@link #openStream(EventLoop, EndpointAddress, ChannelHandler, StreamCallback)}; a
-     * connection opened for this stream must be set up within {@code connectTimeout}
-     * ({@link Duration#ZERO}: the pool's default). Connections are shared by every balancer with
-     * this endpoint, so the timeout of the call that made the pool connect applies.
-     */
-    public void openStream(EventLoop loop, EndpointAddress address, ChannelHandler handler, StreamCallback callback,
-            Duration connectTimeout) {
+    public void openStream(EventLoop loop, EndpointAddress address, StreamCallback callback, Duration connectTimeout) {
         assert loop.inEventLoop();
-        pool(loop).open(address, new PendingStream(handler, callback, requireNonNull(connectTimeout, "connectTimeout")));
+        pool(loop).open(address, new PendingStream(callback, requireNonNull(connectTimeout, "connectTimeout")));
     }
 
     /**

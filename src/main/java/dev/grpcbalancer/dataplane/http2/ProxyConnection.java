@@ -1,0 +1,326 @@
+package dev.grpcbalancer.dataplane.http2;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP/2 connection of the proxy, either side: Netty's connection handler (framing, HPACK,
+ * stream states, flow control, the protections of {@link ProxyConnectionBuilder}) with the frames
+ * of each stream routed straight to its {@link StreamHandler}. No channel, pipeline or promise per
+ * stream: a call costs one {@link ProxyStream} per side.
+ *
+ * <p><b>Flow control.</b> Received DATA is not credited back to the peer when it is read but when
+ * the call has passed it on ({@link ProxyStream#consume}), so WINDOW_UPDATEs follow the speed of
+ * the reader on the other side of the proxy, and the proxy holds at most about one stream window
+ * per direction and call.
+ *
+ * <p>Confined to the channel's event loop.
+ */
+public abstract class ProxyConnection extends Http2ConnectionHandler implements Http2FrameListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
+
+    private final Http2Connection.PropertyKey streamKey;
+    private final int connectionWindowBytes;
+    private ChannelHandlerContext ctx;
+    private FlushBatch flushes;
+    private boolean flushScheduled;
+    private boolean windowOpened;
+
+    /**
+     * @param connectionWindowBytes the connection-level receive window (SETTINGS carry only the
+     *     per-stream one; the connection window starts at 65,535 bytes and is raised once the
+     *     preface is out)
+     */
+    protected ProxyConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+            Http2Settings initialSettings, int connectionWindowBytes) {
+        super(decoder, encoder, initialSettings);
+        this.connectionWindowBytes = connectionWindowBytes;
+        this.streamKey = connection().newKey();
+        decoder.frameListener(this);
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                ProxyStream proxyStream = stream.getProperty(streamKey);
+                if (proxyStream != null) {
+                    proxyStream.closed();
+                }
+                streamClosed(stream);
+            }
+
+            @Override
+            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                refuseStreamsAbove(lastStreamId);
+            }
+        });
+    }
+
+    // ---- for subclasses ----
+
+    /** HEADERS on a stream no {@link ProxyStream} is attached to yet: a new call on a server. */
+    protected abstract void newStreamHeaders(int streamId, Http2Headers headers, boolean endStream);
+
+    /** A stream closed (after its handler heard of it). */
+    protected void streamClosed(Http2Stream stream) {
+    }
+
+    /** The peer's SETTINGS, already applied. */
+    protected void settingsRead(Http2Settings settings) {
+    }
+
+    /** The peer's GOAWAY; streams above {@code lastStreamId} were refused already. */
+    protected void goAwayRead(int lastStreamId, long errorCode) {
+    }
+
+    /** Gives {@code stream} a {@link ProxyStream}, which routes its frames from now on. */
+    protected final ProxyStream attach(Http2Stream stream) {
+        ProxyStream proxyStream = new ProxyStream(this, stream);
+        stream.setProperty(streamKey, proxyStream);
+        return proxyStream;
+    }
+
+    protected final ChannelHandlerContext context() {
+        return ctx;
+    }
+
+    /** Flushes this connection at the end of the event loop turn. */
+    public final void flushLater() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            if (flushes == null) {
+                flushes = FlushBatch.of(ctx.channel().eventLoop());
+            }
+            flushes.add(this);
+        }
+    }
+
+    // ---- channel events ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+        openConnectionWindow();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        super.channelActive(ctx);
+        openConnectionWindow();
+    }
+
+    /** Raises the connection window once the preface (which must come first) is out. */
+    private void openConnectionWindow() throws Http2Exception {
+        if (windowOpened || !ctx.channel().isActive()) {
+            return;
+        }
+        windowOpened = true;
+        Http2Stream connectionStream = connection().connectionStream();
+        int increment = connectionWindowBytes
+                - connection().local().flowController().initialWindowSize(connectionStream);
+        if (increment > 0) {
+            connection().local().flowController().incrementWindowSize(connectionStream, increment);
+            flush(ctx);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // answered by the handler: GOAWAY with the right code, or RST_STREAM
+            log.debug("{}: {}", channelDescription(), cause.getMessage());
+            super.exceptionCaught(ctx, cause);
+            return;
+        }
+        log.debug("{} failed: {}", channelDescription(), cause.toString());
+        ctx.close();
+    }
+
+    // ---- for ProxyStream ----
+
+    EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    boolean isActive() {
+        return ctx.channel().isActive();
+    }
+
+    String channelDescription() {
+        return ctx == null ? "connection" : "connection " + ctx.channel().remoteAddress();
+    }
+
+    ChannelFuture writeHeaders(int streamId, Http2Headers headers, boolean endStream) {
+        ChannelFuture written = encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
+        flushLater();
+        return written;
+    }
+
+    ChannelFuture writeData(int streamId, ByteBuf data, boolean endStream) {
+        ChannelFuture written = encoder().writeData(ctx, streamId, data, 0, endStream, ctx.newPromise());
+        flushLater();
+        return written;
+    }
+
+    void consume(Http2Stream stream, int bytes) {
+        try {
+            if (connection().local().flowController().consumeBytes(stream, bytes)) {
+                flushLater(); // a WINDOW_UPDATE went out
+            }
+        } catch (Http2Exception e) {
+            onError(ctx, false, e);
+        }
+    }
+
+    void reset(int streamId, Http2Error error) {
+        resetStream(ctx, streamId, error.code(), ctx.newPromise());
+        flushLater();
+    }
+
+    void flushNow() {
+        flushScheduled = false;
+        if (ctx.channel().isActive()) {
+            flush(ctx);
+        }
+    }
+
+    private void refuseStreamsAbove(int lastStreamId) {
+        List<ProxyStream> refused = new ArrayList<>();
+        try {
+            connection().forEachActiveStream(stream -> {
+                if (stream.id() > lastStreamId && connection().local().isValidStreamId(stream.id())) {
+                    ProxyStream proxyStream = stream.getProperty(streamKey);
+                    if (proxyStream != null) {
+                        refused.add(proxyStream);
+                    }
+                }
+                return true;
+            });
+        } catch (Http2Exception e) {
+            throw new IllegalStateException(e); // the visitor throws nothing
+        }
+        for (ProxyStream proxyStream : refused) {
+            StreamHandler handler = proxyStream.detach();
+            if (handler != null) {
+                handler.refusedByGoAway();
+            }
+        }
+    }
+
+    private ProxyStream proxyStream(int streamId) {
+        Http2Stream stream = connection().stream(streamId);
+        return stream == null ? null : stream.getProperty(streamKey);
+    }
+
+    // ---- Http2FrameListener ----
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+        int bytes = data.readableBytes() + padding;
+        ProxyStream stream = proxyStream(streamId);
+        StreamHandler handler = stream == null ? null : stream.handler();
+        if (handler == null) {
+            return bytes; // nobody wants it: credit it back at once
+        }
+        handler.dataRead(data.retain(), bytes, endOfStream);
+        return 0;
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+            boolean endOfStream) {
+        ProxyStream stream = proxyStream(streamId);
+        if (stream == null) {
+            newStreamHeaders(streamId, headers, endOfStream);
+            return;
+        }
+        StreamHandler handler = stream.handler();
+        if (handler != null) {
+            handler.headersRead(headers, endOfStream);
+        }
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+            short weight, boolean exclusive, int padding, boolean endOfStream) {
+        onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    }
+
+    @Override
+    public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+        ProxyStream stream = proxyStream(streamId);
+        StreamHandler handler = stream == null ? null : stream.detach();
+        if (handler != null) {
+            handler.resetRead(Http2Error.valueOf(errorCode));
+        }
+    }
+
+    @Override
+    public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+        settingsRead(settings);
+    }
+
+    @Override
+    public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+        goAwayRead(lastStreamId, errorCode);
+    }
+
+    @Override
+    public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
+            boolean exclusive) {
+    }
+
+    @Override
+    public void onSettingsAckRead(ChannelHandlerContext ctx) {
+    }
+
+    @Override
+    public void onPingRead(ChannelHandlerContext ctx, long data) {
+        // acknowledged by the decoder
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+    }
+
+    @Override
+    public void onPushPromiseRead(ChannelHandlerContext ctx, int streamId, int promisedStreamId,
+            Http2Headers headers, int padding) {
+        // push is disabled in our SETTINGS; the decoder rejects a PUSH_PROMISE before it gets here
+    }
+
+    @Override
+    public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
+        // applied by the flow controller
+    }
+
+    @Override
+    public void onUnknownFrame(ChannelHandlerContext ctx, byte frameType, int streamId, Http2Flags flags,
+            ByteBuf payload) {
+        // ignored, as RFC 9113 asks
+    }
+}

@@ -1,0 +1,78 @@
+package dev.grpcbalancer.dataplane.http2;
+
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2FrameLogger;
+import io.netty.handler.codec.http2.Http2Settings;
+
+/** Builds a {@link ProxyConnection} with Netty's HTTP/2 switches (limits, protections, frame logging). */
+public final class ProxyConnectionBuilder
+        extends AbstractHttp2ConnectionHandlerBuilder<ProxyConnection, ProxyConnectionBuilder> {
+
+    /** Creates the connection once the builder has made its decoder and encoder. */
+    public interface Factory<T extends ProxyConnection> {
+        T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings);
+    }
+
+    private Factory<?> factory;
+
+    private ProxyConnectionBuilder(boolean server) {
+        server(server);
+    }
+
+    public static ProxyConnectionBuilder forServer() {
+        return new ProxyConnectionBuilder(true);
+    }
+
+    public static ProxyConnectionBuilder forClient() {
+        return new ProxyConnectionBuilder(false);
+    }
+
+    @Override
+    public ProxyConnectionBuilder initialSettings(Http2Settings settings) {
+        return super.initialSettings(settings);
+    }
+
+    @Override
+    public ProxyConnectionBuilder validateHeaders(boolean validateHeaders) {
+        return super.validateHeaders(validateHeaders);
+    }
+
+    @Override
+    public ProxyConnectionBuilder frameLogger(Http2FrameLogger frameLogger) {
+        return super.frameLogger(frameLogger);
+    }
+
+    @Override
+    public ProxyConnectionBuilder gracefulShutdownTimeoutMillis(long millis) {
+        return super.gracefulShutdownTimeoutMillis(millis);
+    }
+
+    @Override
+    public ProxyConnectionBuilder decoderEnforceMaxRstFramesPerWindow(int maxRstFramesPerWindow, int secondsPerWindow) {
+        return super.decoderEnforceMaxRstFramesPerWindow(maxRstFramesPerWindow, secondsPerWindow);
+    }
+
+    @Override
+    public ProxyConnectionBuilder decoderEnforceMaxConsecutiveEmptyDataFrames(int maxConsecutiveEmptyFrames) {
+        return super.decoderEnforceMaxConsecutiveEmptyDataFrames(maxConsecutiveEmptyFrames);
+    }
+
+    @Override
+    public ProxyConnectionBuilder encoderEnforceMaxQueuedControlFrames(int maxQueuedControlFrames) {
+        return super.encoderEnforceMaxQueuedControlFrames(maxQueuedControlFrames);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T extends ProxyConnection> T build(Factory<T> factory) {
+        this.factory = factory;
+        return (T) super.build();
+    }
+
+    @Override
+    protected ProxyConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+            Http2Settings initialSettings) {
+        return factory.create(decoder, encoder, initialSettings);
+    }
+}
