@@ -71,8 +71,8 @@ final class ProxyCall implements StreamHandler {
     private boolean requestEnded;
     private final CallTimer timer;
 
-    /** Request data read while no upstream stream was ready; written when it is. */
-    private final ArrayDeque<PendingData> unsent = new ArrayDeque<>();
+    /** Request data read while no upstream stream was ready; written when it is. Created on first use. */
+    private ArrayDeque<PendingData> unsent;
     private final ReplayBuffer replay;
 
     private final CallRetries retries;
@@ -154,7 +154,7 @@ final class ProxyCall implements StreamHandler {
         }
         timer.frame();
         if (attempt == null || attempt.stream == null) {
-            unsent.add(new PendingData(data, credit, endStream));
+            holdUnsent(new PendingData(data, credit, endStream));
             return;
         }
         writeUpstream(data, credit, endStream);
@@ -192,7 +192,7 @@ final class ProxyCall implements StreamHandler {
             attempt.stream.writeHeaders(trailers, true);
         } else {
             // rare: keep it simple and end the request with an empty frame after the queued data
-            unsent.add(new PendingData(Unpooled.EMPTY_BUFFER, 0, true));
+            holdUnsent(new PendingData(Unpooled.EMPTY_BUFFER, 0, true));
         }
     }
 
@@ -270,7 +270,7 @@ final class ProxyCall implements StreamHandler {
         if (attempts > 1) {
             headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
         }
-        boolean headersEndStream = requestEnded && unsent.isEmpty() && replay.isEmpty();
+        boolean headersEndStream = requestEnded && noUnsent() && replay.isEmpty();
         stream.writeHeaders(headers, headersEndStream).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
                 attemptNotSent(opened, true, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
@@ -279,10 +279,12 @@ final class ProxyCall implements StreamHandler {
         if (opened != attempt) {
             return; // the HEADERS write failed at once and the call moved on
         }
-        replay.replayTo(stream, requestEnded && unsent.isEmpty());
-        PendingData pending;
-        while ((pending = unsent.poll()) != null) {
-            writeUpstream(pending.data(), pending.credit(), pending.endStream());
+        replay.replayTo(stream, requestEnded && noUnsent());
+        if (unsent != null) {
+            PendingData pending;
+            while ((pending = unsent.poll()) != null) {
+                writeUpstream(pending.data(), pending.credit(), pending.endStream());
+            }
         }
     }
 
@@ -586,11 +588,24 @@ final class ProxyCall implements StreamHandler {
             attempt.selection.finish();
         }
         replay.release();
-        PendingData pending;
-        while ((pending = unsent.poll()) != null) {
-            pending.data().release();
-            inbound.consume(pending.credit());
+        if (unsent != null) {
+            PendingData pending;
+            while ((pending = unsent.poll()) != null) {
+                pending.data().release();
+                inbound.consume(pending.credit());
+            }
         }
+    }
+
+    private void holdUnsent(PendingData pending) {
+        if (unsent == null) {
+            unsent = new ArrayDeque<>(4);
+        }
+        unsent.add(pending);
+    }
+
+    private boolean noUnsent() {
+        return unsent == null || unsent.isEmpty();
     }
 
     /** Meters and, when enabled, the access log line of the ended call. */

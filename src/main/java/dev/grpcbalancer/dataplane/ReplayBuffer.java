@@ -13,7 +13,9 @@ import java.util.ArrayDeque;
 final class ReplayBuffer {
 
     private final int limitBytes;
-    private ArrayDeque<ByteBuf> copies = new ArrayDeque<>();
+    /** Created with the first copy: most calls are never replayed and many send one frame. */
+    private ArrayDeque<ByteBuf> copies;
+    private boolean givenUp;
     private int bytes;
 
     ReplayBuffer(int limitBytes) {
@@ -22,7 +24,7 @@ final class ReplayBuffer {
 
     /** Whether everything sent so far is held, so the call may still be replayed. */
     boolean canReplay() {
-        return copies != null;
+        return !givenUp;
     }
 
     boolean isEmpty() {
@@ -31,10 +33,13 @@ final class ReplayBuffer {
 
     /** Keeps a copy of {@code content}, which is about to be written upstream, or gives up past the limit. */
     void record(ByteBuf content) {
-        if (copies == null) {
+        if (givenUp) {
             return;
         }
         if (bytes + content.readableBytes() <= limitBytes) {
+            if (copies == null) {
+                copies = new ArrayDeque<>(4);
+            }
             copies.add(content.retainedDuplicate());
             bytes += content.readableBytes();
         } else {
@@ -55,6 +60,7 @@ final class ReplayBuffer {
 
     /** Releases the copies; no replay from now on. Idempotent. */
     void release() {
+        givenUp = true;
         if (copies != null) {
             ByteBuf copy;
             while ((copy = copies.poll()) != null) {

@@ -124,6 +124,26 @@ class UpstreamRetryTest {
         }
     }
 
+    /**
+     * Netty limits the RST_STREAM frames a peer may send (rapid-reset protection). That is for
+     * clients; a backend that refuses or cancels many streams must keep its connection.
+     */
+    @Test
+    void backendResettingHundredsOfStreamsKeepsItsConnection() {
+        try (RawHttp2Backend refusing = RawHttp2Backend.start("127.0.0.2", RawHttp2Backend.Mode.REFUSE_STREAMS);
+                TestBackend healthy = TestBackend.start("healthy", "127.0.0.3")) {
+            proxy.route(LoadBalancingPolicy.RoundRobin, endpoint(refusing.address()), endpoint(healthy.address()));
+
+            // batches below the per-connection stream cap: one connection to each backend carries them all
+            for (int batch = 0; batch < 60; batch++) {
+                assertThat(awaitAll(startCalls(10))).allSatisfy(r -> assertThat(r.code()).as(r.toString()).isEqualTo(Status.Code.OK));
+            }
+
+            assertThat(refusing.streams()).as("streams the backend reset").isGreaterThan(250);
+            assertThat(refusing.connectionsAccepted()).as("connections the proxy opened to it").isEqualTo(1);
+        }
+    }
+
     @Test
     void connectionsClosedByMaxConnectionAgeLoseNoCall() {
         try (TestBackend aging = TestBackend.builder("aging", new InetSocketAddress("127.0.0.2", 0))

@@ -64,6 +64,7 @@ public final class RawHttp2Backend implements AutoCloseable {
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final Channel server;
 
     private RawHttp2Backend(String host, Mode mode) {
@@ -75,7 +76,10 @@ public final class RawHttp2Backend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build());
+                        accepted.incrementAndGet();
+                        // no limit on the RST_STREAM frames it sends: refusing hundreds of streams is its job
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
+                                .encoderEnforceMaxRstFramesPerWindow(0, 0).build());
                         ch.pipeline().addLast(new StreamHandler());
                     }
                 })
@@ -96,6 +100,11 @@ public final class RawHttp2Backend implements AutoCloseable {
     /** Request HEADERS frames received so far (one per stream). */
     public int streams() {
         return streams.get();
+    }
+
+    /** TCP connections accepted so far. */
+    public int connectionsAccepted() {
+        return accepted.get();
     }
 
     public void awaitStreams(int n, Duration timeout) {

@@ -1,10 +1,14 @@
 package dev.grpcbalancer.dataplane.http2;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 
 /** Builds a {@link ProxyConnection} with Netty's HTTP/2 switches (limits, protections, frame logging). */
 public final class ProxyConnectionBuilder
@@ -15,10 +19,20 @@ public final class ProxyConnectionBuilder
         T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings);
     }
 
+    private final boolean server;
     private Factory<?> factory;
 
+    /**
+     * The connection's remote flow control shares the window uniformly between streams
+     * ({@link UniformStreamByteDistributor}): gRPC does not use HTTP/2 priorities, and Netty's
+     * default weighted fair queue keeps a priority tree with several objects per stream.
+     */
     private ProxyConnectionBuilder(boolean server) {
-        server(server);
+        this.server = server;
+        Http2Connection connection = new DefaultHttp2Connection(server);
+        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+                new UniformStreamByteDistributor(connection)));
+        connection(connection);
     }
 
     public static ProxyConnectionBuilder forServer() {
@@ -27,6 +41,16 @@ public final class ProxyConnectionBuilder
 
     public static ProxyConnectionBuilder forClient() {
         return new ProxyConnectionBuilder(false);
+    }
+
+    /**
+     * The role of the connection given to {@link #connection}; Netty's builder reads it for
+     * role-dependent defaults (RST_STREAM rate limits apply to servers only) and would otherwise
+     * take every connection handed to it for a server.
+     */
+    @Override
+    protected boolean isServer() {
+        return server;
     }
 
     @Override
