@@ -79,6 +79,8 @@ final class ProxyCall implements StreamHandler {
     private Attempt attempt;
     private ScheduledFuture<?> backoffTimer;
     private boolean lastAttemptReachedBackend;
+    /** The last attempt was refused by its connection's GOAWAY: its endpoint may take the retry on another connection. */
+    private boolean lastRefusedByGoAway;
     private EndpointAddress lastEndpoint;
     private String lastFailure;
 
@@ -231,7 +233,9 @@ final class ProxyCall implements StreamHandler {
                     : "no endpoints available for balancer " + runtime.config().id());
             return;
         }
-        if (lastEndpoint != null && !lastAttemptReachedBackend && selection.endpoint().address().equals(lastEndpoint)) {
+        boolean avoidLastEndpoint = lastEndpoint != null && !lastAttemptReachedBackend && !lastRefusedByGoAway;
+        lastRefusedByGoAway = false;
+        if (avoidLastEndpoint && selection.endpoint().address().equals(lastEndpoint)) {
             // the only endpoint left is the one that could not be reached a moment ago
             selection.finish();
             fail(GrpcCode.UNAVAILABLE, lastFailure);
@@ -473,6 +477,8 @@ final class ProxyCall implements StreamHandler {
             return;
         }
         if (!responseStarted) {
+            // the connection is going away, not necessarily the endpoint: a new connection to it may take the retry
+            lastRefusedByGoAway = true;
             attemptNotSent(from, false, "backend " + from.endpoint() + " sent GOAWAY before the call started");
             return;
         }

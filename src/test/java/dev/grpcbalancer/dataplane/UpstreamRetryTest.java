@@ -144,6 +144,24 @@ class UpstreamRetryTest {
         }
     }
 
+    /**
+     * A GOAWAY whose last-stream-id is below streams the proxy had opened: those calls never
+     * reached the backend, and the only endpoint still takes them on a new connection.
+     */
+    @Test
+    void callsAboveAGoAwaysLastStreamIdAreRetriedOnANewConnectionToTheSameEndpoint() {
+        try (RawHttp2Backend closing = RawHttp2Backend.start("127.0.0.2", RawHttp2Backend.Mode.GOAWAY_ONCE)) {
+            proxy.route(LoadBalancingPolicy.RoundRobin, endpoint(closing.address()));
+
+            List<CallResult> results = awaitAll(startCalls(RawHttp2Backend.GOAWAY_AFTER_STREAMS));
+
+            assertThat(results).allSatisfy(r -> assertThat(r.code()).as(r.toString()).isEqualTo(Status.Code.OK));
+            assertThat(closing.connectionsAccepted()).as("connections the proxy opened").isEqualTo(2);
+            assertThat(closing.streams()).as("streams: all on the first connection, the refused ones again on the second")
+                    .isEqualTo(2 * RawHttp2Backend.GOAWAY_AFTER_STREAMS - 1);
+        }
+    }
+
     @Test
     void connectionsClosedByMaxConnectionAgeLoseNoCall() {
         try (TestBackend aging = TestBackend.builder("aging", new InetSocketAddress("127.0.0.2", 0))

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -54,8 +55,17 @@ public final class RawHttp2Backend implements AutoCloseable {
          * {@link #ANSWER_MESSAGES} gRPC messages of {@link #ANSWER_MESSAGE_BYTES} zero bytes each,
          * then trailers with {@code grpc-status: 0}.
          */
-        ANSWER_AT_ONCE
+        ANSWER_AT_ONCE,
+        /**
+         * On its first connection, hold the streams until {@link #GOAWAY_AFTER_STREAMS} have
+         * arrived, then send GOAWAY with the first one's id as last-stream-id (the others were
+         * never processed) and answer the first; on every later connection answer each stream at
+         * once. Answers are unary gRPC responses: one empty message, {@code grpc-status: 0}.
+         */
+        GOAWAY_ONCE
     }
+
+    public static final int GOAWAY_AFTER_STREAMS = 4;
 
     public static final int ANSWER_MESSAGES = 32;
     public static final int ANSWER_MESSAGE_BYTES = 16 * 1024;
@@ -134,6 +144,10 @@ public final class RawHttp2Backend implements AutoCloseable {
     }
 
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
+        /** GOAWAY_ONCE: this is the first connection, and its streams so far. */
+        private final boolean firstConnection = accepted.get() == 1;
+        private final java.util.List<Http2FrameStream> held = new java.util.ArrayList<>();
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
@@ -143,11 +157,35 @@ public final class RawHttp2Backend implements AutoCloseable {
                         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(headers.stream()));
                     } else if (mode == Mode.ANSWER_AT_ONCE) {
                         answer(ctx, headers.stream());
+                    } else if (mode == Mode.GOAWAY_ONCE) {
+                        goAwayOnce(ctx, headers.stream());
                     }
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        private void goAwayOnce(ChannelHandlerContext ctx, Http2FrameStream stream) {
+            if (!firstConnection) {
+                answerUnary(ctx, stream);
+                return;
+            }
+            held.add(stream);
+            if (held.size() == GOAWAY_AFTER_STREAMS) {
+                Http2FrameStream first = held.get(0);
+                ctx.pipeline().get(Http2FrameCodec.class).goAway(ctx, first.id(), Http2Error.NO_ERROR.code(),
+                        io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
+                answerUnary(ctx, first);
+            }
+        }
+
+        private void answerUnary(ChannelHandlerContext ctx, Http2FrameStream stream) {
+            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers()
+                    .status("200").set("content-type", "application/grpc"), false).stream(stream));
+            ctx.write(new DefaultHttp2DataFrame(ctx.alloc().buffer(5).writeByte(0).writeInt(0), false).stream(stream));
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("grpc-status", "0"), true)
+                    .stream(stream));
         }
 
         private void answer(ChannelHandlerContext ctx, Http2FrameStream stream) {

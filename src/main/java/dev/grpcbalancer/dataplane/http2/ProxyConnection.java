@@ -70,6 +70,9 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
 
             @Override
             public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                // the subclass first (a pool must stop handing out streams before refused calls
+                // come back for new ones), then the refused streams' handlers
+                goAwayRead(lastStreamId, errorCode);
                 refuseStreamsAbove(lastStreamId);
             }
         });
@@ -88,7 +91,10 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     protected void settingsRead(Http2Settings settings) {
     }
 
-    /** The peer's GOAWAY; streams above {@code lastStreamId} were refused already. */
+    /**
+     * The peer's GOAWAY, before the handlers of the streams above {@code lastStreamId} hear that
+     * they were refused.
+     */
     protected void goAwayRead(int lastStreamId, long errorCode) {
     }
 
@@ -286,7 +292,7 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
 
     @Override
     public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
-        goAwayRead(lastStreamId, errorCode);
+        // handled when the connection learns of it (goAwayRead), before the streams are refused
     }
 
     @Override

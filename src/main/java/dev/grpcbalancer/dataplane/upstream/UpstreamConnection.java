@@ -56,7 +56,7 @@ final class UpstreamConnection {
 
     /** Whether one more stream may be opened now. */
     boolean hasCapacity() {
-        if (!ready || goAway || draining || !handler.channel().isActive()) {
+        if (!ready || goAway || draining || !handler.channel().isActive() || handler.connection().goAwayReceived()) {
             return false;
         }
         Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
