@@ -20,6 +20,7 @@ final class BenchOptions {
     int proxyThreads = 2;
     int clientThreads = 1;
     int backendThreads = 1;
+    int rounds = 1;
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
     Path jar = Path.of("target/grpc-balancer.jar");
@@ -38,6 +39,10 @@ final class BenchOptions {
             "  --payload BYTES       unary echo payload (64)",
             "  --targets LIST        direct,balancer,haproxy,nginx (all)",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "  --rounds N            measure N times, interleaved: every peer is started once, then each",
+            "                        round measures every workload on every target (target order rotated",
+            "                        each round); reports the median per figure and per-round ratios with",
+            "                        their median and min-max (1 = one target after the other)",
             "  --jar PATH            grpc-balancer jar (target/grpc-balancer.jar)",
             "  --proxy-threads N     threads/processes for every proxy: haproxy nbthread, nginx",
             "                        worker_processes, balancer --io-threads (if it has the flag) and",
@@ -78,6 +83,7 @@ final class BenchOptions {
                 case "--proxy-threads" -> o.proxyThreads = positive(name, value);
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
+                case "--rounds" -> o.rounds = positive(name, value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);

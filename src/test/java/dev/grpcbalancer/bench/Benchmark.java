@@ -8,12 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Benchmark tool (not a unit test): measures, in one run and against the same in-process
@@ -74,8 +79,12 @@ public final class Benchmark {
                     + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads, o.connections);
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
             jvmWarmup(null, backends, clientGroup);
-            for (String target : o.targets) {
-                runTarget(target, backends, peers, clientGroup);
+            if (o.rounds > 1) {
+                runRounds(backends, peers, clientGroup);
+            } else {
+                for (String target : o.targets) {
+                    runTarget(target, backends, peers, clientGroup);
+                }
             }
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -85,7 +94,76 @@ public final class Benchmark {
         return 0;
     }
 
+    /** A started target: its peer (null for direct) and the sampler of its measurement windows. */
+    private record Running(String name, Peers.Peer peer, Sampler sampler) {}
+
     private void runTarget(String target, BenchBackends backends, Peers peers, EventLoopGroup clientGroup)
+            throws InterruptedException {
+        Optional<Running> started = launch(target, backends, peers, clientGroup);
+        if (started.isEmpty()) {
+            return;
+        }
+        Running t = started.get();
+        try {
+            for (String workload : o.workloads) {
+                if (!measure(0, target, workload, t, backends, peers, clientGroup)) {
+                    return;
+                }
+            }
+        } finally {
+            if (t.peer() != null) {
+                peers.stop(t.peer());
+            }
+        }
+    }
+
+    /**
+     * {@code --rounds N}: every target is started once (the balancer's JIT warmed up right after it
+     * started), then each round measures every workload on every target back to back, so drift on
+     * a shared machine hits all targets alike; the target order rotates by one each round so that
+     * no target always goes first. All peers are stopped at the end.
+     */
+    private void runRounds(BenchBackends backends, Peers peers, EventLoopGroup clientGroup) throws InterruptedException {
+        Map<String, Running> up = new LinkedHashMap<>(); // target -> running, null when it did not start
+        Set<String> exited = new HashSet<>();
+        List<String> keys = Report.keys(o.targets);
+        try {
+            for (String target : o.targets) {
+                if (!up.containsKey(target)) {
+                    up.put(target, launch(target, backends, peers, clientGroup).orElse(null));
+                }
+            }
+            for (int round = 1; round <= o.rounds; round++) {
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < o.targets.size(); i++) {
+                    order.add((i + round - 1) % o.targets.size());
+                }
+                OUT.printf("%n[round %d/%d] target order: %s%n", round, o.rounds,
+                        order.stream().map(keys::get).collect(Collectors.joining(", ")));
+                for (String workload : o.workloads) {
+                    for (int i : order) {
+                        Running t = up.get(o.targets.get(i));
+                        if (t != null && !exited.contains(t.name())
+                                && !measure(round, keys.get(i), workload, t, backends, peers, clientGroup)) {
+                            exited.add(t.name());
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Running t : up.values()) {
+                if (t != null && t.peer() != null) {
+                    peers.stop(t.peer());
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts a target (nothing to start for direct), records its settings and warms the balancer's
+     * JIT up; empty when it did not start (reported as not measured).
+     */
+    private Optional<Running> launch(String target, BenchBackends backends, Peers peers, EventLoopGroup clientGroup)
             throws InterruptedException {
         Peers.Peer peer;
         try {
@@ -95,7 +173,7 @@ public final class Benchmark {
             report.failure(target, e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail));
             peers.keepDir();
             OUT.printf("[%s] not measured: %s%n%s", target, e.getMessage(), tail);
-            return;
+            return Optional.empty();
         }
         try {
             report.settings(target, peer == null
@@ -108,25 +186,40 @@ public final class Benchmark {
             if (peer != null && peer.name().equals("balancer")) {
                 jvmWarmup(peer, backends, clientGroup);
             }
-            for (String workload : o.workloads) {
-                if (peer != null && !peer.process().isAlive()) {
-                    report.failure(target, "exited during the run\n" + peers.tail(target, 15));
-                    peers.keepDir();
-                    OUT.printf("[%s] exited during the run%n%s", target, peers.tail(target, 15));
-                    return;
-                }
-                Object result = runWorkload(workload, peer, backends, sampler, clientGroup, o.warmup, o.duration, true);
-                if (result != null) {
-                    report.add(workload, target, result);
-                } else {
-                    report.failure(target, workload + ": client connections did not become READY within 10 s");
-                }
-            }
-        } finally {
+            return Optional.of(new Running(target, peer, sampler));
+        } catch (InterruptedException | RuntimeException e) {
             if (peer != null) {
                 peers.stop(peer);
             }
+            throw e;
         }
+    }
+
+    /**
+     * One measurement of a workload on a started target, recorded under {@code key} (the target,
+     * or e.g. "direct#2" when listed twice) for {@code round} (0: no --rounds). False when the
+     * peer has exited (reported; it is not to be measured again).
+     */
+    private boolean measure(int round, String key, String workload, Running t, BenchBackends backends, Peers peers,
+            EventLoopGroup clientGroup) throws InterruptedException {
+        String target = t.name();
+        String when = round == 0 ? "" : " in round " + round;
+        if (t.peer() != null && !t.peer().process().isAlive()) {
+            report.failure(target, "exited during the run" + when + "\n" + peers.tail(target, 15));
+            peers.keepDir();
+            OUT.printf("[%s] exited during the run%s%n%s", target, when, peers.tail(target, 15));
+            return false;
+        }
+        Object result = runWorkload(workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration, true);
+        if (round > 0) {
+            report.addRound(round, workload, key, result);
+        } else if (result != null) {
+            report.add(workload, target, result);
+        }
+        if (result == null) {
+            report.failure(target, workload + when + ": client connections did not become READY within 10 s");
+        }
+        return true;
     }
 
     /**
@@ -225,8 +318,9 @@ public final class Benchmark {
         OUT.printf("haproxy:  %s%n", Peers.onPath("haproxy") ? Peers.firstLine("haproxy", "-v") : "not on PATH");
         OUT.printf("nginx:    %s%n", Peers.onPath("nginx") ? Peers.firstLine("nginx", "-v") : "not on PATH");
         OUT.printf("balancer: %s%n", Files.isRegularFile(o.jar) ? o.jar + " (" + size(o.jar) + ")" : o.jar + " missing");
-        OUT.printf("run:      targets %s, workloads %s, warm-up %s + %s measured each, proxies %d thread(s)/process(es)%n%n",
-                o.targets, o.workloads, Report.secs(o.warmup.toMillis()), Report.secs(o.duration.toMillis()), o.proxyThreads);
+        OUT.printf("run:      targets %s, workloads %s, warm-up %s + %s measured each, proxies %d thread(s)/process(es)%s%n%n",
+                o.targets, o.workloads, Report.secs(o.warmup.toMillis()), Report.secs(o.duration.toMillis()), o.proxyThreads,
+                o.rounds > 1 ? ", " + o.rounds + " interleaved rounds (all peers up, target order rotated each round)" : "");
     }
 
     private static String cpuModel() {

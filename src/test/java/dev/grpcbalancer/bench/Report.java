@@ -1,22 +1,69 @@
 package dev.grpcbalancer.bench;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.StringJoiner;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Collects results and prints them: one table per workload (a row per target), the
- * balancer-vs-others ratios, and per target how the backends shared the work.
+ * balancer-vs-others ratios, and per target how the backends shared the work. With
+ * {@code --rounds N} every figure is the median over the rounds, each target gets a line with its
+ * per-round throughput, and the ratios are computed per round (median and min-max).
  */
 final class Report {
     private final PrintStream out;
     private final BenchOptions options;
-    private final Map<String, Map<String, Object>> results = new LinkedHashMap<>(); // workload -> target -> result
+    /** workload -> target -> result per round (one without --rounds; null: not measured that round). */
+    private final Map<String, Map<String, List<Object>>> results = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
     private final Map<String, String> warmups = new LinkedHashMap<>();
+
+    /** The figures of a table row: one window, or with --rounds the medians over the rounds' windows. */
+    private record Row(double throughput, double mib, double p50, double p99, double p999, double max, long errors,
+            int conns, double proxy, double bench, double other, String firstError) {
+
+        static Row of(Object result) {
+            if (result instanceof UnaryLoad.Result u) {
+                return new Row(u.callsPerSecond(), Double.NaN, u.latency().p50(), u.latency().p99(), u.latency().p999(),
+                        u.latency().maxMillis(), u.errors(), u.window().clientConnections(), u.window().proxyCores(),
+                        u.window().benchCores(), u.window().otherCores(), u.firstError());
+            }
+            StreamLoad.Result s = (StreamLoad.Result) result;
+            return new Row(s.messagesPerSecond(), s.mibPerSecond(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    s.errors(), s.window().clientConnections(), s.window().proxyCores(), s.window().benchCores(),
+                    s.window().otherCores(), s.firstError());
+        }
+
+        /** Medians of the measured rounds (null: none); errors are summed, the first error is the earliest. */
+        static Row median(List<Row> rounds) {
+            List<Row> rs = rounds.stream().filter(Objects::nonNull).toList();
+            if (rs.isEmpty()) {
+                return null;
+            }
+            String firstError = null;
+            for (int i = 0; i < rounds.size() && firstError == null; i++) {
+                if (rounds.get(i) != null && rounds.get(i).firstError() != null) {
+                    firstError = "round " + (i + 1) + ": " + rounds.get(i).firstError();
+                }
+            }
+            return new Row(med(rs, Row::throughput), med(rs, Row::mib), med(rs, Row::p50), med(rs, Row::p99),
+                    med(rs, Row::p999), med(rs, Row::max), rs.stream().mapToLong(Row::errors).sum(),
+                    (int) Math.round(med(rs, Row::conns)), med(rs, Row::proxy), med(rs, Row::bench),
+                    med(rs, Row::other), firstError);
+        }
+
+        private static double med(List<Row> rows, ToDoubleFunction<Row> figure) {
+            return Report.median(rows.stream().mapToDouble(figure).boxed().toList());
+        }
+    }
 
     Report(PrintStream out, BenchOptions options) {
         this.out = out;
@@ -37,12 +84,35 @@ final class Report {
 
     /** A target listed twice (e.g. direct,haproxy,direct, to see order effects) gets "#2" rows. */
     void add(String workload, String target, Object result) {
-        Map<String, Object> rows = results.computeIfAbsent(workload, w -> new LinkedHashMap<>());
+        Map<String, List<Object>> rows = results.computeIfAbsent(workload, w -> new LinkedHashMap<>());
         String key = target;
         for (int n = 2; rows.containsKey(key); n++) {
             key = target + "#" + n;
         }
-        rows.put(key, result);
+        rows.put(key, new ArrayList<>(List.of(result)));
+    }
+
+    /** With --rounds: the result of round {@code round} (1-based), null when it was not measured. */
+    void addRound(int round, String workload, String key, Object result) {
+        List<Object> rounds = results.computeIfAbsent(workload, w -> new LinkedHashMap<>())
+                .computeIfAbsent(key, k -> new ArrayList<>());
+        while (rounds.size() < round) {
+            rounds.add(null);
+        }
+        rounds.set(round - 1, result);
+    }
+
+    /** The row keys of {@link #add} for a target list: a target listed twice gets "#2". */
+    static List<String> keys(List<String> targets) {
+        List<String> keys = new ArrayList<>();
+        for (String target : targets) {
+            String key = target;
+            for (int n = 2; keys.contains(key); n++) {
+                key = target + "#" + n;
+            }
+            keys.add(key);
+        }
+        return keys;
     }
 
     void print() {
@@ -53,15 +123,23 @@ final class Report {
         failures.forEach((t, s) -> out.printf("  %-9s NOT MEASURED: %s%n", t, s));
         warmups.forEach((w, s) -> out.printf("JIT warm-up of the %s: %s%n", w, s));
         for (String workload : options.workloads) {
-            Map<String, Object> rows = results.getOrDefault(workload, Map.of());
+            Map<String, List<Object>> raw = results.getOrDefault(workload, Map.of());
+            Map<String, List<Row>> rows = new LinkedHashMap<>();
+            raw.forEach((target, rs) -> {
+                List<Row> list = new ArrayList<>();
+                for (int i = 0; i < options.rounds; i++) {
+                    list.add(i < rs.size() && rs.get(i) != null ? Row.of(rs.get(i)) : null);
+                }
+                rows.put(target, list);
+            });
             out.println();
             if (workload.equals("unary")) {
                 unaryTable(rows);
             } else {
                 streamTable(workload, rows);
             }
-            spread(workload, rows);
-            contention(rows);
+            spread(workload, raw);
+            contention(raw);
         }
         out.println();
         out.println("notes: latency = send-to-response per call, closed loop (no coordinated-omission correction);");
@@ -69,96 +147,198 @@ final class Report {
         out.println("  the backends' ports (a proxy's pool, or the client's own for direct); CPU in cores used during");
         out.println("  the window (proxy = its process tree; bench = this JVM: client + backends; other = the rest of");
         out.println("  the machine: if it is not ~0, other work competed for the cores and the figures are noisy).");
+        if (options.rounds > 1) {
+            out.printf("  rounds: every table figure is the median over the %d rounds a target was measured in (errors:%n",
+                    options.rounds);
+            out.println("  the sum); in each round all targets ran back to back, so a ratio is computed per round and");
+            out.println("  its median is the figure to quote; min-max shows how far single rounds (= single runs) stray.");
+        }
     }
 
-    private void unaryTable(Map<String, Object> rows) {
-        out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s ==%n",
+    /** The row of a table: the single window, or with --rounds the medians. */
+    private Row summary(List<Row> rounds) {
+        return options.rounds == 1 ? rounds.get(0) : Row.median(rounds);
+    }
+
+    private String roundsNote() {
+        return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
+    }
+
+    private void unaryTable(Map<String, List<Row>> rows) {
+        out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
                 options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
-                secs(options.warmup.toMillis()), secs(options.duration.toMillis()));
+                secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
-        rows.forEach((target, r) -> {
-            UnaryLoad.Result u = (UnaryLoad.Result) r;
-            out.printf("%-9s %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.callsPerSecond()),
-                    u.latency().p50(), u.latency().p99(), u.latency().p999(), u.latency().maxMillis(), u.errors(),
-                    u.window().clientConnections(), cores(u.window().proxyCores()), cores(u.window().benchCores()),
-                    cores(u.window().otherCores()));
+        rows.forEach((target, rounds) -> {
+            Row u = summary(rounds);
+            if (u == null) {
+                return;
+            }
+            out.printf("%-9s %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
+                    u.p50(), u.p99(), u.p999(), u.max(), u.errors(), u.conns(), cores(u.proxy()), cores(u.bench()),
+                    cores(u.other()));
             if (u.firstError() != null) {
                 out.printf("          first error: %s%n", oneLine(u.firstError()));
             }
         });
-        UnaryLoad.Result b = (UnaryLoad.Result) rows.get("balancer");
-        if (b != null) {
-            for (String other : List.of("direct", "haproxy", "nginx")) {
-                UnaryLoad.Result o = (UnaryLoad.Result) rows.get(other);
-                if (o != null) {
-                    out.printf("  balancer/%-8s throughput %5.2fx   p99 %5.2fx%n", other,
-                            b.callsPerSecond() / o.callsPerSecond(), b.latency().p99() / o.latency().p99());
-                }
-            }
-        }
+        perRound(rows, true);
+        ratios(rows, true);
     }
 
-    private void streamTable(String workload, Map<String, Object> rows) {
+    private void streamTable(String workload, Map<String, List<Row>> rows) {
         int size = BenchOptions.streamMessageSize(workload);
-        out.printf("== %s: server streaming, %s messages, %d calls (1 per connection), warm-up %s, measured %s ==%n",
-                workload, bytes(size), options.connections, secs(options.warmup.toMillis()), secs(options.duration.toMillis()));
+        out.printf("== %s: server streaming, %s messages, %d calls (1 per connection), warm-up %s, measured %s%s ==%n",
+                workload, bytes(size), options.connections, secs(options.warmup.toMillis()),
+                secs(options.duration.toMillis()), roundsNote());
         out.printf("%-9s %11s %9s %7s %6s %6s %6s %6s%n", "target", "msgs/s", "MiB/s", "errors", "conns", "proxy",
                 "bench", "other");
-        rows.forEach((target, r) -> {
-            StreamLoad.Result s = (StreamLoad.Result) r;
-            out.printf("%-9s %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.messagesPerSecond()), s.mibPerSecond(),
-                    s.errors(), s.window().clientConnections(), cores(s.window().proxyCores()),
-                    cores(s.window().benchCores()), cores(s.window().otherCores()));
+        rows.forEach((target, rounds) -> {
+            Row s = summary(rounds);
+            if (s == null) {
+                return;
+            }
+            out.printf("%-9s %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.throughput()), s.mib(),
+                    s.errors(), s.conns(), cores(s.proxy()), cores(s.bench()), cores(s.other()));
             if (s.firstError() != null) {
                 out.printf("          first error: %s%n", oneLine(s.firstError()));
             }
         });
-        StreamLoad.Result b = (StreamLoad.Result) rows.get("balancer");
-        if (b != null) {
-            for (String other : List.of("direct", "haproxy", "nginx")) {
-                StreamLoad.Result o = (StreamLoad.Result) rows.get(other);
-                if (o != null) {
-                    out.printf("  balancer/%-8s throughput %5.2fx%n", other, b.mibPerSecond() / o.mibPerSecond());
+        perRound(rows, false);
+        ratios(rows, false);
+    }
+
+    /** With --rounds: per target, the throughput of every round (and the p99 for unary), in round order. */
+    private void perRound(Map<String, List<Row>> rows, boolean unary) {
+        if (options.rounds == 1) {
+            return;
+        }
+        rows.forEach((target, rounds) -> {
+            StringJoiner tput = new StringJoiner(" ");
+            StringJoiner p99 = new StringJoiner(" ");
+            for (Row r : rounds) {
+                tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
+                p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
+            }
+            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
+                    unary ? ";  p99 " + p99 + " ms" : "");
+        });
+    }
+
+    /**
+     * Balancer versus each other target: throughput (MiB/s for streams) and, for unary, p99. With
+     * --rounds the ratio is taken within each round, where both were measured, and its median and
+     * min-max over those rounds are printed.
+     */
+    private void ratios(Map<String, List<Row>> rows, boolean unary) {
+        List<Row> b = rows.get("balancer");
+        if (b == null) {
+            return;
+        }
+        for (String other : List.of("direct", "haproxy", "nginx")) {
+            List<Row> o = rows.get(other);
+            if (o == null) {
+                continue;
+            }
+            List<Double> tput = new ArrayList<>();
+            List<Double> p99 = new ArrayList<>();
+            for (int i = 0; i < Math.min(b.size(), o.size()); i++) {
+                if (b.get(i) != null && o.get(i) != null) {
+                    tput.add(unary ? b.get(i).throughput() / o.get(i).throughput() : b.get(i).mib() / o.get(i).mib());
+                    p99.add(b.get(i).p99() / o.get(i).p99());
                 }
+            }
+            if (tput.isEmpty()) {
+                continue;
+            }
+            if (options.rounds == 1) {
+                out.printf(unary ? "  balancer/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  balancer/%-8s throughput %5.2fx%n",
+                        other, tput.get(0), p99.get(0));
+            } else {
+                out.printf("  balancer/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", other, median(tput),
+                        tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
+                                range(p99)) : "");
             }
         }
     }
 
-    /** Per target: what each backend served during the window, and the upstream connections. */
-    private void spread(String workload, Map<String, Object> rows) {
+    /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
+    private void spread(String workload, Map<String, List<Object>> rows) {
         boolean unary = workload.equals("unary");
-        out.println(unary ? "  backend spread (calls served in the window per backend):"
-                : "  backend spread (messages sent in the window per backend; " + options.connections
+        String over = options.rounds == 1 ? ""
+                : ", summed over the rounds; upstream conns as in the last round, new ones summed";
+        out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
+                : "  backend spread (messages sent in the window per backend" + over + "; " + options.connections
                         + " streams over " + options.backends + " backends cannot split evenly):");
-        rows.forEach((target, r) -> {
-            Sampler.Delta w = unary ? ((UnaryLoad.Result) r).window() : ((StreamLoad.Result) r).window();
-            long[][] d = w.backends();
+        rows.forEach((target, rounds) -> {
+            long[] served = null;
+            int upstream = 0;
+            long fresh = 0;
+            for (Object r : rounds) {
+                if (r == null) {
+                    continue;
+                }
+                Sampler.Delta w = window(r);
+                long[][] d = w.backends();
+                if (served == null) {
+                    served = new long[d.length];
+                }
+                for (int i = 0; i < d.length; i++) {
+                    served[i] += unary ? d[i][BenchBackends.UNARY] : d[i][BenchBackends.STREAM_MSGS];
+                }
+                upstream = w.backendConnections();
+                fresh += newConnections(d);
+            }
+            if (served == null) {
+                return;
+            }
             long total = 0;
-            for (long[] b : d) {
-                total += unary ? b[BenchBackends.UNARY] : b[BenchBackends.STREAM_MSGS];
+            for (long v : served) {
+                total += v;
             }
             StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < d.length; i++) {
-                long v = unary ? d[i][BenchBackends.UNARY] : d[i][BenchBackends.STREAM_MSGS];
+            for (int i = 0; i < served.length; i++) {
+                long v = served[i];
                 sb.append(String.format(Locale.ROOT, "b%d %s (%4.1f%%)  ", i + 1, num(v), total == 0 ? 0.0 : 100.0 * v / total));
             }
-            out.printf("    %-9s %s upstream conns %d, new %d%n", target, sb, w.backendConnections(), newConnections(d));
+            out.printf("    %-9s %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
         });
     }
 
-    private void contention(Map<String, Object> rows) {
+    private void contention(Map<String, List<Object>> rows) {
         double worst = 0;
-        for (Object r : rows.values()) {
-            Sampler.Delta w = r instanceof UnaryLoad.Result u ? u.window() : ((StreamLoad.Result) r).window();
-            if (!Double.isNaN(w.otherCores())) {
-                worst = Math.max(worst, w.otherCores());
+        for (List<Object> rounds : rows.values()) {
+            for (Object r : rounds) {
+                if (r != null && !Double.isNaN(window(r).otherCores())) {
+                    worst = Math.max(worst, window(r).otherCores());
+                }
             }
         }
         if (worst > 0.25) {
             out.printf("  ! other processes used up to %.2f cores during these windows: the machine was shared, figures are noisy%n",
                     worst);
         }
+    }
+
+    private static Sampler.Delta window(Object result) {
+        return result instanceof UnaryLoad.Result u ? u.window() : ((StreamLoad.Result) result).window();
+    }
+
+    /** Median of the values that are not NaN (the mean of the middle two for an even count); NaN if none. */
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+
+    /** "0.88x-1.50x": the smallest and the largest ratio. */
+    private static String range(List<Double> ratios) {
+        DoubleSummaryStatistics st = ratios.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d))
+                .summaryStatistics();
+        return st.getCount() == 0 ? "-" : String.format(Locale.ROOT, "%.2fx-%.2fx", st.getMin(), st.getMax());
     }
 
     private static long newConnections(long[][] d) {

@@ -1,10 +1,13 @@
 package dev.grpcbalancer.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -46,9 +49,42 @@ final class Sampler {
     Sample take() {
         long proxyTicks = proxy.map(p -> Stream.concat(Stream.of(p), p.descendants())
                 .mapToLong(h -> cpuTicks(h.pid())).sum()).orElse(-1L);
+        // The client is this JVM: for direct its target ports are the backends', to which idle peers
+        // (--rounds) hold connections too.
+        Set<Long> self = socketInodes(List.of(ProcessHandle.current()));
         return new Sample(System.nanoTime(), backends.snapshot(), proxyTicks,
-                cpuTicks(ProcessHandle.current().pid()), systemBusyTicks(), establishedTo(targetPorts),
-                establishedTo(backends.ports()));
+                cpuTicks(ProcessHandle.current().pid()), systemBusyTicks(), establishedTo(targetPorts, self),
+                establishedTo(backends.ports(), proxy.isEmpty() ? self
+                        : socketInodes(Stream.concat(proxy.stream(), proxy.get().descendants()).toList())));
+    }
+
+    /**
+     * Inodes of the sockets some processes hold open (the proxy's tree; for direct this JVM alone,
+     * not the peers it started), so that only the measured target's upstream connections are
+     * counted while other peers stay up (--rounds); null when a process's fd table is unreadable
+     * (then every connection to the ports counts).
+     */
+    static Set<Long> socketInodes(List<ProcessHandle> processes) {
+        Set<Long> inodes = new HashSet<>();
+        for (ProcessHandle h : processes) {
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + h.pid() + "/fd"))) {
+                for (Path fd : fds) {
+                    try {
+                        String link = Files.readSymbolicLink(fd).toString();
+                        if (link.startsWith("socket:[")) {
+                            inodes.add(Long.parseLong(link.substring(8, link.length() - 1)));
+                        }
+                    } catch (IOException | RuntimeException closedMeanwhile) {
+                        // the fd was closed while listing
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (h.isAlive()) {
+                    return null;
+                }
+            }
+        }
+        return inodes;
     }
 
     static Delta between(Sample a, Sample b) {
@@ -95,17 +131,22 @@ final class Sampler {
 
     /** ESTABLISHED TCP sockets (any family) whose remote port is one of {@code ports}. */
     static int establishedTo(List<Integer> ports) {
+        return establishedTo(ports, null);
+    }
+
+    /** As {@link #establishedTo(List)}, counting only sockets with one of {@code inodes} (null: any). */
+    static int establishedTo(List<Integer> ports, Set<Long> inodes) {
         int n = 0;
         for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
                 for (String line : Files.readAllLines(Path.of(file))) {
                     String[] f = line.trim().split("\\s+");
-                    if (f.length < 4 || !"01".equals(f[3])) {
+                    if (f.length < 10 || !"01".equals(f[3])) {
                         continue;
                     }
                     String remote = f[2];
                     int port = Integer.parseInt(remote.substring(remote.lastIndexOf(':') + 1), 16);
-                    if (ports.contains(port)) {
+                    if (ports.contains(port) && (inodes == null || inodes.contains(Long.parseLong(f[9])))) {
                         n++;
                     }
                 }
