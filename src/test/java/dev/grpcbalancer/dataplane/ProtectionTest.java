@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.ArrayList;
@@ -78,6 +79,45 @@ class ProtectionTest {
             assertThat(reset.type()).as(frames.toString()).isEqualTo(RawHttp2Client.RST_STREAM);
             assertThat(reset.streamId()).as(frames.toString()).isEqualTo(extraStream);
             assertThat(reset.errorCode()).isEqualTo((int) Http2Error.REFUSED_STREAM.code());
+        }
+    }
+
+    @Test
+    void anHttp1RequestGetsGoAwayProtocolErrorAndTheListenerServesOn() throws Exception {
+        byte[] answer;
+        try (java.net.Socket socket = new java.net.Socket(HOST, port)) {
+            socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: guarded\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            answer = socket.getInputStream().readAllBytes(); // until the proxy closes the connection
+        }
+        List<Frame> frames = RawHttp2Client.parse(answer);
+        assertThat(frames).as(frames.toString()).last()
+                .satisfies(goAway -> assertThat(goAway.type()).isEqualTo(RawHttp2Client.GOAWAY))
+                .satisfies(goAway -> assertThat(goAway.errorCode()).isEqualTo((int) Http2Error.PROTOCOL_ERROR.code()));
+        try (RawHttp2Client next = connect()) {
+            assertThat(next.read().type()).as("a new connection still gets SETTINGS").isEqualTo(RawHttp2Client.SETTINGS);
+        }
+    }
+
+    @Test
+    void aFrameThatBreaksTheProtocolEndsOnlyItsConnection() throws Exception {
+        try (RawHttp2Client bystander = connect(); RawHttp2Client broken = connect()) {
+            bystander.headers(1, RawHttp2Client.grpcRequest("/test.Echo/Unary"), false);
+            bystander.flush();
+            // DATA on stream 0 is a connection error (RFC 9113, 6.1)
+            broken.writeFrame(0x0, 0, 0, new byte[] {1, 2, 3});
+            broken.flush();
+            List<Frame> frames = broken.readUntil(f -> f.type() == RawHttp2Client.GOAWAY);
+            Frame last = frames.get(frames.size() - 1);
+            assertThat(last.type()).as(frames.toString()).isEqualTo(RawHttp2Client.GOAWAY);
+            assertThat(last.errorCode()).isEqualTo((int) Http2Error.PROTOCOL_ERROR.code());
+
+            // the other client's connection and call are untouched: a ping still comes back
+            bystander.writeFrame(0x6, 0, 0, new byte[8]);
+            bystander.flush();
+            List<Frame> seen = bystander.readUntil(f -> f.type() == 0x6 && (f.flags() & 0x1) != 0);
+            assertThat(seen).as(seen.toString()).noneMatch(f -> f.type() == RawHttp2Client.GOAWAY);
+            assertThat(seen.get(seen.size() - 1).type()).as(seen.toString()).isEqualTo(0x6);
         }
     }
 

@@ -144,6 +144,25 @@ public final class RawHttp2Client implements AutoCloseable {
         return frames;
     }
 
+    /** The HTTP/2 frames in {@code bytes} (a server's answer read to the end); a cut-off last frame is dropped. */
+    public static List<Frame> parse(byte[] bytes) {
+        List<Frame> frames = new java.util.ArrayList<>();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        while (buf.remaining() >= 9) {
+            int length = (buf.get() & 0xFF) << 16 | (buf.get() & 0xFF) << 8 | (buf.get() & 0xFF);
+            int type = buf.get() & 0xFF;
+            int flags = buf.get() & 0xFF;
+            int streamId = buf.getInt() & 0x7FFFFFFF;
+            if (buf.remaining() < length) {
+                break;
+            }
+            byte[] payload = new byte[length];
+            buf.get(payload);
+            frames.add(new Frame(type, flags, streamId, payload));
+        }
+        return frames;
+    }
+
     /** The next frame, or {@code null} when the server closed the connection or the read timed out. */
     public Frame read() throws IOException {
         try {
