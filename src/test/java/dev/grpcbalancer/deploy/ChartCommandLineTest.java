@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,18 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * command line of the jar, and the helm test probe calls the Service name the controller gives
  * the test balancer.
  */
-class ChartCommandLineTest {
-
-    private Helm helm;
-
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
-
-    static List<String> valuesFiles() {
-        return Chart.valuesFiles().toList();
-    }
+class ChartCommandLineTest extends HelmChartTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")

@@ -4,21 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What {@code helm install} tells the user (NOTES.txt, through a client-side dry run that needs no
  * cluster) and which Kubernetes versions it accepts.
  */
-class HelmInstallNotesTest {
-
-    private Helm helm;
-
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
+class HelmInstallNotesTest extends HelmChartTest {
 
     @Test
     void notesSayHowToApplyABalancerReadItsStatusAndFindMetrics() {

@@ -4,25 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code helm lint --strict} over the default values and every ci/ values file. */
-class HelmLintTest {
-
-    private Helm helm;
-
-    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
-
-    static List<String> valuesFiles() {
-        return Chart.valuesFiles().toList();
-    }
+class HelmLintTest extends HelmChartTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")

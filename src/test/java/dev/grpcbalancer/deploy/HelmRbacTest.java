@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The chart's RBAC grants the controller's service account exactly the API calls the controller
  * makes, in exactly the namespaces it makes them in: no more, no wildcards.
  */
-class HelmRbacTest {
+class HelmRbacTest extends HelmChartTest {
 
     /** Scope of a grant: a namespace, or {@link #CLUSTER} for a ClusterRole. */
     private static final String CLUSTER = "<cluster>";
@@ -41,17 +40,8 @@ class HelmRbacTest {
             "discovery.k8s.io/endpointslices", Set.of("list", "watch"),
             "events.k8s.io/events", Set.of("create", "patch"));
 
-    private Helm helm;
 
-    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
 
-    static List<String> valuesFiles() {
-        return Chart.valuesFiles().toList();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")

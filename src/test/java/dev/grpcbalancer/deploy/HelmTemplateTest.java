@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,21 +29,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code helm template} over the default values and every ci/ values file, each rendered object
  * parsed and checked against the values that produced it.
  */
-class HelmTemplateTest {
+class HelmTemplateTest extends HelmChartTest {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
-    private Helm helm;
 
-    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
 
-    static List<String> valuesFiles() {
-        return Chart.valuesFiles().toList();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,19 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * watched namespace, and a probe pod that calls through the Service the controller makes for that
  * balancer, created in that order and deleted once they passed.
  */
-class HelmTestHookTest {
-
-    private Helm helm;
-
-    /** Per test, so that each one is reported skipped, with the hint, when helm is missing. */
-    @BeforeEach
-    void findHelm() {
-        helm = Helm.require();
-    }
-
-    static List<String> valuesFiles() {
-        return Chart.valuesFiles().toList();
-    }
+class HelmTestHookTest extends HelmChartTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
