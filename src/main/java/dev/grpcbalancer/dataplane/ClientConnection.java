@@ -26,11 +26,7 @@ final class ClientConnection extends ProxyConnection {
     }
 
     @Override
-    protected void newStreamHeaders(int streamId, Http2Headers headers, boolean endStream) {
-        Http2Stream stream = connection().stream(streamId);
-        if (stream == null) {
-            return; // closed already (HEADERS with END_STREAM on a stream the decoder then refused)
-        }
+    protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
         ProxyStream inbound = attach(stream);
         ProxyCall call = new ProxyCall(inbound, listener.runtime(), pools);
         inbound.handler(call);

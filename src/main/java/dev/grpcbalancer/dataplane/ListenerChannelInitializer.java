@@ -4,9 +4,7 @@ import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.logging.LogLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +40,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .gracefulShutdownTimeoutMillis(settings.drainTimeout().toMillis())
                 .decoderEnforceMaxRstFramesPerWindow(settings.maxResetsPerWindow(), (int) settings.resetWindow().toSeconds())
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
-                .encoderEnforceMaxQueuedControlFrames(10_000);
-        if (FRAME_LOG.isTraceEnabled()) {
-            builder.frameLogger(new Http2FrameLogger(LogLevel.TRACE, FRAME_LOG.getName()));
-        }
+                .encoderEnforceMaxQueuedControlFrames(10_000)
+                .traceFramesTo(FRAME_LOG);
         ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
                 decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, pools));
         ch.pipeline().addLast(connection);

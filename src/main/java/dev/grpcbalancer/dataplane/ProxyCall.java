@@ -174,11 +174,6 @@ final class ProxyCall implements StreamHandler {
     }
 
     @Override
-    public void refusedByGoAway() {
-        inboundClosed(); // a client cannot refuse a stream it opened; treat it as gone
-    }
-
-    @Override
     public void closed() {
         inboundClosed();
     }

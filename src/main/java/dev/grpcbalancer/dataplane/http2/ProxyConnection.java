@@ -81,7 +81,7 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     // ---- for subclasses ----
 
     /** HEADERS on a stream no {@link ProxyStream} is attached to yet: a new call on a server. */
-    protected abstract void newStreamHeaders(int streamId, Http2Headers headers, boolean endStream);
+    protected abstract void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream);
 
     /** A stream closed (after its handler heard of it). */
     protected void streamClosed(Http2Stream stream) {
@@ -259,12 +259,13 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
             boolean endOfStream) {
-        ProxyStream stream = proxyStream(streamId);
-        if (stream == null) {
-            newStreamHeaders(streamId, headers, endOfStream);
+        Http2Stream stream = connection().stream(streamId); // the decoder has created it
+        ProxyStream proxyStream = stream.getProperty(streamKey);
+        if (proxyStream == null) {
+            newStreamHeaders(stream, headers, endOfStream);
             return;
         }
-        StreamHandler handler = stream.handler();
+        StreamHandler handler = proxyStream.handler();
         if (handler != null) {
             handler.headersRead(headers, endOfStream);
         }

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
+import io.netty.handler.logging.LogLevel;
+import org.slf4j.Logger;
 
 /** Builds a {@link ProxyConnection} with Netty's HTTP/2 switches (limits, protections, frame logging). */
 public final class ProxyConnectionBuilder
@@ -63,9 +65,9 @@ public final class ProxyConnectionBuilder
         return super.validateHeaders(validateHeaders);
     }
 
-    @Override
-    public ProxyConnectionBuilder frameLogger(Http2FrameLogger frameLogger) {
-        return super.frameLogger(frameLogger);
+    /** Logs every frame at TRACE on {@code logger}, if that level is on for it now. */
+    public ProxyConnectionBuilder traceFramesTo(Logger logger) {
+        return logger.isTraceEnabled() ? frameLogger(new Http2FrameLogger(LogLevel.TRACE, logger.getName())) : this;
     }
 
     @Override

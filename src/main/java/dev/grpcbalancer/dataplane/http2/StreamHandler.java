@@ -25,8 +25,13 @@ public interface StreamHandler {
     /** The peer reset the stream. */
     void resetRead(Http2Error error);
 
-    /** The peer sent GOAWAY with a last-stream-id below this stream: it never processed the stream. */
-    void refusedByGoAway();
+    /**
+     * The peer sent GOAWAY with a last-stream-id below this stream: it never processed the stream.
+     * Only streams this side opened can be refused; by default it is taken as {@link #closed}.
+     */
+    default void refusedByGoAway() {
+        closed();
+    }
 
     /** The stream closed: both sides ended, or the connection closed. */
     void closed();

@@ -3,9 +3,7 @@ package dev.grpcbalancer.dataplane.upstream;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.logging.LogLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +28,8 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
                         .pushEnabled(false)
                         .initialWindowSize(settings.streamWindowBytes())
                         .maxHeaderListSize(settings.maxHeaderListSize()))
-                .validateHeaders(true);
-        if (FRAME_LOG.isTraceEnabled()) {
-            builder.frameLogger(new Http2FrameLogger(LogLevel.TRACE, FRAME_LOG.getName()));
-        }
+                .validateHeaders(true)
+                .traceFramesTo(FRAME_LOG);
         UpstreamConnection.Handler handler = builder.build((decoder, encoder, initialSettings) ->
                 connection.newHandler(decoder, encoder, initialSettings, settings.connectionWindowBytes()));
         ch.pipeline().addLast(handler);

@@ -56,7 +56,7 @@ final class UpstreamConnection {
 
     /** Whether one more stream may be opened now. */
     boolean hasCapacity() {
-        if (!ready || goAway || draining || !handler.channel().isActive() || handler.connection().goAwayReceived()) {
+        if (!ready || goAway || draining || !handler.channel().isActive()) {
             return false;
         }
         Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
@@ -98,7 +98,7 @@ final class UpstreamConnection {
         if (channel == null) {
             return;
         }
-        if (handler == null || openStreams() == 0) {
+        if (openStreams() == 0) {
             channel.close();
         } else if (drainTimeoutNanos > 0) {
             drainDeadline = channel.eventLoop().schedule(() -> {
@@ -146,7 +146,7 @@ final class UpstreamConnection {
         }
 
         @Override
-        protected void newStreamHeaders(int streamId, Http2Headers headers, boolean endStream) {
+        protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
             // a backend cannot open streams (push is off); the decoder refuses them before this
         }
 
