@@ -6,6 +6,7 @@ import dev.grpcbalancer.controller.crd.BackendRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
+import dev.grpcbalancer.testing.AdminHttp;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.CliProcess;
 import dev.grpcbalancer.testing.FreePorts;
@@ -19,10 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +45,6 @@ class ControllerProcessTest {
 
     private CliProcess cli;
     private TestBackend backend;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @AfterEach
     void stop() {
@@ -84,20 +80,20 @@ class ControllerProcessTest {
                 "--no-leader-election", "--pod-selector", "app=grpc-balancer", "--bind-address", "127.0.0.1",
                 "--admin-address", "127.0.0.1", "--admin-port", String.valueOf(adminPort));
 
-        Await.until(STARTUP, () -> readyz(adminPort) == 200, cli::describe);
+        Await.until(STARTUP, () -> AdminHttp.readyz(adminPort) == 200, cli::describe);
         Await.until(STARTUP, () -> programmed("greeter"), cli::describe);
         try (TestClient grpc = TestClient.connect(new InetSocketAddress("127.0.0.1", port))) {
             assertThat(grpc.unary("hi".getBytes(StandardCharsets.UTF_8), RequestHeaders.none(), Duration.ofSeconds(5))
                     .backendId()).isEqualTo("pod-a");
         }
         assertThat(client.services().inNamespace("grpc-balancer").withName("gbal-shop-greeter").get()).isNotNull();
-        String metrics = get(adminPort, "/metrics");
+        String metrics = AdminHttp.get(adminPort, "/metrics");
         assertThat(metrics).contains("grpcbalancer_controller_is_leader 1.0", "grpcbalancer_controller_informers_synced 1.0",
                 "grpcbalancer_controller_reconciles_total", "grpcbalancer_controller_status_writes_total",
                 "grpcbalancer_controller_event_to_snapshot_seconds_bucket", "grpcbalancer_netty_allocator_memory_bytes",
                 "grpcbalancer_calls_finished_total{balancer=\"shop/greeter\",grpc_code=\"OK\"} 1.0",
                 "grpcbalancer_call_duration_seconds_bucket{balancer=\"shop/greeter\"");
-        assertThat(get(adminPort, "/debug/balancers")).contains("\"name\" : \"greeter\"", "\"port\" : " + port,
+        assertThat(AdminHttp.get(adminPort, "/debug/balancers")).contains("\"name\" : \"greeter\"", "\"port\" : " + port,
                 "\"address\" : \"127.0.0.2:" + backend.port() + "\"", "\"state\" : \"READY\"",
                 "\"healthy\" : true", "\"ejected\" : false");
 
@@ -160,22 +156,4 @@ class ControllerProcessTest {
                 """.formatted(server);
     }
 
-    private String get(int adminPort, String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-                .timeout(Duration.ofSeconds(5)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private int readyz(int adminPort) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                    .timeout(Duration.ofSeconds(2)).build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
 }

@@ -2,6 +2,7 @@ package dev.grpcbalancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.testing.AdminHttp;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.CliProcess;
 import dev.grpcbalancer.testing.FreePorts;
@@ -15,10 +16,6 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +51,6 @@ class ProcessLifecycleTest {
 
     private final List<CliProcess> processes = new ArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @AfterEach
     void stop() throws Exception {
@@ -82,7 +78,7 @@ class ProcessLifecycleTest {
                 """.formatted(port, a.port(), b.port()));
         CliProcess cli = start("run", "run", "--config", config.toString(), "--admin-port", String.valueOf(adminPort),
                 "--admin-address", HOST, "--bind-address", HOST, "--drain-timeout", DRAIN_TIMEOUT.toSeconds() + "s");
-        Await.until(STARTUP, () -> readyz(adminPort) == 200 || !cli.isAlive(), () -> "/readyz 200\n" + cli.describe());
+        Await.until(STARTUP, () -> AdminHttp.readyz(adminPort) == 200 || !cli.isAlive(), () -> "/readyz 200\n" + cli.describe());
         assertThat(cli.isAlive()).as(cli::describe).isTrue();
 
         TestClient client = TestClient.builder(new InetSocketAddress(HOST, port)).disableRetry().build();
@@ -101,7 +97,7 @@ class ProcessLifecycleTest {
         long terminated = System.nanoTime();
         cli.terminate();
 
-        Await.until(WAIT, () -> readyz(adminPort) == 503, () -> "/readyz 503 while draining\n" + cli.describe());
+        Await.until(WAIT, () -> AdminHttp.readyz(adminPort) == 503, () -> "/readyz 503 while draining\n" + cli.describe());
         Await.until(WAIT, () -> !accepting(port), () -> "the balancer's port to close");
         CallResult last = inFlight.await(WAIT);
         boolean exited = cli.awaitExit(DRAIN_TIMEOUT.plusSeconds(10));
@@ -131,10 +127,10 @@ class ProcessLifecycleTest {
                 """.formatted(port, a.port()));
         CliProcess cli = start("run-delay", "run", "--config", config.toString(), "--admin-port",
                 String.valueOf(adminPort), "--admin-address", HOST, "--bind-address", HOST, "--drain-delay", "3s");
-        Await.until(STARTUP, () -> readyz(adminPort) == 200 || !cli.isAlive(), () -> "/readyz 200\n" + cli.describe());
+        Await.until(STARTUP, () -> AdminHttp.readyz(adminPort) == 200 || !cli.isAlive(), () -> "/readyz 200\n" + cli.describe());
 
         cli.terminate();
-        Await.until(WAIT, () -> readyz(adminPort) == 503, () -> "/readyz 503 during the drain delay\n" + cli.describe());
+        Await.until(WAIT, () -> AdminHttp.readyz(adminPort) == 503, () -> "/readyz 503 during the drain delay\n" + cli.describe());
         TestClient client = TestClient.builder(new InetSocketAddress(HOST, port)).disableRetry().build();
         resources.add(client);
         CallResult during = client.unary(TestService.utf8("still here"), RequestHeaders.none(), WAIT);
@@ -209,20 +205,6 @@ class ProcessLifecycleTest {
         TestBackend backend = TestBackend.start(id, host);
         resources.add(backend);
         return backend;
-    }
-
-    /** The status of GET /readyz, or -1 when the admin port does not answer. */
-    private int readyz(int adminPort) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + adminPort + "/readyz"))
-                    .timeout(Duration.ofSeconds(2)).build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 
     private static boolean accepting(int port) {
