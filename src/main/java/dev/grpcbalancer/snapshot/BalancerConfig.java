@@ -11,11 +11,13 @@ import java.time.Duration;
  *     admin endpoints; a change of generation alone does not restart anything
  * @param slowStartWindow a newly added or newly healthy endpoint's share of calls ramps up over
  *     this long; {@link Duration#ZERO} for no ramp
+ * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
+ * @param backendTls TLS to the backends, {@link BackendTls#PLAINTEXT} for h2c
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow) {
+        Duration slowStartWindow, ListenerTls listenerTls, BackendTls backendTls) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -26,6 +28,8 @@ public record BalancerConfig(
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        requireNonNull(listenerTls, "listenerTls");
+        requireNonNull(backendTls, "backendTls");
         if (listenerPort < 1 || listenerPort > 65535) {
             throw new IllegalArgumentException("listenerPort must be 1..65535: " + listenerPort);
         }
@@ -34,7 +38,15 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer with the default retries, timeouts and health checking, and no slow start. */
+    /** A plaintext balancer with these settings. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
+            BackendSet backends, RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
+            HealthCheck healthCheck, Duration slowStartWindow) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
+    }
+
+    /** A plaintext balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
@@ -43,31 +55,41 @@ public record BalancerConfig(
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, listenerTls, backendTls);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, listenerTls, backendTls);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, listenerTls, backendTls);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow);
+                newOutlierDetection, healthCheck, slowStartWindow, listenerTls, backendTls);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow);
+                outlierDetection, newHealthCheck, slowStartWindow, listenerTls, backendTls);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window);
+                outlierDetection, healthCheck, window, listenerTls, backendTls);
+    }
+
+    public BalancerConfig withListenerTls(ListenerTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, tls, backendTls);
+    }
+
+    public BalancerConfig withBackendTls(BackendTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, listenerTls, tls);
     }
 }
