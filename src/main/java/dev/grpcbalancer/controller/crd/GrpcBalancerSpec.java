@@ -1,6 +1,7 @@
 package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Default;
@@ -15,13 +16,13 @@ import java.util.Objects;
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
  * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
  * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
- * detection, health checks: see docs/resilience.md).
+ * detection, health checks: see docs/resilience.md), and TLS to the backends (docs/tls.md).
  */
 @ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
         message = "set exactly one of backendRef (a Service) and staticEndpoints")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
-    "outlierDetection", "healthCheck"})
+    "outlierDetection", "healthCheck", "backendTLS"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -57,6 +58,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("TLS to the backends (all of them); without it the balancer speaks h2c to them.")
+    private BackendTlsSpec backendTLS;
 
     public GrpcBalancerSpec() {
     }
@@ -133,6 +137,16 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    @JsonProperty("backendTLS")
+    public BackendTlsSpec getBackendTLS() {
+        return backendTLS;
+    }
+
+    @JsonProperty("backendTLS")
+    public void setBackendTLS(BackendTlsSpec backendTLS) {
+        this.backendTLS = backendTLS;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -144,13 +158,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(retry, other.retry)
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
-                && Objects.equals(healthCheck, other.healthCheck);
+                && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(backendTLS, other.backendTLS);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
-                healthCheck);
+                healthCheck, backendTLS);
     }
 
     @Override
@@ -158,6 +173,6 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + "}";
+                + ", healthCheck=" + healthCheck + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + "}";
     }
 }
