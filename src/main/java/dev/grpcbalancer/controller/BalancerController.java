@@ -10,6 +10,7 @@ import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.ManagedServiceNames;
 import dev.grpcbalancer.controller.translate.SpecValidation;
+import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.ListenerStates;
@@ -29,10 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes controller: informers over GrpcBalancers, Services and EndpointSlices feed one
- * reconcile thread, which translates the whole cluster state into a routing snapshot for the data
- * plane ({@link ClusterTranslator}) and a status per balancer ({@link StatusBuilder}). The leader
- * writes status, Events and managed Services on a thread of its own ({@link StatusWriter}).
+ * The Kubernetes controller: informers over GrpcBalancers, Services, EndpointSlices, Secrets and
+ * ConfigMaps feed one reconcile thread, which translates the whole cluster state into a routing
+ * snapshot for the data plane ({@link ClusterTranslator}) and a status per balancer
+ * ({@link StatusBuilder}). The leader writes status, Events and managed Services on a thread of
+ * its own ({@link StatusWriter}).
  *
  * <pre>
  * informer events --trigger--> ReconcileLoop --translate--> SnapshotSink.publish (every replica)
@@ -70,6 +72,8 @@ public final class BalancerController implements AutoCloseable {
     private final ManagedServices managedServices;
 
     // Owned by the reconcile thread (and start(), before the thread runs).
+    private final Clock clock;
+    private final KeyMaterialCache keys = new KeyMaterialCache();
     private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
     private Map<BalancerId, String> lastSummary = Map.of();
     private RoutingSnapshot published;
@@ -82,6 +86,7 @@ public final class BalancerController implements AutoCloseable {
         this.sink = requireNonNull(sink, "sink");
         this.listeners = requireNonNull(listeners, "listeners");
         this.observer = requireNonNull(observer, "observer");
+        this.clock = requireNonNull(clock, "clock");
         this.loop = new ReconcileLoop(settings.holdOff(), settings.recheck(), this::reconcile);
         this.cache = new ClusterCache(client, settings, loop::trigger);
         this.leadership = new Leadership(client, settings, loop::trigger);
@@ -141,7 +146,8 @@ public final class BalancerController implements AutoCloseable {
     private void reconcile(long eventNanos) {
         long startNanos = System.nanoTime();
         ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache, lastValid,
-                published == null ? RoutingSnapshot.EMPTY : published);
+                published == null ? RoutingSnapshot.EMPTY : published, keys, clock.instant());
+        keys.retainUsed();
         lastValid = ClusterTranslator.lastValid(result, lastValid);
         boolean changed = !result.snapshot().equals(published);
         sink.publish(result.snapshot());
@@ -182,12 +188,18 @@ public final class BalancerController implements AutoCloseable {
                 summary = "invalid: " + outcome.errors();
             } else if (outcome.portHolder() != null) {
                 summary = "port " + outcome.resource().getSpec().getListener().getPort() + " held by " + outcome.portHolder();
+            } else if (outcome.config() == null) {
+                summary = "not serving: no valid certificate: " + outcome.certificateProblems();
             } else {
                 summary = "serving on port " + outcome.config().listenerPort();
+                if (!outcome.certificateProblems().isEmpty()) {
+                    summary += "; certificate problems, the last valid certificates keep serving: "
+                            + outcome.certificateProblems();
+                }
             }
             summaries.put(outcome.id(), summary);
             if (!summary.equals(lastSummary.get(outcome.id()))) {
-                if (outcome.isAccepted()) {
+                if (outcome.isAccepted() && outcome.certificateProblems().isEmpty()) {
                     log.info("[{}] {}", outcome.id(), summary);
                 } else {
                     log.warn("[{}] {}", outcome.id(), summary);

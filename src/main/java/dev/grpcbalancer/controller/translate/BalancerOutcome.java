@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.tls.TlsResolution;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import java.util.List;
@@ -18,15 +19,34 @@ import java.util.List;
  * @param config what the data plane runs for it, or {@code null} when it runs nothing. With an
  *     invalid spec this is the last valid spec's config (still serving), if there was one.
  * @param servingGeneration the {@code metadata.generation} {@code config} was built from
+ * @param tls its certificate references followed, {@code null} when the spec is too broken to say;
+ *     when it is not runnable, {@code config} is {@code null}
  */
 public record BalancerOutcome(
         BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
-        BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        BackendResolution resolution, BalancerConfig config, long servingGeneration, TlsResolution tls) {
 
     public BalancerOutcome {
         requireNonNull(id, "id");
         requireNonNull(resource, "resource");
         errors = List.copyOf(requireNonNull(errors, "errors"));
+    }
+
+    /** An outcome of a balancer without TLS. */
+    public BalancerOutcome(BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
+            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        this(id, resource, errors, portHolder, resolution, config, servingGeneration,
+                errors.isEmpty() ? TlsResolution.PLAINTEXT : null);
+    }
+
+    /** The problems of its certificate references (empty when they resolved or it has none). */
+    public List<SpecError> certificateProblems() {
+        return tls == null ? List.of() : tls.problems();
+    }
+
+    /** Valid, holds its port, but has no valid certificate to run with. */
+    public boolean lacksCertificates() {
+        return isValid() && portHolder == null && tls != null && !tls.runnable();
     }
 
     public boolean isValid() {
