@@ -2,6 +2,8 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -56,6 +58,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
+    private final TlsContexts tls;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
     private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
@@ -77,6 +80,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
         this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
+        this.tls = new TlsContexts(settings.tlsProvider(), meters.backendTlsHandshakes());
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
@@ -102,7 +106,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             Listener existing = listeners.get(config.id());
             if (existing != null) {
                 if (!config.equals(existing.runtime().config())) {
-                    existing.update(BalancerRuntime.of(config, existing.runtime()));
+                    existing.update(BalancerRuntime.of(config, existing.runtime(), tls));
                     healthChecks.get(config.id()).update();
                     log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
@@ -110,7 +114,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             } else {
                 BalancerMeters balancerMeters = meters.balancer(config.id().toString());
                 Listener listener = new Listener(config.id(), config.listenerPort(),
-                        BalancerRuntime.of(config, null, balancerMeters));
+                        BalancerRuntime.of(config, null, balancerMeters, tls));
                 BalancerId id = config.id();
                 balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                         dataPlane -> dataPlane.clientConnections(id));
@@ -138,18 +142,26 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 meters.remove(gone.id().toString());
             }
         }
-        pools.retain(endpointAddresses(snapshot));
+        pools.retain(upstreamKeys());
+        tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
         current = snapshot;
     }
 
-    private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
-        Set<EndpointAddress> live = new HashSet<>();
-        for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.backends().endpoints()) {
-                live.add(endpoint.address());
+    /** The endpoints of the running balancers, each with how its balancer secures connections to it. */
+    private Set<UpstreamKey> upstreamKeys() {
+        Set<UpstreamKey> live = new HashSet<>();
+        for (Listener listener : listeners.values()) {
+            BalancerRuntime runtime = listener.runtime();
+            for (Endpoint endpoint : runtime.config().backends().endpoints()) {
+                live.add(new UpstreamKey(endpoint.address(), runtime.upstreamTls()));
             }
         }
         return live;
+    }
+
+    /** The data plane's TLS provider: {@code OPENSSL} or {@code JDK}. */
+    public String tlsProvider() {
+        return tls.providerName();
     }
 
     private void bind(Listener listener) {

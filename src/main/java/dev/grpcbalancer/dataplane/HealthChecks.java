@@ -108,8 +108,8 @@ final class HealthChecks {
             if (cancelled) {
                 return;
             }
-            probe = HealthProbe.start(loop, pools, address, settings.service(), settings.timeout(),
-                    config.timeouts().connect(), this::result);
+            probe = HealthProbe.start(loop, pools, address, runtime.get().upstreamTls(), settings.service(),
+                    settings.timeout(), config.timeouts().connect(), this::result);
         }
 
         private void result(boolean passed, String detail) {

@@ -27,6 +27,7 @@ final class EndpointConnections {
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+    private final UpstreamKey key;
     private final EndpointAddress address;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -40,9 +41,10 @@ final class EndpointConnections {
     private long backoffUntilNanos;
     private String lastFailure;
 
-    EndpointConnections(EndpointAddress address, EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings,
+    EndpointConnections(UpstreamKey key, EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings,
             Runnable onEmpty) {
-        this.address = address;
+        this.key = key;
+        this.address = key.address();
         this.loop = loop;
         this.bootstrap = bootstrap;
         this.settings = settings;
@@ -51,6 +53,10 @@ final class EndpointConnections {
 
     EndpointAddress address() {
         return address;
+    }
+
+    UpstreamKey key() {
+        return key;
     }
 
     void open(PendingStream pending) {
@@ -93,7 +99,7 @@ final class EndpointConnections {
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         ChannelFuture connectFuture = bootstrap.clone(loop)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-                .handler(new UpstreamChannelInitializer(connection, settings))
+                .handler(new UpstreamChannelInitializer(connection, settings, key.tls(), address.port()))
                 .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
         connections.add(connection);
         // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
@@ -101,8 +107,11 @@ final class EndpointConnections {
         loop.schedule(() -> {
             if (!connection.isReady() && connectFuture.channel().isOpen()) {
                 connectFuture.channel().close();
-                connectFailed(connection, "no HTTP/2 SETTINGS from " + address + " within "
-                        + timeout.toMillis() + " ms (is it an h2c gRPC server?)");
+                connectFailed(connection, key.tls().enabled()
+                        ? "no TLS handshake and HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it a gRPC server with TLS?)"
+                        : "no HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it an h2c gRPC server?)");
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         connectFuture.addListener(f -> {
@@ -150,7 +159,8 @@ final class EndpointConnections {
 
     void connectionClosed(UpstreamConnection connection, boolean wasReady) {
         if (!wasReady) {
-            connectFailed(connection, "connection to " + address + " closed before HTTP/2 was set up");
+            connectFailed(connection, connection.setupFailure() != null ? connection.setupFailure()
+                    : "connection to " + address + " closed before HTTP/2 was set up");
             return;
         }
         connections.remove(connection);

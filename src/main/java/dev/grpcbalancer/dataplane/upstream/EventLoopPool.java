@@ -1,6 +1,5 @@
 package dev.grpcbalancer.dataplane.upstream;
 
-import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import java.util.HashMap;
@@ -8,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The upstream connections of one event loop, by endpoint. Touched only on that event loop. */
+/** The upstream connections of one event loop, by endpoint and TLS settings. Touched only on that event loop. */
 final class EventLoopPool {
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final UpstreamSettings settings;
-    private final Map<EndpointAddress, EndpointConnections> endpoints = new HashMap<>();
+    private final Map<UpstreamKey, EndpointConnections> endpoints = new HashMap<>();
 
     EventLoopPool(EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings) {
         this.loop = loop;
@@ -22,19 +21,19 @@ final class EventLoopPool {
         this.settings = settings;
     }
 
-    void open(EndpointAddress address, PendingStream pending) {
-        EndpointConnections connections = endpoints.get(address);
+    void open(UpstreamKey key, PendingStream pending) {
+        EndpointConnections connections = endpoints.get(key);
         if (connections == null) {
-            connections = new EndpointConnections(address, loop, bootstrap, settings, () -> endpoints.remove(address));
-            endpoints.put(address, connections);
+            connections = new EndpointConnections(key, loop, bootstrap, settings, () -> endpoints.remove(key));
+            endpoints.put(key, connections);
         }
         connections.open(pending);
     }
 
     /** Drains the connections of every endpoint not in {@code live}. */
-    void retain(Set<EndpointAddress> live) {
+    void retain(Set<UpstreamKey> live) {
         for (EndpointConnections connections : List.copyOf(endpoints.values())) {
-            if (!live.contains(connections.address())) {
+            if (!live.contains(connections.key())) {
                 connections.drain();
             } else {
                 connections.revive();

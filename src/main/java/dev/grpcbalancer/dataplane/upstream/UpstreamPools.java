@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -18,9 +19,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Upstream HTTP/2 connections, one pool per event loop and per endpoint. A stream is always
- * opened on the event loop of the call that asks for it, so the hot path takes no lock; the map
- * from event loop to pool is built once and never changes.
+ * Upstream HTTP/2 connections, one pool per event loop and per endpoint (with its TLS settings:
+ * {@link UpstreamKey}). A stream is always opened on the event loop of the call that asks for it,
+ * so the hot path takes no lock; the map from event loop to pool is built once and never changes.
  */
 public final class UpstreamPools {
 
@@ -44,24 +45,27 @@ public final class UpstreamPools {
     }
 
     /**
-     * Opens a stream to {@code address} on {@code loop}, reusing a pooled connection with room.
-     * Must be called on {@code loop}; {@code callback} is called on it, exactly once (possibly
-     * before this returns). A connection opened for this stream must be set up within
-     * {@code connectTimeout} ({@link Duration#ZERO}: the pool's default); connections are shared
-     * by every balancer with this endpoint, so the timeout of the call that made the pool connect
-     * applies.
+     * Opens a stream to {@code address} on {@code loop}, reusing a pooled connection with room and
+     * the same TLS settings. Must be called on {@code loop}; {@code callback} is called on it,
+     * exactly once (possibly before this returns). A connection opened for this stream must be set
+     * up (TLS handshake included) within {@code connectTimeout} ({@link Duration#ZERO}: the pool's
+     * default); connections are shared by every balancer with this endpoint and TLS settings, so the
+     * timeout of the call that made the pool connect applies.
      */
-    public void openStream(EventLoop loop, EndpointAddress address, StreamCallback callback, Duration connectTimeout) {
+    public void openStream(EventLoop loop, EndpointAddress address, UpstreamTls tls, StreamCallback callback,
+            Duration connectTimeout) {
         assert loop.inEventLoop();
-        pool(loop).open(address, new PendingStream(callback, requireNonNull(connectTimeout, "connectTimeout")));
+        pool(loop).open(new UpstreamKey(address, tls), new PendingStream(callback,
+                requireNonNull(connectTimeout, "connectTimeout")));
     }
 
     /**
-     * Keeps the connections of {@code live} endpoints; every other endpoint takes no new streams
-     * and its connections close when their streams end (bounded by the drain timeout). Any thread.
+     * Keeps the connections of {@code live} endpoints (with their TLS settings); every other one
+     * takes no new streams and its connections close when their streams end (bounded by the drain
+     * timeout). Any thread.
      */
-    public void retain(Set<EndpointAddress> live) {
-        Set<EndpointAddress> copy = Set.copyOf(live);
+    public void retain(Set<UpstreamKey> live) {
+        Set<UpstreamKey> copy = Set.copyOf(live);
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retain(copy)));
     }
 
