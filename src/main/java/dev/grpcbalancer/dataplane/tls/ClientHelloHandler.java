@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
@@ -37,7 +38,7 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
 
     private final ServerTls tls;
     private ScheduledFuture<?> timeout;
-    private String serverName;
+    private boolean refused;
 
     ClientHelloHandler(ServerTls tls) {
         this.tls = tls;
@@ -59,6 +60,15 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     }
 
     @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (refused) {
+            in.skipBytes(in.readableBytes()); // closing: nothing more is looked at
+            return;
+        }
+        super.decode(ctx, in, out);
+    }
+
+    @Override
     protected Future<SslContext> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
         timeout.cancel(false);
         if (tls.unavailable() != null) {
@@ -74,8 +84,7 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
                     ? "the client offered no ALPN protocols; this listener speaks h2 only"
                     : "the client offered ALPN " + hello.alpn + ", not h2", NO_APPLICATION_PROTOCOL);
         }
-        serverName = hello.serverName;
-        return ctx.executor().newSucceededFuture(tls.select(serverName));
+        return ctx.executor().newSucceededFuture(tls.select(hello.serverName));
     }
 
     @Override
@@ -89,6 +98,11 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     }
 
     private Future<SslContext> reject(ChannelHandlerContext ctx, Failure failure, String why, byte[] alert) {
+        SSLHandshakeException refusal = new SSLHandshakeException(why);
+        if (refused) {
+            return ctx.executor().newFailedFuture(refusal);
+        }
+        refused = true;
         tls.meters().failed(failure);
         if (log.isDebugEnabled()) {
             log.debug("TLS handshake with {} refused: {}", ctx.channel().remoteAddress(), why);
@@ -98,7 +112,7 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
         } else {
             ctx.close();
         }
-        return ctx.executor().newFailedFuture(new SSLHandshakeException(why));
+        return ctx.executor().newFailedFuture(refusal);
     }
 
     /** What the check needs from a ClientHello: the SNI host name and the ALPN protocols. */

@@ -69,13 +69,13 @@ public final class KeyMaterial {
      */
     public static KeyPair keyPair(String chainFile, String chainText, String keyFile, String keyText) {
         List<X509Certificate> chain = certificates(chainFile, chainText);
+        X509Certificate leaf = chain.get(0);
         PrivateKeys.Parsed key;
         try {
-            key = PrivateKeys.parse(keyText);
+            key = PrivateKeys.parse(keyText, leaf.getPublicKey());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(keyFile + ": " + e.getMessage());
         }
-        X509Certificate leaf = chain.get(0);
         if (!matches(key.key(), leaf.getPublicKey())) {
             throw new IllegalArgumentException(keyFile + " does not match the certificate in " + chainFile);
         }

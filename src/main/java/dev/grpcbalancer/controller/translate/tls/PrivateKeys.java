@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.translate.tls;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +34,11 @@ final class PrivateKeys {
     /**
      * The one private key in {@code pem}.
      *
+     * @param publicKey the certificate's public key: names the curve of a SEC1 key that does not
+     *     (BouncyCastle writes such keys), or {@code null}
      * @throws IllegalArgumentException saying what is wrong, in words for users
      */
-    static Parsed parse(String pem) {
+    static Parsed parse(String pem, PublicKey publicKey) {
         List<Pem.Block> keys = new ArrayList<>();
         for (Pem.Block block : Pem.blocks(pem)) {
             if (block.label().endsWith("PRIVATE KEY")) {
@@ -59,7 +62,7 @@ final class PrivateKeys {
                 case "PRIVATE KEY" -> block.der();
                 case "RSA PRIVATE KEY" -> Der.encode(Der.SEQUENCE, VERSION_0, RSA_ALGORITHM,
                         Der.encode(Der.OCTET_STRING, checkedPkcs1(block.der())));
-                case "EC PRIVATE KEY" -> fromSec1(block.der());
+                case "EC PRIVATE KEY" -> fromSec1(block.der(), publicKey);
                 default -> throw new IllegalArgumentException("unsupported private key type " + block.label());
             };
         } catch (IllegalArgumentException e) {
@@ -86,7 +89,7 @@ final class PrivateKeys {
      * [1] publicKey}} into PKCS#8, with the named curve of {@code [0]} moved into the algorithm
      * identifier (RFC 5915, 5208).
      */
-    private static byte[] fromSec1(byte[] der) {
+    private static byte[] fromSec1(byte[] der, PublicKey certificateKey) {
         List<Der.Element> fields = Der.sequence(der);
         if (fields.size() < 2 || fields.get(0).tag() != Der.INTEGER || fields.get(1).tag() != Der.OCTET_STRING) {
             throw new IllegalArgumentException("not a SEC1 ECPrivateKey");
@@ -105,6 +108,9 @@ final class PrivateKeys {
             }
         }
         if (curve == null) {
+            curve = curveOf(certificateKey);
+        }
+        if (curve == null) {
             throw new IllegalArgumentException("the key does not name its curve");
         }
         byte[] inner = publicKey == null
@@ -112,6 +118,19 @@ final class PrivateKeys {
                 : Der.encode(Der.SEQUENCE, fields.get(0).encoded(), fields.get(1).encoded(), publicKey);
         return Der.encode(Der.SEQUENCE, VERSION_0, Der.encode(Der.SEQUENCE, EC_PUBLIC_KEY_OID, curve),
                 Der.encode(Der.OCTET_STRING, inner));
+    }
+
+    /** The named-curve OID of an EC public key (its SubjectPublicKeyInfo's algorithm parameters), or null. */
+    private static byte[] curveOf(PublicKey publicKey) {
+        if (publicKey == null || !publicKey.getAlgorithm().equals("EC")) {
+            return null;
+        }
+        try {
+            List<Der.Element> algorithm = Der.sequence(Der.sequence(publicKey.getEncoded()).get(0).encoded());
+            return algorithm.size() == 2 && algorithm.get(1).tag() == Der.OBJECT_IDENTIFIER ? algorithm.get(1).encoded() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static PrivateKey generate(byte[] pkcs8, String label) {
