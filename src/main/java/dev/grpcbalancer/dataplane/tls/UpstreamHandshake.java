@@ -7,12 +7,17 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
  * Watches the TLS handshake of a backend connection: a failure (certificate not trusted, not for
  * the hostname, handshake refused) or a backend that did not select h2 is reported as the reason
  * the connection could not be set up, and the connection is closed; the HTTP/2 handler behind it
  * has written its preface already, which the TLS handler holds until the handshake is done.
+ *
+ * <p>It stays in the pipeline: with TLS 1.3 a backend that refuses the balancer's client
+ * certificate says so with an alert after the client's side of the handshake is done, and that
+ * alert is the reason too. It handles no reads, so Netty skips it for them.
  */
 final class UpstreamHandshake extends ChannelInboundHandlerAdapter {
 
@@ -55,7 +60,6 @@ final class UpstreamHandshake extends ChannelInboundHandlerAdapter {
         }
         meters.succeeded(ssl.engine().getSession().getProtocol());
         super.userEventTriggered(ctx, event);
-        ctx.pipeline().remove(this);
     }
 
     @Override
@@ -63,6 +67,11 @@ final class UpstreamHandshake extends ChannelInboundHandlerAdapter {
         if (!done) {
             ctx.close(); // the handshake's failure arrives as the completion event, before this
             return;
+        }
+        if (cause.getCause() instanceof SSLException || cause instanceof SSLException) {
+            // only heard by the pool while the connection is not set up yet (no SETTINGS so far)
+            failed.accept("backend " + ctx.channel().remoteAddress() + " ended the TLS session: "
+                    + HandshakeFailures.describe(cause));
         }
         super.exceptionCaught(ctx, cause);
     }
