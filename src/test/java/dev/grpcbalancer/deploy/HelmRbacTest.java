@@ -38,6 +38,8 @@ class HelmRbacTest extends HelmChartTest {
             "grpcbalancer.dev/grpcbalancers/status", Set.of("patch"),
             "/services", Set.of("list", "watch"),
             "discovery.k8s.io/endpointslices", Set.of("list", "watch"),
+            "/secrets", Set.of("list", "watch"),
+            "/configmaps", Set.of("list", "watch"),
             "events.k8s.io/events", Set.of("create", "patch"));
 
 
