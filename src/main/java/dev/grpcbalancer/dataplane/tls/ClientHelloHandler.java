@@ -35,6 +35,8 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     private static final byte[] H2 = "h2".getBytes(CharsetUtil.US_ASCII);
     /** A TLS record: alert (21), version 3.1, length 2, fatal (2), no_application_protocol (120). */
     private static final byte[] NO_APPLICATION_PROTOCOL = {21, 3, 1, 0, 2, 2, 120};
+    /** The same with internal_error (80). */
+    private static final byte[] INTERNAL_ERROR = {21, 3, 1, 0, 2, 2, 80};
 
     private final ServerTls tls;
     private ScheduledFuture<?> timeout;
@@ -73,7 +75,7 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
         timeout.cancel(false);
         if (tls.unavailable() != null) {
             return reject(ctx, Failure.UNAVAILABLE, "the listener's certificates could not be loaded: "
-                    + tls.unavailable(), null);
+                    + tls.unavailable(), INTERNAL_ERROR);
         }
         if (clientHello == null) {
             return reject(ctx, Failure.NOT_TLS, "the client does not speak TLS (h2c or HTTP/1 to a TLS listener?)", null);
