@@ -40,7 +40,7 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
 
     private static final String BY_SERVICE = "byService";
     /** Helm 3 keeps every release revision in a Secret of this type: megabytes nobody references. */
-    static final String HELM_RELEASE_SECRET_TYPE = "helm.sh/release.v1";
+    private static final String HELM_RELEASE_SECRET_TYPE = "helm.sh/release.v1";
 
     private final List<SharedIndexInformer<GrpcBalancer>> balancers = new ArrayList<>();
     private final List<SharedIndexInformer<Service>> services = new ArrayList<>();

@@ -251,7 +251,8 @@ final class ProxyCall implements StreamHandler {
             next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
                     TimeUnit.NANOSECONDS);
         }
-        pools.openStream(inbound.eventLoop(), lastEndpoint, runtime.upstreamTls(), next, runtime.config().timeouts().connect());
+        pools.openStream(inbound.eventLoop(), lastEndpoint, runtime.upstreamTls(), next,
+                runtime.config().timeouts().connect());
     }
 
     private void streamOpened(Attempt opened, ProxyStream stream) {

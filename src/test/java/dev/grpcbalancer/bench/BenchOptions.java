@@ -9,6 +9,10 @@ import java.util.List;
 /** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
 final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+    /** Targets that may be named but are not run by default: the balancer with the JDK's TLS. */
+    static final List<String> EXTRA_TARGETS = List.of("balancer-jdk");
+    /** Workloads over TLS to the proxy; direct has no TLS and skips them. */
+    static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes");
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -20,6 +24,7 @@ final class BenchOptions {
     int proxyThreads = 2;
     int clientThreads = 1;
     int backendThreads = 1;
+    int handshakeConcurrency = 8;
     int rounds = 1;
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
@@ -37,8 +42,13 @@ final class BenchOptions {
             "  --connections N       client connections (one ManagedChannel each) (4)",
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
-            "  --targets LIST        direct,balancer,haproxy,nginx (all)",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all); also balancer-jdk: the balancer with",
+            "                        --tls-provider jdk (the JDK's TLS instead of OpenSSL), for the TLS workloads",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
+            "                        proxy (backends stay h2c; direct skips them): tls-unary (the unary load over",
+            "                        established TLS connections), tls-handshakes (new connections per second, each a",
+            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed)",
+            "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -83,6 +93,7 @@ final class BenchOptions {
                 case "--proxy-threads" -> o.proxyThreads = positive(name, value);
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
+                case "--handshake-concurrency" -> o.handshakeConcurrency = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
@@ -101,7 +112,7 @@ final class BenchOptions {
 
     /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
     static int streamMessageSize(String workload) {
-        if (workload.equals("unary")) {
+        if (workload.equals("unary") || TLS_WORKLOADS.contains(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();
@@ -114,8 +125,9 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String t : value.split(",")) {
             t = t.trim();
-            if (!ALL_TARGETS.contains(t)) {
-                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ")");
+            if (!ALL_TARGETS.contains(t) && !EXTRA_TARGETS.contains(t)) {
+                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ", "
+                        + EXTRA_TARGETS + ")");
             }
             out.add(t);
         }
@@ -126,9 +138,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (!w.equals("unary") && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
+            boolean ok = w.equals("unary") || TLS_WORKLOADS.contains(w) || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || (streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m]"
+                        + " up to 3m, tls-unary, tls-handshakes)");
             }
             out.add(w);
         }

@@ -1,11 +1,14 @@
 package dev.grpcbalancer.bench;
 
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 
 /**
  * Benchmark tool (not a unit test): measures, in one run and against the same in-process
@@ -39,6 +43,9 @@ public final class Benchmark {
 
     private final BenchOptions o;
     private final Report report;
+    /** The certificate the proxies serve on their TLS ports, trusted by the TLS workloads' client. */
+    private X509Certificate tlsCertificate;
+    private SslContext clientTls;
 
     private Benchmark(BenchOptions o) {
         this.o = o;
@@ -73,6 +80,8 @@ public final class Benchmark {
         EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
         try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
                 Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
+            tlsCertificate = peers.certificates().certificate();
+            clientTls = GrpcSslContexts.forClient().trustManager(tlsCertificate).build();
             OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
                     + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
             OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
@@ -180,10 +189,11 @@ public final class Benchmark {
                     ? "client-side round_robin: each of the " + o.connections + " channels holds one connection per "
                             + "backend (" + o.connections * o.backends + " TCP connections), calls rotate over them"
                     : peer.settings() + "  [127.0.0.1:" + peer.port() + "]");
-            List<Integer> targetPorts = peer == null ? backends.ports() : List.of(peer.port());
+            List<Integer> targetPorts = peer == null ? backends.ports()
+                    : peer.tlsPort() == 0 ? List.of(peer.port()) : List.of(peer.port(), peer.tlsPort());
             Sampler sampler = new Sampler(backends,
                     Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
-            if (peer != null && peer.name().equals("balancer")) {
+            if (peer != null && peer.name().startsWith("balancer")) {
                 jvmWarmup(peer, backends, clientGroup);
             }
             return Optional.of(new Running(target, peer, sampler));
@@ -204,6 +214,12 @@ public final class Benchmark {
             EventLoopGroup clientGroup) throws InterruptedException {
         String target = t.name();
         String when = round == 0 ? "" : " in round " + round;
+        if (!measurable(workload, t.peer())) {
+            if (t.peer() != null) {
+                report.failure(target, workload + ": no TLS listener in its peer template (" + o.peerTemplates + ")");
+            }
+            return true; // direct has no TLS: nothing to compare, not a failure
+        }
         if (t.peer() != null && !t.peer().process().isAlive()) {
             report.failure(target, "exited during the run" + when + "\n" + peers.tail(target, 15));
             peers.keepDir();
@@ -238,7 +254,9 @@ public final class Benchmark {
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
         String summary = JitWarmup.run(pid, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
-                runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                if (measurable(workload, peer)) {
+                    runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                }
             }
         });
         OUT.printf("[%s] JIT warm-up %s%n", who, summary);
@@ -253,6 +271,9 @@ public final class Benchmark {
                 return null;
             case "balancer":
                 return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts);
+            case "balancer-jdk":
+                return peers.startBalancer("balancer-jdk", o.jar, backendPorts, o.balancerJvmOpts,
+                        List.of("--tls-provider", "jdk"));
             case "haproxy":
             case "nginx":
                 if (!Peers.onPath(target)) {
@@ -265,13 +286,23 @@ public final class Benchmark {
         }
     }
 
+    /** TLS workloads need a proxy with a TLS listener; the others run everywhere. */
+    private static boolean measurable(String workload, Peers.Peer peer) {
+        return !BenchOptions.TLS_WORKLOADS.contains(workload) || (peer != null && peer.tlsPort() != 0);
+    }
+
     private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
             EventLoopGroup clientGroup, Duration warmup, Duration duration, boolean verbose) throws InterruptedException {
         String target = peer == null ? "direct" : peer.name();
+        if (workload.equals("tls-handshakes")) {
+            return handshakes(peer, sampler, clientGroup, warmup, duration, verbose);
+        }
+        boolean tls = workload.equals("tls-unary");
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < o.connections; i++) {
             channels.add(peer == null
                     ? Transport.roundRobinChannel(clientGroup, backends.ports())
+                    : tls ? Transport.tlsChannel(clientGroup, peer.tlsPort(), clientTls)
                     : Transport.channel(clientGroup, peer.port()));
         }
         try {
@@ -287,7 +318,7 @@ public final class Benchmark {
             if (size < 0) {
                 UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
                 if (verbose) {
-                    OUT.printf("[%s] unary: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
+                    OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target, workload,
                             Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),
                             r.errors());
                 }
@@ -301,6 +332,26 @@ public final class Benchmark {
             return r;
         } finally {
             Transport.close(channels);
+        }
+    }
+
+    /** New TLS connections per second against the peer's TLS port. */
+    private HandshakeLoad.Result handshakes(Peers.Peer peer, Sampler sampler, EventLoopGroup clientGroup, Duration warmup,
+            Duration duration, boolean verbose) throws InterruptedException {
+        if (verbose) {
+            OUT.printf("[%s] tls-handshakes: warm-up %s, measuring %s ...%n", peer.name(), Report.secs(warmup.toMillis()),
+                    Report.secs(duration.toMillis()));
+        }
+        try {
+            HandshakeLoad.Result r = new HandshakeLoad(clientGroup, peer.tlsPort(), o.handshakeConcurrency, tlsCertificate,
+                    sampler).run(warmup, duration);
+            if (verbose) {
+                OUT.printf("[%s] tls-handshakes: %s handshakes/s, p50 %.3f ms, p99 %.3f ms, %d errors%n", peer.name(),
+                        Report.num(r.handshakesPerSecond()), r.latency().p50(), r.latency().p99(), r.errors());
+            }
+            return r;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the bench client's TLS context", e);
         }
     }
 

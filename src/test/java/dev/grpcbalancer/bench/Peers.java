@@ -32,14 +32,18 @@ import java.util.stream.Stream;
  */
 final class Peers implements AutoCloseable {
 
-    /** A running proxy: where clients connect and how it was set up. */
-    record Peer(String name, int port, Process process, String settings, Path log) {}
+    /**
+     * A running proxy: where clients connect (h2c; TLS on {@code tlsPort}, 0 when its template has
+     * no TLS listener) and how it was set up.
+     */
+    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort) {}
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path templates;
     private final int threads;
     private final Path dir;
+    private final BenchCertificates certificates;
     private final List<Process> running = Collections.synchronizedList(new ArrayList<>());
     private final Thread hook = new Thread(() -> {
         killAll();
@@ -51,11 +55,17 @@ final class Peers implements AutoCloseable {
         this.templates = templates;
         this.threads = threads;
         this.dir = Files.createTempDirectory("grpc-bench-peers-");
+        this.certificates = BenchCertificates.write(dir.resolve("tls"));
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     Path dir() {
         return dir;
+    }
+
+    /** The certificate every proxy serves on its TLS port, which the bench client trusts. */
+    BenchCertificates certificates() {
+        return certificates;
     }
 
     /** Keep the configs and logs after {@link #close} (something failed: they explain what). */
@@ -65,23 +75,27 @@ final class Peers implements AutoCloseable {
 
     Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
+        int tlsPort = freePort();
         String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
-        Path cfg = render("haproxy.cfg.tmpl", "haproxy.cfg", port, servers);
+        Path cfg = render("haproxy.cfg.tmpl", "haproxy.cfg", port, tlsPort, servers);
         Process p = launch("haproxy", List.of("haproxy", "-db", "-f", cfg.toString()));
         awaitListening(p, port, "haproxy");
+        tlsPort = awaitTlsListening(p, "haproxy.cfg.tmpl", tlsPort, "haproxy");
         return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server")), log("haproxy"));
+                "http-reuse", "bind", "balance", "default-server")), log("haproxy"), tlsPort);
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
+        int tlsPort = freePort();
         String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
-        Path cfg = render("nginx.conf.tmpl", "nginx.conf", port, servers);
+        Path cfg = render("nginx.conf.tmpl", "nginx.conf", port, tlsPort, servers);
         Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
                 "-e", dir.resolve("nginx-error.log").toString()));
         awaitListening(p, port, "nginx");
+        tlsPort = awaitTlsListening(p, "nginx.conf.tmpl", tlsPort, "nginx");
         return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
-                "listen", "grpc_", "server 127")), log("nginx"));
+                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), tlsPort);
     }
 
     /**
@@ -91,13 +105,23 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
+        return startBalancer("balancer", jar, backends, jvmOpts, List.of());
+    }
+
+    /**
+     * A balancer JVM named {@code name} (its config, log and report rows use the name), with
+     * {@code extraArgs} after the others, e.g. {@code --tls-provider jdk}.
+     */
+    Peer startBalancer(String name, Path jar, List<Integer> backends, List<String> jvmOpts, List<String> extraArgs)
+            throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
         int port = freePort();
+        int tlsPort = freePort();
         int admin = freePort();
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
-        Path cfg = render("balancer.yaml.tmpl", "balancer.yaml", port, servers);
+        Path cfg = render("balancer.yaml.tmpl", name + ".yaml", port, tlsPort, servers);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -112,16 +136,18 @@ final class Peers implements AutoCloseable {
         if (help.contains("--admin-address")) {
             args.addAll(List.of("--admin-address", "127.0.0.1"));
         }
+        args.addAll(extraArgs);
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        Process p = launch("balancer", cmd);
+        Process p = launch(name, cmd);
         awaitReadyz(p, admin);
-        awaitListening(p, port, "balancer");
-        return new Peer("balancer", port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
-                + String.join(" ", args).replace(cfg.toString(), "balancer.yaml") + "; "
-                + summarize(cfg, List.of("loadBalancing")), log("balancer"));
+        awaitListening(p, port, name);
+        tlsPort = awaitTlsListening(p, "balancer.yaml.tmpl", tlsPort, name);
+        return new Peer(name, port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+                + String.join(" ", args).replace(cfg.toString(), name + ".yaml") + "; "
+                + summarize(cfg, List.of("loadBalancing")), log(name), tlsPort);
     }
 
     void stop(Peer peer) throws InterruptedException {
@@ -229,7 +255,17 @@ final class Peers implements AutoCloseable {
         return dir.resolve(name + ".out");
     }
 
-    private Path render(String template, String out, int port, String servers) throws IOException {
+    /** {@code tlsPort} once listening, when {@code template} has a TLS listener ({{TLS_PORT}}); else 0. */
+    private int awaitTlsListening(Process p, String template, int tlsPort, String name)
+            throws IOException, InterruptedException {
+        if (!Files.readString(templates.resolve(template)).contains("{{TLS_PORT}}")) {
+            return 0;
+        }
+        awaitListening(p, tlsPort, name + " (TLS)");
+        return tlsPort;
+    }
+
+    private Path render(String template, String out, int port, int tlsPort, String servers) throws IOException {
         Path t = templates.resolve(template);
         if (!Files.isRegularFile(t)) {
             throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
@@ -237,6 +273,7 @@ final class Peers implements AutoCloseable {
         boolean root = "root".equals(System.getProperty("user.name"));
         String text = Files.readString(t)
                 .replace("{{PORT}}", String.valueOf(port))
+                .replace("{{TLS_PORT}}", String.valueOf(tlsPort))
                 .replace("{{THREADS}}", String.valueOf(threads))
                 .replace("{{DIR}}", dir.toString())
                 .replace("{{USER}}", root ? "user root;" : "# not root: no user directive")

@@ -36,6 +36,11 @@ final class Report {
                         u.latency().maxMillis(), u.errors(), u.window().clientConnections(), u.window().proxyCores(),
                         u.window().benchCores(), u.window().otherCores(), u.firstError());
             }
+            if (result instanceof HandshakeLoad.Result h) {
+                return new Row(h.handshakesPerSecond(), Double.NaN, h.latency().p50(), h.latency().p99(),
+                        h.latency().p999(), h.latency().maxMillis(), h.errors(), h.window().clientConnections(),
+                        h.window().proxyCores(), h.window().benchCores(), h.window().otherCores(), h.firstError());
+            }
             StreamLoad.Result s = (StreamLoad.Result) result;
             return new Row(s.messagesPerSecond(), s.mibPerSecond(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     s.errors(), s.window().clientConnections(), s.window().proxyCores(), s.window().benchCores(),
@@ -133,8 +138,13 @@ final class Report {
                 rows.put(target, list);
             });
             out.println();
-            if (workload.equals("unary")) {
-                unaryTable(rows);
+            if (workload.equals("tls-handshakes")) {
+                handshakeTable(rows);
+                contention(raw);
+                continue;
+            }
+            if (workload.equals("unary") || workload.equals("tls-unary")) {
+                unaryTable(workload, rows);
             } else {
                 streamTable(workload, rows);
             }
@@ -164,9 +174,9 @@ final class Report {
         return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
     }
 
-    private void unaryTable(Map<String, List<Row>> rows) {
-        out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
+    private void unaryTable(String workload, Map<String, List<Row>> rows) {
+        out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
+                workload, options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
                 secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
@@ -183,6 +193,27 @@ final class Report {
             }
         });
         perRound(rows, true);
+        ratios(rows, true);
+    }
+
+    private void handshakeTable(Map<String, List<Row>> rows) {
+        out.printf("== tls-handshakes: new TLS connections (full TLS 1.3 handshake, ECDSA P-256, ALPN h2, then closed),"
+                + " %d at a time, warm-up %s, measured %s%s ==%n", options.handshakeConcurrency,
+                secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
+        out.printf("%-12s %11s %8s %8s %9s %7s %6s %6s %6s%n", "target", "conns/s", "p50 ms", "p99 ms", "p99.9 ms",
+                "errors", "proxy", "bench", "other");
+        rows.forEach((target, rounds) -> {
+            Row h = summary(rounds);
+            if (h == null) {
+                return;
+            }
+            out.printf("%-12s %11s %8.3f %8.3f %9.3f %7d %6s %6s %6s%n", target, num(h.throughput()), h.p50(), h.p99(),
+                    h.p999(), h.errors(), cores(h.proxy()), cores(h.bench()), cores(h.other()));
+            if (h.firstError() != null) {
+                out.printf("             first error: %s%n", oneLine(h.firstError()));
+            }
+        });
+        perRound(rows, true, "conns/s");
         ratios(rows, true);
     }
 
@@ -210,6 +241,10 @@ final class Report {
 
     /** With --rounds: per target, the throughput of every round (and the p99 for unary), in round order. */
     private void perRound(Map<String, List<Row>> rows, boolean unary) {
+        perRound(rows, unary, unary ? "calls/s" : "MiB/s");
+    }
+
+    private void perRound(Map<String, List<Row>> rows, boolean unary, String unit) {
         if (options.rounds == 1) {
             return;
         }
@@ -220,7 +255,7 @@ final class Report {
                 tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
                 p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
             }
-            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
+            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unit,
                     unary ? ";  p99 " + p99 + " ms" : "");
         });
     }
@@ -231,10 +266,15 @@ final class Report {
      * min-max over those rounds are printed.
      */
     private void ratios(Map<String, List<Row>> rows, boolean unary) {
-        List<Row> b = rows.get("balancer");
-        if (b == null) {
-            return;
+        for (String balancer : List.of("balancer", "balancer-jdk")) {
+            if (rows.containsKey(balancer)) {
+                ratios(balancer, rows, unary);
+            }
         }
+    }
+
+    private void ratios(String balancer, Map<String, List<Row>> rows, boolean unary) {
+        List<Row> b = rows.get(balancer);
         for (String other : List.of("direct", "haproxy", "nginx")) {
             List<Row> o = rows.get(other);
             if (o == null) {
@@ -251,11 +291,12 @@ final class Report {
             if (tput.isEmpty()) {
                 continue;
             }
+            String pair = balancer + "/" + other;
             if (options.rounds == 1) {
-                out.printf(unary ? "  balancer/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  balancer/%-8s throughput %5.2fx%n",
-                        other, tput.get(0), p99.get(0));
+                out.printf(unary ? "  %-21s throughput %5.2fx   p99 %5.2fx%n" : "  %-21s throughput %5.2fx%n",
+                        pair, tput.get(0), p99.get(0));
             } else {
-                out.printf("  balancer/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", other, median(tput),
+                out.printf("  %-21s throughput %5.2fx (median of %d rounds, %s)%s%n", pair, median(tput),
                         tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
                                 range(p99)) : "");
             }
@@ -264,7 +305,7 @@ final class Report {
 
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
-        boolean unary = workload.equals("unary");
+        boolean unary = workload.equals("unary") || workload.equals("tls-unary");
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
@@ -321,6 +362,9 @@ final class Report {
     }
 
     private static Sampler.Delta window(Object result) {
+        if (result instanceof HandshakeLoad.Result h) {
+            return h.window();
+        }
         return result instanceof UnaryLoad.Result u ? u.window() : ((StreamLoad.Result) result).window();
     }
 

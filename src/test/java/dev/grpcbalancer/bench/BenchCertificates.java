@@ -1,0 +1,83 @@
+package dev.grpcbalancer.bench;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The server certificate of the TLS workloads, made once per run: self-signed, ECDSA P-256 (what
+ * the handshake workload is specified with), for {@link #NAME}. Every proxy serves the same one
+ * from {@code <dir>/tls}: {@code tls.crt} and {@code tls.key} (PKCS#8; the balancer's Directory
+ * reference, nginx) and {@code haproxy.pem} (both in one file, as HAProxy's {@code crt} wants).
+ * The client trusts exactly this certificate.
+ */
+final class BenchCertificates {
+
+    /** The name in the certificate, sent as SNI and as {@code :authority}. */
+    static final String NAME = "bench.local";
+
+    private final X509Certificate certificate;
+
+    private BenchCertificates(X509Certificate certificate) {
+        this.certificate = certificate;
+    }
+
+    /** Makes the certificate and writes its files into {@code directory} (created). */
+    static BenchCertificates write(Path directory) throws IOException {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair keys = generator.generateKeyPair();
+            Instant now = Instant.now();
+            X500Name name = new X500Name("CN=" + NAME);
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
+                    BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(30))), name, keys.getPublic());
+            builder.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(new GeneralName(GeneralName.dNSName, NAME)));
+            X509Certificate certificate = new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+            String certificatePem = pem(certificate);
+            String keyPem = pem(new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve("tls.crt"), certificatePem);
+            Files.writeString(directory.resolve("tls.key"), keyPem);
+            Files.writeString(directory.resolve("haproxy.pem"), certificatePem + keyPem);
+            return new BenchCertificates(certificate);
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IOException("cannot make the bench certificate: " + e, e);
+        }
+    }
+
+    X509Certificate certificate() {
+        return certificate;
+    }
+
+    private static String pem(Object object) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(object);
+        }
+        return out.toString();
+    }
+}
