@@ -176,7 +176,8 @@ final class Report {
 
     private void unaryTable(String workload, Map<String, List<Row>> rows) {
         out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                workload, options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
+                workload, options.payload, options.connections, workload.equals("tls-unary") ? "TLS " : "",
+                options.concurrency, options.connections * options.concurrency,
                 secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");

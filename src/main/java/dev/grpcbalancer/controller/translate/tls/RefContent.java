@@ -37,44 +37,31 @@ public record RefContent(String description, Map<String, String> entries, String
 
     /** A Secret's {@code data} (base64, as the API server serves it) and {@code stringData}. */
     public static RefContent ofSecret(String description, Secret secret) {
-        Map<String, String> entries = new HashMap<>();
-        if (secret.getData() != null) {
-            for (Map.Entry<String, String> entry : secret.getData().entrySet()) {
-                if (entry.getValue() != null) {
-                    try {
-                        entries.put(entry.getKey(), decode(entry.getValue()));
-                    } catch (IllegalArgumentException e) {
-                        return missing(description, "data." + entry.getKey() + " is not valid base64");
-                    }
-                }
-            }
-        }
-        if (secret.getStringData() != null) {
-            secret.getStringData().forEach((key, value) -> {
-                if (value != null) {
-                    entries.put(key, value);
-                }
-            });
-        }
-        return found(description, entries);
+        return of(description, "data", secret.getData(), secret.getStringData());
     }
 
     /** A ConfigMap's {@code data} and {@code binaryData} (base64). */
     public static RefContent ofConfigMap(String description, ConfigMap configMap) {
+        return of(description, "binaryData", configMap.getBinaryData(), configMap.getData());
+    }
+
+    /** Entries from a base64 map (its field named {@code base64Field}) and a plain text one; either may be null. */
+    private static RefContent of(String description, String base64Field, Map<String, String> base64,
+            Map<String, String> text) {
         Map<String, String> entries = new HashMap<>();
-        if (configMap.getBinaryData() != null) {
-            for (Map.Entry<String, String> entry : configMap.getBinaryData().entrySet()) {
+        if (base64 != null) {
+            for (Map.Entry<String, String> entry : base64.entrySet()) {
                 if (entry.getValue() != null) {
                     try {
                         entries.put(entry.getKey(), decode(entry.getValue()));
                     } catch (IllegalArgumentException e) {
-                        return missing(description, "binaryData." + entry.getKey() + " is not valid base64");
+                        return missing(description, base64Field + "." + entry.getKey() + " is not valid base64");
                     }
                 }
             }
         }
-        if (configMap.getData() != null) {
-            configMap.getData().forEach((key, value) -> {
+        if (text != null) {
+            text.forEach((key, value) -> {
                 if (value != null) {
                     entries.put(key, value);
                 }
