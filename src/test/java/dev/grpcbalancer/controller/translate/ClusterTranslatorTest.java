@@ -107,13 +107,9 @@ class ClusterTranslatorTest {
     @Test
     void portClashRunsOnlyTheOlderBalancer() {
         addService("greeter", "10.0.0.1");
-        GrpcBalancer older = referencing("greeter", 8080, "uid-1");
-        older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
-        GrpcBalancer younger = referencing("greeter", 8080, "uid-2");
-        younger.getMetadata().setName("other");
-        younger.getMetadata().setCreationTimestamp("2026-06-01T00:00:00Z");
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
 
-        ClusterTranslator.Result result = translate(List.of(younger, older), Map.of());
+        ClusterTranslator.Result result = translate(List.of(olderAndYounger.get(1), olderAndYounger.get(0)), Map.of());
 
         assertThat(result.snapshot().balancers()).extracting(b -> b.id()).containsExactly(GREETER);
         assertThat(result.outcomes().get(OTHER).portHolder()).isEqualTo(GREETER);
@@ -207,14 +203,10 @@ class ClusterTranslatorTest {
     @Test
     void portFreedByADeletedBalancerGoesToTheWaitingOneWhoseInputsDidNotChange() {
         addService("greeter", "10.0.0.1");
-        GrpcBalancer older = referencing("greeter", 8080, "uid-1");
-        older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
-        GrpcBalancer younger = referencing("greeter", 8080, "uid-2");
-        younger.getMetadata().setName("other");
-        younger.getMetadata().setCreationTimestamp("2026-06-01T00:00:00Z");
-        ClusterTranslator.Result first = translate(List.of(younger, older), Map.of());
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
+        ClusterTranslator.Result first = translate(olderAndYounger, Map.of());
 
-        ClusterTranslator.Result second = ClusterTranslator.translate(List.of(younger), cluster, Map.of(),
+        ClusterTranslator.Result second = ClusterTranslator.translate(olderAndYounger.subList(1, 2), cluster, Map.of(),
                 first.snapshot(), first.memo(), Set.of());
 
         assertThat(second.outcomes().get(OTHER).portHolder()).isNull();
@@ -224,6 +216,16 @@ class ClusterTranslatorTest {
 
     private ClusterTranslator.Result translate(List<GrpcBalancer> balancers, Map<BalancerId, GrpcBalancer> lastValid) {
         return ClusterTranslator.translate(balancers, cluster, lastValid, RoutingSnapshot.EMPTY);
+    }
+
+    /** {@code greeter} created in January and {@code other} in June, both on port 8080. */
+    private static List<GrpcBalancer> olderAndYoungerOnOnePort() {
+        GrpcBalancer older = referencing("greeter", 8080, "uid-1");
+        older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+        GrpcBalancer younger = referencing("greeter", 8080, "uid-2");
+        younger.getMetadata().setName("other");
+        younger.getMetadata().setCreationTimestamp("2026-06-01T00:00:00Z");
+        return List.of(older, younger);
     }
 
     private static GrpcBalancer referencing(String service, int port, String uid) {
