@@ -6,6 +6,7 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What the controller made of one {@link GrpcBalancer}: the facts its status is built from.
@@ -18,15 +19,28 @@ import java.util.List;
  * @param config what the data plane runs for it, or {@code null} when it runs nothing. With an
  *     invalid spec this is the last valid spec's config (still serving), if there was one.
  * @param servingGeneration the {@code metadata.generation} {@code config} was built from
+ * @param rules per rule of {@code spec.rules}, what its backendRefs resolved to; empty for the
+ *     shorthand (and for a spec too broken to say)
+ * @param services the Services of the balancer's namespace this translation read (every
+ *     backendRef's), so that a change to one of them can be traced to the balancers it affects
  */
 public record BalancerOutcome(
         BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
-        BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
+        Set<String> services) {
 
     public BalancerOutcome {
         requireNonNull(id, "id");
         requireNonNull(resource, "resource");
         errors = List.copyOf(requireNonNull(errors, "errors"));
+        rules = List.copyOf(requireNonNull(rules, "rules"));
+        services = Set.copyOf(requireNonNull(services, "services"));
+    }
+
+    /** The outcome of a balancer given as a shorthand (no rules), which read no Service or {@code resolution}'s. */
+    public BalancerOutcome(BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
+            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        this(id, resource, errors, portHolder, resolution, config, servingGeneration, List.of(), Set.of());
     }
 
     public boolean isValid() {

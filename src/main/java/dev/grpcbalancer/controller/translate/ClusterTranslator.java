@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Translates every {@link GrpcBalancer} the controller sees, with the Services and EndpointSlices
@@ -27,7 +28,8 @@ import java.util.Map;
  * one passed in {@code lastValid}), so a bad edit never cuts its calls; port clashes go to the
  * oldest balancer ({@link PortClaims}), the others run nothing; backends of a {@code backendRef}
  * come from {@link ServiceBackends} and are empty when the Service cannot be resolved, so the
- * listener stays open and calls get UNAVAILABLE.
+ * listener stays open and calls get UNAVAILABLE. Each backendRef of {@code spec.rules} resolves the
+ * same way, on its own; every outcome lists the Services its balancer read.
  */
 public final class ClusterTranslator {
 
@@ -95,13 +97,15 @@ public final class ClusterTranslator {
                 next.add(config);
             }
             outcomes.put(candidate.id, new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
-                    candidate.resolution, config, config == null ? 0 : candidate.servingGeneration));
+                    candidate.resolution, config, config == null ? 0 : candidate.servingGeneration, candidate.rules,
+                    candidate.services));
         }
         return new Result(new RoutingSnapshot(next), outcomes);
     }
 
     private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
-            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+            BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
+            Set<String> services) {
     }
 
     private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid) {
@@ -111,24 +115,38 @@ public final class ClusterTranslator {
         if (!errors.isEmpty()) {
             GrpcBalancer previous = lastValid.get(id);
             if (previous == null || !sameUid(previous, balancer)) {
-                return new Candidate(id, balancer, errors, null, null, 0);
+                return new Candidate(id, balancer, errors, null, null, 0, List.of(), Set.of());
             }
             effective = previous;
         }
+        String namespace = id.namespace();
         BackendResolution resolution = null;
-        BackendSet backends;
+        List<RuleResolution> rules = List.of();
+        Set<String> services = Set.of();
+        BalancerConfig config;
         BackendRef ref = effective.getSpec().getBackendRef();
-        if (ref != null) {
-            resolution = ServiceBackends.resolve(id.namespace(), ref, cluster.service(id.namespace(), ref.getName()),
-                    cluster.endpointSlices(id.namespace(), ref.getName()));
-            backends = resolution instanceof BackendResolution.Resolved resolved ? resolved.backends() : BackendSet.EMPTY;
+        if (effective.getSpec().getRules() != null) {
+            RuleSpecs.Resolved resolved = RuleSpecs.routes(effective.getSpec(), namespace, rule -> ServiceBackends.resolve(
+                    namespace, rule, cluster.service(namespace, rule.getName()), cluster.endpointSlices(namespace,
+                            rule.getName())));
+            config = BalancerTranslator.translate(effective, BackendSet.EMPTY).config().withRoutes(resolved.routes());
+            rules = resolved.rules();
+            services = resolved.services();
+        } else if (ref != null) {
+            resolution = ServiceBackends.resolve(namespace, ref, cluster.service(namespace, ref.getName()),
+                    cluster.endpointSlices(namespace, ref.getName()));
+            BackendSet backends = resolution instanceof BackendResolution.Resolved resolved
+                    ? resolved.backends() : BackendSet.EMPTY;
+            config = BalancerTranslator.translate(effective, backends).config();
+            services = Set.of(ref.getName());
         } else {
-            backends = StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints());
+            config = BalancerTranslator.translate(effective, StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints()))
+                    .config();
         }
-        BalancerConfig config = BalancerTranslator.translate(effective, backends).config();
         Long generation = effective.getMetadata().getGeneration();
-        return new Candidate(id, balancer, errors, errors.isEmpty() ? resolution : null, config,
-                generation == null ? 0 : generation);
+        boolean valid = errors.isEmpty();
+        return new Candidate(id, balancer, errors, valid ? resolution : null, config,
+                generation == null ? 0 : generation, valid ? rules : List.of(), services);
     }
 
     /**
