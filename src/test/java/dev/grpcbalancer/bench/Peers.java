@@ -230,17 +230,31 @@ final class Peers implements AutoCloseable {
      */
     private static String summarize(Path cfg, List<String> prefixes) throws IOException {
         List<String> picked = new ArrayList<>();
+        Map<String, Integer> repeats = new java.util.LinkedHashMap<>();
+        String lastRepeat = null;
         for (String raw : Files.readAllLines(cfg)) {
             String line = raw.strip().replaceAll(";$", "").replaceAll("\\s+", " ");
             for (String prefix : prefixes) {
                 if (!line.startsWith("#") && line.startsWith(prefix)) {
                     boolean server = prefix.startsWith("server");
-                    if (!server || picked.stream().noneMatch(l -> l.startsWith(prefix))) {
-                        picked.add(server ? line + " (one per backend)" : line);
+                    if (server && picked.stream().anyMatch(l -> l.startsWith(prefix))) {
+                        break;
                     }
+                    if (picked.contains(line)) {
+                        break; // the same directive again (another backend section): once is enough
+                    }
+                    if (picked.stream().anyMatch(l -> l.startsWith(prefix)) && prefix.startsWith("use_backend")) {
+                        repeats.merge(prefix, 1, Integer::sum); // routing rules: the first, a count and the last
+                        lastRepeat = line;
+                        break;
+                    }
+                    picked.add(server ? line + " (one per backend)" : line);
                     break;
                 }
             }
+        }
+        if (lastRepeat != null) {
+            picked.add("... " + repeats.values().iterator().next() + " more use_backend rules, the last: " + lastRepeat);
         }
         return String.join(", ", picked);
     }
