@@ -86,9 +86,4 @@ public final class BackendSplit {
         }
         return selection;
     }
-
-    /** Backends that take calls now (weight above 0 and endpoints to send them to). */
-    public int backendsInUse() {
-        return chosen.length;
-    }
 }

@@ -33,8 +33,4 @@ public record RoutePolicy(LoadBalancingPolicy loadBalancing, RetryPolicy retry, 
     public RoutePolicy withRetry(RetryPolicy newRetry) {
         return new RoutePolicy(loadBalancing, newRetry, timeouts, outlierDetection, healthCheck, slowStartWindow);
     }
-
-    public RoutePolicy withLoadBalancing(LoadBalancingPolicy newPolicy) {
-        return new RoutePolicy(newPolicy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow);
-    }
 }
