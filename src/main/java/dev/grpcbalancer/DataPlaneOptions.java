@@ -37,7 +37,7 @@ final class DataPlaneOptions {
     int maxConcurrentStreams;
 
     @Option(names = "--access-log",
-            description = "Log one line per call (balancer, method, endpoint, grpc-status, duration, bytes, attempts)"
+            description = "Log one line per call (balancer, method, endpoint, grpc-status, duration, bytes, attempts, route)"
                     + " on logger dev.grpcbalancer.access (default: off).")
     boolean accessLog;
 
@@ -51,6 +51,10 @@ final class DataPlaneOptions {
             description = "TLS implementation: auto (OpenSSL where its native library loads, else the JDK's), openssl"
                     + " (fail at start without it) or jdk (default: ${DEFAULT-VALUE}).")
     TlsProvider tlsProvider;
+    @Option(names = "--method-metrics",
+            description = "Also label call meters with grpc_service and grpc_method for the methods that exact rule"
+                    + " matches name (a set the configuration bounds; other calls have them empty; default: off).")
+    boolean methodMetrics;
 
     @Option(names = "--io-threads", defaultValue = "0",
             description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")

@@ -40,6 +40,8 @@ final class ArchitectureTest {
     /** The Kubernetes model classes (ObjectMeta, EndpointSlice, ...) that the CRD types expose. */
     private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model..";
     private static final String GRPC_JAVA = "io.grpc..";
+    /** RE2 regular expressions: route matches are compiled by the data plane and checked by translation. */
+    private static final String RE2J = "com.google.re2j..";
 
     @ArchTest
     static final ArchRule snapshotDependsOnTheJdkOnly = classes()
@@ -59,7 +61,7 @@ final class ArchitectureTest {
     static final ArchRule dataplaneUsesOnlySnapshotLbMetricsNettyAndSlf4j = classes()
             .that().resideInAPackage(DATAPLANE)
             .should().onlyDependOnClassesThat()
-            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS)
+            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS, RE2J)
             .because("the data plane never sees a fabric8 type, the controller or the standalone source")
             .allowEmptyShould(true);
 
@@ -73,7 +75,7 @@ final class ArchitectureTest {
     @ArchTest
     static final ArchRule translateIsAPureFunctionOfCrdAndModelTypes = classes()
             .that().resideInAPackage(TRANSLATE)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK, RE2J)
             .because("translation is a pure function testable with plain objects: no client, no I/O")
             .allowEmptyShould(true);
 

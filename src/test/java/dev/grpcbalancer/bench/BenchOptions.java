@@ -42,8 +42,10 @@ final class BenchOptions {
             "  --connections N       client connections (one ManagedChannel each) (4)",
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
-            "  --targets LIST        direct,balancer,haproxy,nginx (all); also balancer-jdk: the balancer with",
-            "                        --tls-provider jdk (the JDK's TLS instead of OpenSSL), for the TLS workloads",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
+            "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
+            "                        OpenSSL), for the TLS workloads",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
             "                        proxy (backends stay h2c; direct skips them): tls-unary (the unary load over",
             "                        established TLS connections), tls-handshakes (new connections per second, each a",
@@ -125,7 +127,11 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String t : value.split(",")) {
             t = t.trim();
-            if (!ALL_TARGETS.contains(t) && !EXTRA_TARGETS.contains(t)) {
+            String name = t.contains("@") ? t.substring(0, t.indexOf('@')) : t;
+            if (t.contains("@") && !java.nio.file.Files.isDirectory(Path.of(t.substring(t.indexOf('@') + 1)))) {
+                throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
+            }
+            if (!ALL_TARGETS.contains(name) && !EXTRA_TARGETS.contains(name)) {
                 throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ", "
                         + EXTRA_TARGETS + ")");
             }
@@ -139,7 +145,7 @@ final class BenchOptions {
         for (String w : value.split(",")) {
             w = w.trim();
             boolean ok = w.equals("unary") || TLS_WORKLOADS.contains(w) || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+            if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
                 throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m]"
                         + " up to 3m, tls-unary, tls-handshakes)");
             }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
@@ -45,6 +46,7 @@ final class Peers implements AutoCloseable {
     private final Path dir;
     private final BenchCertificates certificates;
     private final List<Process> running = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Integer> instances = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread hook = new Thread(() -> {
         killAll();
         deleteDirUnlessKept();
@@ -73,27 +75,34 @@ final class Peers implements AutoCloseable {
         keepDir = true;
     }
 
+    /** HAProxy with the templates of {@code --peer-templates}. */
     Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
+        return startHaproxy(templates, backends);
+    }
+
+    /** HAProxy with the config template of {@code templateDir} (a target given as {@code haproxy@DIR}). */
+    Peer startHaproxy(Path templateDir, List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
         int tlsPort = freePort();
+        String instance = instance("haproxy");
         String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
-        Path cfg = render("haproxy.cfg.tmpl", "haproxy.cfg", port, tlsPort, servers);
-        Process p = launch("haproxy", List.of("haproxy", "-db", "-f", cfg.toString()));
+        Path cfg = render(templateDir, "haproxy.cfg.tmpl", instance + ".cfg", port, tlsPort, servers);
+        Process p = launch(instance, List.of("haproxy", "-db", "-f", cfg.toString()));
         awaitListening(p, port, "haproxy");
-        tlsPort = awaitTlsListening(p, "haproxy.cfg.tmpl", tlsPort, "haproxy");
+        tlsPort = awaitTlsListening(p, templateDir.resolve("haproxy.cfg.tmpl"), tlsPort, "haproxy");
         return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server")), log("haproxy"), tlsPort);
+                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), tlsPort);
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
         int tlsPort = freePort();
         String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
-        Path cfg = render("nginx.conf.tmpl", "nginx.conf", port, tlsPort, servers);
+        Path cfg = render(templates, "nginx.conf.tmpl", "nginx.conf", port, tlsPort, servers);
         Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
                 "-e", dir.resolve("nginx-error.log").toString()));
         awaitListening(p, port, "nginx");
-        tlsPort = awaitTlsListening(p, "nginx.conf.tmpl", tlsPort, "nginx");
+        tlsPort = awaitTlsListening(p, templates.resolve("nginx.conf.tmpl"), tlsPort, "nginx");
         return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
                 "listen", "grpc_", "server 127", "ssl_")), log("nginx"), tlsPort);
     }
@@ -105,15 +114,25 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
-        return startBalancer("balancer", jar, backends, jvmOpts, List.of());
+        return startBalancer(templates, jar, backends, jvmOpts);
+    }
+
+    /**
+     * The balancer with the config template of {@code templateDir} (a target given as
+     * {@code balancer@DIR}); each balancer started gets its own config file (a balancer reloads
+     * its file when it changes).
+     */
+    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts)
+            throws IOException, InterruptedException {
+        return startBalancer("balancer", templateDir, jar, backends, jvmOpts, List.of());
     }
 
     /**
      * A balancer JVM named {@code name} (its config, log and report rows use the name), with
      * {@code extraArgs} after the others, e.g. {@code --tls-provider jdk}.
      */
-    Peer startBalancer(String name, Path jar, List<Integer> backends, List<String> jvmOpts, List<String> extraArgs)
-            throws IOException, InterruptedException {
+    Peer startBalancer(String name, Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts,
+            List<String> extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
@@ -121,7 +140,8 @@ final class Peers implements AutoCloseable {
         int tlsPort = freePort();
         int admin = freePort();
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
-        Path cfg = render("balancer.yaml.tmpl", name + ".yaml", port, tlsPort, servers);
+        String instance = instance(name);
+        Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, tlsPort, servers);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -141,13 +161,13 @@ final class Peers implements AutoCloseable {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        Process p = launch(name, cmd);
+        Process p = launch(instance, cmd);
         awaitReadyz(p, admin);
         awaitListening(p, port, name);
-        tlsPort = awaitTlsListening(p, "balancer.yaml.tmpl", tlsPort, name);
+        tlsPort = awaitTlsListening(p, templateDir.resolve("balancer.yaml.tmpl"), tlsPort, name);
         return new Peer(name, port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
-                + String.join(" ", args).replace(cfg.toString(), name + ".yaml") + "; "
-                + summarize(cfg, List.of("loadBalancing")), log(name), tlsPort);
+                + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
+                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), tlsPort);
     }
 
     void stop(Peer peer) throws InterruptedException {
@@ -236,17 +256,31 @@ final class Peers implements AutoCloseable {
      */
     private static String summarize(Path cfg, List<String> prefixes) throws IOException {
         List<String> picked = new ArrayList<>();
+        Map<String, Integer> repeats = new java.util.LinkedHashMap<>();
+        String lastRepeat = null;
         for (String raw : Files.readAllLines(cfg)) {
             String line = raw.strip().replaceAll(";$", "").replaceAll("\\s+", " ");
             for (String prefix : prefixes) {
                 if (!line.startsWith("#") && line.startsWith(prefix)) {
                     boolean server = prefix.startsWith("server");
-                    if (!server || picked.stream().noneMatch(l -> l.startsWith(prefix))) {
-                        picked.add(server ? line + " (one per backend)" : line);
+                    if (server && picked.stream().anyMatch(l -> l.startsWith(prefix))) {
+                        break;
                     }
+                    if (picked.contains(line)) {
+                        break; // the same directive again (another backend section): once is enough
+                    }
+                    if (picked.stream().anyMatch(l -> l.startsWith(prefix)) && prefix.startsWith("use_backend")) {
+                        repeats.merge(prefix, 1, Integer::sum); // routing rules: the first, a count and the last
+                        lastRepeat = line;
+                        break;
+                    }
+                    picked.add(server ? line + " (one per backend)" : line);
                     break;
                 }
             }
+        }
+        if (lastRepeat != null) {
+            picked.add("... " + repeats.values().iterator().next() + " more use_backend rules, the last: " + lastRepeat);
         }
         return String.join(", ", picked);
     }
@@ -255,18 +289,31 @@ final class Peers implements AutoCloseable {
         return dir.resolve(name + ".out");
     }
 
+    /** {@code name}, then {@code name-2}, {@code name-3}... for further peers of the same kind. */
+    private String instance(String name) {
+        int n = instances.merge(name, 1, Integer::sum);
+        return n == 1 ? name : name + "-" + n;
+    }
+
+    /** ", N rules" when the balancer config has rules. */
+    private static String routes(Path cfg) throws IOException {
+        long rules = Files.readAllLines(cfg).stream().filter(l -> l.strip().startsWith("- name:")).count();
+        return rules == 0 ? "" : ", " + rules + " rules";
+    }
+
     /** {@code tlsPort} once listening, when {@code template} has a TLS listener ({{TLS_PORT}}); else 0. */
-    private int awaitTlsListening(Process p, String template, int tlsPort, String name)
+    private int awaitTlsListening(Process p, Path template, int tlsPort, String name)
             throws IOException, InterruptedException {
-        if (!Files.readString(templates.resolve(template)).contains("{{TLS_PORT}}")) {
+        if (!Files.readString(template).contains("{{TLS_PORT}}")) {
             return 0;
         }
         awaitListening(p, tlsPort, name + " (TLS)");
         return tlsPort;
     }
 
-    private Path render(String template, String out, int port, int tlsPort, String servers) throws IOException {
-        Path t = templates.resolve(template);
+    private Path render(Path templateDir, String template, String out, int port, int tlsPort, String servers)
+            throws IOException {
+        Path t = templateDir.resolve(template);
         if (!Files.isRegularFile(t)) {
             throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
         }

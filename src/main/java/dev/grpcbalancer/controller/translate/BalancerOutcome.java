@@ -19,23 +19,27 @@ import java.util.List;
  * @param config what the data plane runs for it, or {@code null} when it runs nothing. With an
  *     invalid spec this is the last valid spec's config (still serving), if there was one.
  * @param servingGeneration the {@code metadata.generation} {@code config} was built from
+ * @param rules per rule of {@code spec.rules}, what its backendRefs resolved to; empty for the
+ *     shorthand (and for a spec too broken to say)
  * @param tls its certificate references followed, {@code null} when the spec is too broken to say;
  *     when it is not runnable, {@code config} is {@code null}
  */
 public record BalancerOutcome(
         BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
-        BackendResolution resolution, BalancerConfig config, long servingGeneration, TlsResolution tls) {
+        BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
+        TlsResolution tls) {
 
     public BalancerOutcome {
         requireNonNull(id, "id");
         requireNonNull(resource, "resource");
         errors = List.copyOf(requireNonNull(errors, "errors"));
+        rules = List.copyOf(requireNonNull(rules, "rules"));
     }
 
-    /** An outcome of a balancer without TLS. */
+    /** The outcome of a balancer without TLS given as a shorthand (no rules). */
     public BalancerOutcome(BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
             BackendResolution resolution, BalancerConfig config, long servingGeneration) {
-        this(id, resource, errors, portHolder, resolution, config, servingGeneration,
+        this(id, resource, errors, portHolder, resolution, config, servingGeneration, List.of(),
                 errors.isEmpty() ? TlsResolution.PLAINTEXT : null);
     }
 

@@ -53,7 +53,8 @@ public final class TlsRefs {
         BackendTls backend = resolver.backend(spec.getBackendTLS(), previousBackend);
         boolean runnable = listener != null && backend != null;
         return new TlsResolution(listener == null ? ListenerTls.PLAINTEXT : listener,
-                backend == null ? BackendTls.PLAINTEXT : backend, resolver.problems, resolver.keptPrevious, runnable);
+                backend == null ? BackendTls.PLAINTEXT : backend, resolver.problems, resolver.keptPrevious, runnable,
+                resolver.recheckAt);
     }
 
     /** One resolution's state: the problems found and whether old material was kept. */
@@ -63,6 +64,8 @@ public final class TlsRefs {
         private final Instant now;
         private final List<SpecError> problems = new ArrayList<>();
         private boolean keptPrevious;
+        /** The first moment after {@code now} at which a certificate read here expires or becomes valid. */
+        private Instant recheckAt = Instant.MAX;
 
         Resolver(RefReader reader, KeyMaterialCache keys, Instant now) {
             this.reader = requireNonNull(reader, "reader");
@@ -120,6 +123,12 @@ public final class TlsRefs {
             return new BackendTls(trusted, systemRoots, spec.getHostname().toLowerCase(Locale.ROOT), clientCertificate);
         }
 
+        private void recheckAt(Instant moment) {
+            if (moment.isAfter(now) && moment.isBefore(recheckAt)) {
+                recheckAt = moment;
+            }
+        }
+
         private <T> T keepWhole(T previous, boolean kept) {
             keptPrevious |= kept;
             return previous;
@@ -132,6 +141,7 @@ public final class TlsRefs {
                     throw new IllegalArgumentException(content.problem());
                 }
                 KeyMaterial.KeyPair pair = keys.keyPair(TLS_CRT, content.entry(TLS_CRT), TLS_KEY, content.entry(TLS_KEY));
+                recheckAt(now.isBefore(pair.notBefore()) ? pair.notBefore() : pair.notAfter().plusSeconds(1));
                 KeyMaterial.checkValidity(TLS_CRT, pair.notBefore(), pair.notAfter(), now);
                 return Optional.of(new TlsCertificate(content.description(), pair.chainPem(), pair.keyPem(),
                         pair.serverNames(), pair.notAfter()));
@@ -153,6 +163,7 @@ public final class TlsRefs {
                         throw new IllegalArgumentException(content.problem());
                     }
                     KeyMaterial.CaBundle bundle = keys.caBundle(CA_CRT, content.entry(CA_CRT));
+                    recheckAt(bundle.latestNotAfter().plusSeconds(1));
                     if (now.isAfter(bundle.latestNotAfter())) {
                         throw new IllegalArgumentException("every certificate in " + CA_CRT + " has expired (the last at "
                                 + bundle.latestNotAfter() + ")");
