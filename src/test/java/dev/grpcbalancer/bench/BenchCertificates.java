@@ -1,5 +1,8 @@
 package dev.grpcbalancer.bench;
 
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -8,11 +11,13 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -29,7 +34,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * the handshake workload is specified with), for {@link #NAME}. Every proxy serves the same one
  * from {@code <dir>/tls}: {@code tls.crt} and {@code tls.key} (PKCS#8; the balancer's Directory
  * reference, nginx) and {@code haproxy.pem} (both in one file, as HAProxy's {@code crt} wants).
- * The client trusts exactly this certificate.
+ * The client trusts exactly this certificate. The TLS backends serve it too, and the proxies
+ * trust it as the backends' CA: {@code ca.crt} (a copy of {@code tls.crt}).
  */
 final class BenchCertificates {
 
@@ -37,9 +43,11 @@ final class BenchCertificates {
     static final String NAME = "bench.local";
 
     private final X509Certificate certificate;
+    private final PrivateKey key;
 
-    private BenchCertificates(X509Certificate certificate) {
+    private BenchCertificates(X509Certificate certificate, PrivateKey key) {
         this.certificate = certificate;
+        this.key = key;
     }
 
     /** Makes the certificate and writes its files into {@code directory} (created). */
@@ -63,7 +71,8 @@ final class BenchCertificates {
             Files.writeString(directory.resolve("tls.crt"), certificatePem);
             Files.writeString(directory.resolve("tls.key"), keyPem);
             Files.writeString(directory.resolve("haproxy.pem"), certificatePem + keyPem);
-            return new BenchCertificates(certificate);
+            Files.writeString(directory.resolve("ca.crt"), certificatePem);
+            return new BenchCertificates(certificate, keys.getPrivate());
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IOException("cannot make the bench certificate: " + e, e);
         }
@@ -71,6 +80,11 @@ final class BenchCertificates {
 
     X509Certificate certificate() {
         return certificate;
+    }
+
+    /** The TLS backends' server context (grpc-java's: ALPN h2) with this certificate. */
+    SslContext backendServerContext() throws SSLException {
+        return GrpcSslContexts.configure(SslContextBuilder.forServer(key, certificate)).build();
     }
 
     private static String pem(Object object) throws IOException {

@@ -11,8 +11,10 @@ final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
     /** Targets that may be named but are not run by default: the balancer with the JDK's TLS. */
     static final List<String> EXTRA_TARGETS = List.of("balancer-jdk");
+    /** The unary load over TLS to the proxy and TLS from the proxy to the (TLS) backends. */
+    static final String TLS_BACKENDS = "tls-backends";
     /** Workloads over TLS to the proxy; direct has no TLS and skips them. */
-    static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes");
+    static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -47,9 +49,12 @@ final class BenchOptions {
             "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
             "                        OpenSSL), for the TLS workloads",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
-            "                        proxy (backends stay h2c; direct skips them): tls-unary (the unary load over",
+            "                        proxy (direct skips them): tls-unary (the unary load over",
             "                        established TLS connections), tls-handshakes (new connections per second, each a",
-            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed)",
+            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed),",
+            "                        both to h2c backends; tls-backends (the unary load over TLS to the proxy, and",
+            "                        TLS with verification and ALPN h2 from the proxy to a second set of backends",
+            "                        that serve TLS)",
             "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
@@ -112,6 +117,11 @@ final class BenchOptions {
         return o;
     }
 
+    /** Whether {@code workload} is the unary load (over h2c, TLS, or TLS at both ends). */
+    static boolean unaryCalls(String workload) {
+        return workload.equals("unary") || workload.equals("tls-unary") || workload.equals(TLS_BACKENDS);
+    }
+
     /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
     static int streamMessageSize(String workload) {
         if (workload.equals("unary") || TLS_WORKLOADS.contains(workload)) {
@@ -147,7 +157,7 @@ final class BenchOptions {
             boolean ok = w.equals("unary") || TLS_WORKLOADS.contains(w) || w.matches("stream-\\d+[kKmM]?");
             if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
                 throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m]"
-                        + " up to 3m, tls-unary, tls-handshakes)");
+                        + " up to 3m, tls-unary, tls-handshakes, tls-backends)");
             }
             out.add(w);
         }

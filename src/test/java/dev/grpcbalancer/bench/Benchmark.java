@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
 /**
@@ -46,6 +47,8 @@ public final class Benchmark {
     /** The certificate the proxies serve on their TLS ports, trusted by the TLS workloads' client. */
     private X509Certificate tlsCertificate;
     private SslContext clientTls;
+    /** The backends of the tls-backends workload: the same service, TLS instead of h2c. */
+    private BenchBackends tlsBackends;
 
     private Benchmark(BenchOptions o) {
         this.o = o;
@@ -79,11 +82,16 @@ public final class Benchmark {
         EventLoopGroup backendGroup = Transport.group(o.backendThreads, "bench-backend");
         EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
         try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
-                Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
+                Peers peers = new Peers(o.peerTemplates, o.proxyThreads);
+                BenchBackends tlsBackends = new BenchBackends(o.backends, backendGroup,
+                        peers.certificates().backendServerContext())) {
             tlsCertificate = peers.certificates().certificate();
             clientTls = GrpcSslContexts.forClient().trustManager(tlsCertificate).build();
+            this.tlsBackends = tlsBackends;
             OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
                     + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
+            OUT.printf("          and %d with TLS (ALPN h2, the bench certificate) on 127.0.0.1:%s, for tls-backends%n",
+                    o.backends, tlsBackends.ports());
             OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
                     + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads, o.connections);
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
@@ -103,8 +111,15 @@ public final class Benchmark {
         return 0;
     }
 
-    /** A started target: its peer (null for direct) and the sampler of its measurement windows. */
-    private record Running(String name, Peers.Peer peer, Sampler sampler) {}
+    /**
+     * A started target: its peer (null for direct) and the samplers of its measurement windows
+     * (the second for tls-backends: the TLS backends' counters and connections).
+     */
+    private record Running(String name, Peers.Peer peer, Sampler sampler, Sampler tlsBackendsSampler) {
+        Sampler sampler(String workload) {
+            return workload.equals(BenchOptions.TLS_BACKENDS) ? tlsBackendsSampler : sampler;
+        }
+    }
 
     private void runTarget(String target, BenchBackends backends, Peers peers, EventLoopGroup clientGroup)
             throws InterruptedException {
@@ -176,7 +191,7 @@ public final class Benchmark {
             throws InterruptedException {
         Peers.Peer peer;
         try {
-            peer = startPeer(target, backends.ports(), peers);
+            peer = startPeer(target, new Peers.Backends(backends.ports(), tlsBackends.ports()), peers);
         } catch (IOException e) {
             String tail = target.equals("direct") ? "" : peers.tail(target.replaceFirst("@.*", ""), 15);
             report.failure(target, e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail));
@@ -190,13 +205,14 @@ public final class Benchmark {
                             + "backend (" + o.connections * o.backends + " TCP connections), calls rotate over them"
                     : peer.settings() + "  [127.0.0.1:" + peer.port() + "]");
             List<Integer> targetPorts = peer == null ? backends.ports()
-                    : peer.tlsPort() == 0 ? List.of(peer.port()) : List.of(peer.port(), peer.tlsPort());
-            Sampler sampler = new Sampler(backends,
-                    Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
+                    : Stream.of(peer.port(), peer.tlsPort(), peer.tlsBackendsPort()).filter(p -> p != 0).toList();
+            Optional<ProcessHandle> process = Optional.ofNullable(peer).map(p -> p.process().toHandle());
+            Running running = new Running(target, peer, new Sampler(backends, process, targetPorts),
+                    new Sampler(tlsBackends, process, targetPorts));
             if (peer != null && peer.name().startsWith("balancer")) {
                 jvmWarmup(peer, backends, clientGroup);
             }
-            return Optional.of(new Running(target, peer, sampler));
+            return Optional.of(running);
         } catch (InterruptedException | RuntimeException e) {
             if (peer != null) {
                 peers.stop(peer);
@@ -216,7 +232,8 @@ public final class Benchmark {
         String when = round == 0 ? "" : " in round " + round;
         if (!measurable(workload, t.peer())) {
             if (t.peer() != null) {
-                report.failure(target, workload + ": no TLS listener in its peer template");
+                report.failure(target, workload + ": no " + (workload.equals(BenchOptions.TLS_BACKENDS)
+                        ? "listener to the TLS backends" : "TLS listener") + " in its peer template");
             }
             return true; // direct has no TLS: nothing to compare, not a failure
         }
@@ -226,7 +243,8 @@ public final class Benchmark {
             OUT.printf("[%s] exited during the run%s%n%s", target, when, peers.tail(target, 15));
             return false;
         }
-        Object result = runWorkload(workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration, true);
+        Object result = runWorkload(workload, t.peer(), backends, t.sampler(workload), clientGroup, o.warmup, o.duration,
+                true);
         if (round > 0) {
             report.addRound(round, workload, key, result);
         } else if (result != null) {
@@ -251,11 +269,14 @@ public final class Benchmark {
         OUT.printf("[%s] JIT warm-up: rounds of 1 s per workload, not recorded, until the JIT settles (max %s) ...%n",
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
+        Sampler tlsBackendsSampler = new Sampler(tlsBackends, Optional.empty(), tlsBackends.ports());
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
         String summary = JitWarmup.run(pid, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
                 if (measurable(workload, peer)) {
-                    runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                    runWorkload(workload, peer, backends,
+                            workload.equals(BenchOptions.TLS_BACKENDS) ? tlsBackendsSampler : sampler,
+                            clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
                 }
             }
         });
@@ -264,7 +285,7 @@ public final class Benchmark {
     }
 
     /** Null for direct. */
-    private Peers.Peer startPeer(String target, List<Integer> backendPorts, Peers peers)
+    private Peers.Peer startPeer(String target, Peers.Backends backendPorts, Peers peers)
             throws IOException, InterruptedException {
         // NAME@DIR: that target with the config template of DIR instead of --peer-templates
         int at = target.indexOf('@');
@@ -293,9 +314,15 @@ public final class Benchmark {
         }
     }
 
-    /** TLS workloads need a proxy with a TLS listener; the others run everywhere. */
+    /**
+     * TLS workloads need a proxy with a TLS listener (tls-backends: the one to the TLS backends);
+     * the others run everywhere.
+     */
     private static boolean measurable(String workload, Peers.Peer peer) {
-        return !BenchOptions.TLS_WORKLOADS.contains(workload) || (peer != null && peer.tlsPort() != 0);
+        if (!BenchOptions.TLS_WORKLOADS.contains(workload)) {
+            return true;
+        }
+        return peer != null && (workload.equals(BenchOptions.TLS_BACKENDS) ? peer.tlsBackendsPort() : peer.tlsPort()) != 0;
     }
 
     private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
@@ -304,12 +331,13 @@ public final class Benchmark {
         if (workload.equals("tls-handshakes")) {
             return handshakes(peer, sampler, clientGroup, warmup, duration, verbose);
         }
-        boolean tls = workload.equals("tls-unary");
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < o.connections; i++) {
             channels.add(peer == null
                     ? Transport.roundRobinChannel(clientGroup, backends.ports())
-                    : tls ? Transport.tlsChannel(clientGroup, peer.tlsPort(), clientTls)
+                    : workload.equals("tls-unary") ? Transport.tlsChannel(clientGroup, peer.tlsPort(), clientTls)
+                    : workload.equals(BenchOptions.TLS_BACKENDS)
+                            ? Transport.tlsChannel(clientGroup, peer.tlsBackendsPort(), clientTls)
                     : Transport.channel(clientGroup, peer.port()));
         }
         try {

@@ -35,9 +35,13 @@ final class Peers implements AutoCloseable {
 
     /**
      * A running proxy: where clients connect (h2c; TLS on {@code tlsPort}, 0 when its template has
-     * no TLS listener) and how it was set up.
+     * no TLS listener; TLS on {@code tlsBackendsPort} to the TLS backends, 0 when its template has
+     * no such listener) and how it was set up.
      */
-    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort) {}
+    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort, int tlsBackendsPort) {}
+
+    /** The backends' ports: h2c ones, and the TLS ones (for the {@code {{TLS_SERVERS}}} of the templates). */
+    record Backends(List<Integer> plain, List<Integer> tls) {}
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -77,34 +81,41 @@ final class Peers implements AutoCloseable {
 
     /** HAProxy with the templates of {@code --peer-templates}. */
     Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
-        return startHaproxy(templates, backends);
+        return startHaproxy(templates, new Backends(backends, List.of()));
     }
 
     /** HAProxy with the config template of {@code templateDir} (a target given as {@code haproxy@DIR}). */
-    Peer startHaproxy(Path templateDir, List<Integer> backends) throws IOException, InterruptedException {
-        int port = freePort();
-        int tlsPort = freePort();
+    Peer startHaproxy(Path templateDir, Backends backends) throws IOException, InterruptedException {
+        Ports ports = Ports.free();
         String instance = instance("haproxy");
-        String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
-        Path cfg = render(templateDir, "haproxy.cfg.tmpl", instance + ".cfg", port, tlsPort, servers);
+        String servers = numbered(backends.plain(), (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
+        String tlsServers = numbered(backends.tls(), (i, p) -> "    server t" + i + " 127.0.0.1:" + p);
+        Path template = templateDir.resolve("haproxy.cfg.tmpl");
+        Path cfg = render(template, instance + ".cfg", ports, servers, tlsServers);
         Process p = launch(instance, List.of("haproxy", "-db", "-f", cfg.toString()));
-        awaitListening(p, port, "haproxy");
-        tlsPort = awaitTlsListening(p, templateDir.resolve("haproxy.cfg.tmpl"), tlsPort, "haproxy");
-        return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), tlsPort);
+        awaitListening(p, ports.port(), "haproxy");
+        ports = awaitTlsListening(p, template, ports, "haproxy");
+        return new Peer("haproxy", ports.port(), p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
+                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), ports.tls(),
+                ports.tlsBackends());
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
-        int port = freePort();
-        int tlsPort = freePort();
-        String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
-        Path cfg = render(templates, "nginx.conf.tmpl", "nginx.conf", port, tlsPort, servers);
+        return startNginx(new Backends(backends, List.of()));
+    }
+
+    Peer startNginx(Backends backends) throws IOException, InterruptedException {
+        Ports ports = Ports.free();
+        String servers = numbered(backends.plain(), (i, p) -> "        server 127.0.0.1:" + p + ";");
+        String tlsServers = numbered(backends.tls(), (i, p) -> "        server 127.0.0.1:" + p + ";");
+        Path template = templates.resolve("nginx.conf.tmpl");
+        Path cfg = render(template, "nginx.conf", ports, servers, tlsServers);
         Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
                 "-e", dir.resolve("nginx-error.log").toString()));
-        awaitListening(p, port, "nginx");
-        tlsPort = awaitTlsListening(p, templates.resolve("nginx.conf.tmpl"), tlsPort, "nginx");
-        return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
-                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), tlsPort);
+        awaitListening(p, ports.port(), "nginx");
+        ports = awaitTlsListening(p, template, ports, "nginx");
+        return new Peer("nginx", ports.port(), p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
+                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), ports.tls(), ports.tlsBackends());
     }
 
     /**
@@ -114,7 +125,7 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
-        return startBalancer(templates, jar, backends, jvmOpts);
+        return startBalancer(templates, jar, new Backends(backends, List.of()), jvmOpts);
     }
 
     /**
@@ -122,7 +133,7 @@ final class Peers implements AutoCloseable {
      * {@code balancer@DIR}); each balancer started gets its own config file (a balancer reloads
      * its file when it changes).
      */
-    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts)
+    Peer startBalancer(Path templateDir, Path jar, Backends backends, List<String> jvmOpts)
             throws IOException, InterruptedException {
         return startBalancer("balancer", templateDir, jar, backends, jvmOpts, List.of());
     }
@@ -131,17 +142,16 @@ final class Peers implements AutoCloseable {
      * A balancer JVM named {@code name} (its config, log and report rows use the name), with
      * {@code extraArgs} after the others, e.g. {@code --tls-provider jdk}.
      */
-    Peer startBalancer(String name, Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts,
+    Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
             List<String> extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
-        int port = freePort();
-        int tlsPort = freePort();
+        Ports ports = Ports.free();
         int admin = freePort();
-        String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
         String instance = instance(name);
-        Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, tlsPort, servers);
+        Path template = templateDir.resolve("balancer.yaml.tmpl");
+        Path cfg = render(template, instance + ".yaml", ports, yamlList(backends.plain()), yamlList(backends.tls()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -163,11 +173,11 @@ final class Peers implements AutoCloseable {
         cmd.addAll(args);
         Process p = launch(instance, cmd);
         awaitReadyz(p, admin);
-        awaitListening(p, port, name);
-        tlsPort = awaitTlsListening(p, templateDir.resolve("balancer.yaml.tmpl"), tlsPort, name);
-        return new Peer(name, port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+        awaitListening(p, ports.port(), name);
+        ports = awaitTlsListening(p, template, ports, name);
+        return new Peer(name, ports.port(), p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
-                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), tlsPort);
+                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), ports.tls(), ports.tlsBackends());
     }
 
     void stop(Peer peer) throws InterruptedException {
@@ -301,26 +311,47 @@ final class Peers implements AutoCloseable {
         return rules == 0 ? "" : ", " + rules + " rules";
     }
 
-    /** {@code tlsPort} once listening, when {@code template} has a TLS listener ({{TLS_PORT}}); else 0. */
-    private int awaitTlsListening(Process p, Path template, int tlsPort, String name)
-            throws IOException, InterruptedException {
-        if (!Files.readString(template).contains("{{TLS_PORT}}")) {
-            return 0;
+    /** The ports a peer listens on: h2c, TLS, TLS to the TLS backends (0: not in its template). */
+    private record Ports(int port, int tls, int tlsBackends) {
+        static Ports free() throws IOException {
+            return new Ports(freePort(), freePort(), freePort());
         }
-        awaitListening(p, tlsPort, name + " (TLS)");
-        return tlsPort;
     }
 
-    private Path render(Path templateDir, String template, String out, int port, int tlsPort, String servers)
-            throws IOException {
-        Path t = templateDir.resolve(template);
+    /**
+     * {@code ports} once the TLS listeners are up, with 0 for those {@code template} does not have
+     * ({{TLS_PORT}}, {{TLS_BACKENDS_PORT}}).
+     */
+    private Ports awaitTlsListening(Process p, Path template, Ports ports, String name)
+            throws IOException, InterruptedException {
+        String text = Files.readString(template);
+        int tls = 0;
+        int tlsBackends = 0;
+        if (text.contains("{{TLS_PORT}}")) {
+            awaitListening(p, ports.tls(), name + " (TLS)");
+            tls = ports.tls();
+        }
+        if (text.contains("{{TLS_BACKENDS_PORT}}")) {
+            awaitListening(p, ports.tlsBackends(), name + " (TLS to the TLS backends)");
+            tlsBackends = ports.tlsBackends();
+        }
+        return new Ports(ports.port(), tls, tlsBackends);
+    }
+
+    private static String yamlList(List<Integer> ports) {
+        return ports.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private Path render(Path t, String out, Ports ports, String servers, String tlsServers) throws IOException {
         if (!Files.isRegularFile(t)) {
             throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         String text = Files.readString(t)
-                .replace("{{PORT}}", String.valueOf(port))
-                .replace("{{TLS_PORT}}", String.valueOf(tlsPort))
+                .replace("{{PORT}}", String.valueOf(ports.port()))
+                .replace("{{TLS_PORT}}", String.valueOf(ports.tls()))
+                .replace("{{TLS_BACKENDS_PORT}}", String.valueOf(ports.tlsBackends()))
+                .replace("{{TLS_SERVERS}}", tlsServers)
                 .replace("{{THREADS}}", String.valueOf(threads))
                 .replace("{{DIR}}", dir.toString())
                 .replace("{{USER}}", root ? "user root;" : "# not root: no user directive")

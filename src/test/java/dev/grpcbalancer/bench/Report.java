@@ -143,7 +143,7 @@ final class Report {
                 contention(raw);
                 continue;
             }
-            if (workload.equals("unary") || workload.equals("tls-unary")) {
+            if (BenchOptions.unaryCalls(workload)) {
                 unaryTable(workload, rows);
             } else {
                 streamTable(workload, rows);
@@ -175,9 +175,10 @@ final class Report {
     }
 
     private void unaryTable(String workload, Map<String, List<Row>> rows) {
-        out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                workload, options.payload, options.connections, workload.equals("tls-unary") ? "TLS " : "",
+        out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d%s, warm-up %s, measured %s%s ==%n",
+                workload, options.payload, options.connections, workload.equals("unary") ? "" : "TLS ",
                 options.concurrency, options.connections * options.concurrency,
+                workload.equals(BenchOptions.TLS_BACKENDS) ? ", TLS to the backends (verified, ALPN h2)" : "",
                 secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
@@ -310,7 +311,7 @@ final class Report {
 
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
-        boolean unary = workload.equals("unary") || workload.equals("tls-unary");
+        boolean unary = BenchOptions.unaryCalls(workload);
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
