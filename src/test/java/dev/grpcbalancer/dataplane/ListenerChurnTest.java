@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import static dev.grpcbalancer.testing.FreePorts.accepting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.BackendSet;
@@ -9,11 +10,8 @@ import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -84,11 +82,11 @@ class ListenerChurnTest {
         RoutingSnapshot other = last == onRight ? onLeft : onRight;
         Await.until(WAIT, dataPlane::isReady, dataPlane::notReadyReason);
         for (BalancerConfig balancer : last.balancers()) {
-            assertThat(accepting(balancer.listenerPort())).as("%s accepting on %d", balancer.id(), balancer.listenerPort())
+            assertThat(accepting(HOST, balancer.listenerPort())).as("%s accepting on %d", balancer.id(), balancer.listenerPort())
                     .isTrue();
         }
         for (BalancerConfig balancer : other.balancers()) {
-            Await.until(WAIT, () -> !accepting(balancer.listenerPort()),
+            Await.until(WAIT, () -> !accepting(HOST, balancer.listenerPort()),
                     () -> "port " + balancer.listenerPort() + " left by " + balancer.id() + " closed");
         }
     }
@@ -119,15 +117,6 @@ class ListenerChurnTest {
             ports.add(FreePorts.freeLoopbackPort());
         }
         return List.copyOf(ports);
-    }
-
-    private static boolean accepting(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 
     /** Every thread with its full stack and the monitors and locks it holds or waits for. */

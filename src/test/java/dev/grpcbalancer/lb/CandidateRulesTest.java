@@ -78,9 +78,8 @@ class CandidateRulesTest {
     @EnumSource(LoadBalancingPolicy.class)
     void avoidedEndpointStillTakesTheRetryWhenNoOtherIsAvailable(LoadBalancingPolicy policy) {
         BackendSet three = Picks.uniform(3);
-        LoadBalancer balancer = Picks.create(policy, three, null, 0, Duration.ZERO, System::nanoTime);
-        balancer.setHealthy(address(three, 0), false);
-        balancer.setHealthy(address(three, 2), false);
+        LoadBalancer balancer = withPanicThreshold(policy, three, 0);
+        unhealthy(balancer, three, 0, 2);
 
         assertThat(Picks.counts(balancer, 100, address(three, 1))).isEqualTo(Map.of(address(three, 1), 100L));
     }
@@ -89,10 +88,8 @@ class CandidateRulesTest {
     @EnumSource(LoadBalancingPolicy.class)
     void panicThresholdZeroKeepsCallsOnTheLastAvailableEndpoint(LoadBalancingPolicy policy) {
         BackendSet four = Picks.uniform(4);
-        LoadBalancer balancer = Picks.create(policy, four, null, 0, Duration.ZERO, System::nanoTime);
-        for (int i = 1; i < 4; i++) {
-            balancer.setHealthy(address(four, i), false);
-        }
+        LoadBalancer balancer = withPanicThreshold(policy, four, 0);
+        unhealthy(balancer, four, 1, 2, 3);
 
         assertThat(Picks.counts(balancer, 400)).isEqualTo(Map.of(address(four, 0), 400L));
     }
@@ -101,11 +98,11 @@ class CandidateRulesTest {
     @EnumSource(LoadBalancingPolicy.class)
     void belowThePanicThresholdEveryEndpointTakesCalls(LoadBalancingPolicy policy) {
         BackendSet four = Picks.uniform(4);
-        LoadBalancer balancer = Picks.create(policy, four, null, 75, Duration.ZERO, System::nanoTime);
-        balancer.setHealthy(address(four, 3), false);
+        LoadBalancer balancer = withPanicThreshold(policy, four, 75);
+        unhealthy(balancer, four, 3);
         assertThat(Picks.counts(balancer, 400)).as("3 of 4 available: not below 75 %").hasSize(3);
 
-        balancer.setHealthy(address(four, 2), false);
+        unhealthy(balancer, four, 2);
 
         assertThat(Picks.counts(balancer, 800)).as("2 of 4 available: panic").hasSize(4);
     }
@@ -114,11 +111,20 @@ class CandidateRulesTest {
     @EnumSource(LoadBalancingPolicy.class)
     void withNoAvailableEndpointEveryEndpointTakesCallsWhateverTheThreshold(LoadBalancingPolicy policy) {
         BackendSet three = Picks.uniform(3);
-        LoadBalancer balancer = Picks.create(policy, three, null, 0, Duration.ZERO, System::nanoTime);
-        for (int i = 0; i < 3; i++) {
-            balancer.setHealthy(address(three, i), false);
-        }
+        LoadBalancer balancer = withPanicThreshold(policy, three, 0);
+        unhealthy(balancer, three, 0, 1, 2);
 
         assertThat(Picks.counts(balancer, 600)).hasSize(3);
+    }
+
+    private static LoadBalancer withPanicThreshold(LoadBalancingPolicy policy, BackendSet backends, int percent) {
+        return Picks.create(policy, backends, null, percent, Duration.ZERO, System::nanoTime);
+    }
+
+    /** The health check's verdict on the endpoints at {@code indexes}: unhealthy. */
+    private static void unhealthy(LoadBalancer balancer, BackendSet backends, int... indexes) {
+        for (int i : indexes) {
+            balancer.setHealthy(address(backends, i), false);
+        }
     }
 }
