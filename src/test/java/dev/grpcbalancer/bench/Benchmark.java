@@ -82,9 +82,8 @@ public final class Benchmark {
             }
             if (o.h2loadClient) {
                 OUT.printf("client:   h2load (unary): -c %d -m %d -t %d, POST %s with an empty gRPC message (5 bytes), "
-                        + "content-type: application/grpc, te: trailers; %s%n", o.connections, o.concurrency,
-                        Math.min(o.clientThreads, o.connections), H2Load.PATH,
-                        H2Load.available() ? Peers.firstLine("h2load", "--version") : "h2load NOT on PATH");
+                        + "content-type: application/grpc, te: trailers%n", o.connections, o.concurrency,
+                        Math.min(o.clientThreads, o.connections), H2Load.PATH);
             }
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
             jvmWarmup(null, backends, clientGroup);
