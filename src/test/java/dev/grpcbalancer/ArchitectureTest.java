@@ -41,6 +41,8 @@ final class ArchitectureTest {
     private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model..";
     private static final String GRPC_JAVA = "io.grpc..";
     private static final String MICROMETER = "io.micrometer..";
+    /** RE2 regular expressions: route matches are compiled by the data plane and checked by translation. */
+    private static final String RE2J = "com.google.re2j..";
 
     @ArchTest
     static final ArchRule snapshotDependsOnTheJdkOnly = classes()
@@ -60,7 +62,7 @@ final class ArchitectureTest {
     static final ArchRule dataplaneUsesOnlySnapshotLbMetricsNettyAndSlf4j = classes()
             .that().resideInAPackage(DATAPLANE)
             .should().onlyDependOnClassesThat()
-            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS)
+            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS, RE2J)
             .because("the data plane never sees a fabric8 type, the controller or the standalone source")
             .allowEmptyShould(true);
 
@@ -82,7 +84,7 @@ final class ArchitectureTest {
     @ArchTest
     static final ArchRule translateIsAPureFunctionOfCrdAndModelTypes = classes()
             .that().resideInAPackage(TRANSLATE)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK, RE2J)
             .because("translation is a pure function testable with plain objects: no client, no I/O")
             .allowEmptyShould(true);
 

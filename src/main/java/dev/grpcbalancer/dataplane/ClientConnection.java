@@ -10,8 +10,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 
 /**
- * A client connection on a balancer's listener: every new stream is a call, which reads the
- * balancer once, when its HEADERS arrive.
+ * A client connection on a balancer's listener: every new stream is a call, which looks up its
+ * route in the balancer once, when its HEADERS arrive.
  */
 final class ClientConnection extends ProxyConnection {
 
@@ -28,7 +28,7 @@ final class ClientConnection extends ProxyConnection {
     @Override
     protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
         ProxyStream inbound = attach(stream);
-        ProxyCall call = new ProxyCall(inbound, listener.runtime(), pools);
+        ProxyCall call = new ProxyCall(inbound, listener.runtime().route(headers), pools);
         inbound.handler(call);
         call.start(headers, endStream);
     }

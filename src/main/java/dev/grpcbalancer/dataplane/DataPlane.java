@@ -11,6 +11,7 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.ListenerStates;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.snapshot.SnapshotSink;
 import io.netty.channel.EventLoopGroup;
@@ -87,7 +88,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     public void publish(RoutingSnapshot snapshot) {
         requireNonNull(snapshot, "snapshot");
         assertNotOnEventLoop();
-        ListenerSet.View view = listeners.view();
+        ListenersView view = listeners.view();
         if (view.closed() || snapshot.equals(view.snapshot())) {
             return;
         }
@@ -119,7 +120,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
 
     /** Why the data plane is not ready, or an empty string. */
     public String notReadyReason() {
-        ListenerSet.View view = listeners.view();
+        ListenersView view = listeners.view();
         if (view.closed()) {
             return "shutting down";
         }
@@ -147,34 +148,41 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         listenerObservers.add(requireNonNull(observer, "observer"));
     }
 
-    /** Every running balancer as operators see it, in snapshot order. */
+    /** Every running balancer as operators see it, in snapshot order: its routes, their backends and endpoints. */
     public List<BalancerView> describe() {
         List<BalancerView> views = new ArrayList<>();
-        for (ListenerSet.ListenerView view : listeners.view().listeners().values()) {
+        for (ListenersView.ListenerView view : listeners.view().listeners().values()) {
             Listener listener = view.listener();
             BalancerRuntime runtime = listener.runtime();
             BalancerConfig config = runtime.config();
-            List<BalancerView.EndpointView> endpoints = new ArrayList<>();
-            for (Endpoint endpoint : config.backends().endpoints()) {
-                LoadBalancer.EndpointStatus status = runtime.loadBalancer().status(endpoint.address());
-                endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
-                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address()),
-                        status.healthy(), status.ejected(), status.ejections()));
+            List<BalancerView.RouteView> routes = new ArrayList<>();
+            for (RouteRuntime route : runtime.routes()) {
+                List<BalancerView.BackendView> backends = new ArrayList<>();
+                for (int i = 0; i < route.route().backends().size(); i++) {
+                    RouteBackend backend = route.route().backends().get(i);
+                    LoadBalancer balancer = route.balancers().get(i);
+                    List<BalancerView.EndpointView> endpoints = new ArrayList<>();
+                    for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                        LoadBalancer.EndpointStatus status = balancer.status(endpoint.address());
+                        endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
+                                endpoint.state().name(), balancer.inFlight(endpoint.address()),
+                                status.healthy(), status.ejected(), status.ejections()));
+                    }
+                    backends.add(new BalancerView.BackendView(backend.name(), backend.weight(), endpoints));
+                }
+                routes.add(new BalancerView.RouteView(route.name(), route.route().matches().stream()
+                        .map(Object::toString).toList(), route.policy().loadBalancing().name(), backends));
             }
             views.add(new BalancerView(config.id(), config.generation(), listener.port(), view.bound(),
-                    view.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
+                    view.bindError(), listener.connectionCount(), config.policy().name(), routes));
         }
         return views;
     }
 
-    /** Calls in flight through {@code id} on {@code address}, as its load balancer counts them. */
-    public int inFlight(BalancerId id, EndpointAddress address) {
-        return listeners.view().inFlight(id, address);
-    }
-
     /**
-     * Whether {@code address} takes new calls of balancer {@code id} now: not ejected by outlier
-     * detection, not marked unhealthy by health checks. False for an unknown balancer or endpoint.
+     * Whether {@code address} takes new calls of balancer {@code id} now, in every backend of every
+     * route that has it: not ejected by outlier detection, not marked unhealthy by health checks.
+     * False for an unknown balancer or endpoint.
      */
     public boolean isAvailable(BalancerId id, EndpointAddress address) {
         return listeners.view().isAvailable(id, address);

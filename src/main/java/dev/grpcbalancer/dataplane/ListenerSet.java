@@ -1,13 +1,15 @@
 package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
-import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * no lock is needed and nothing ever waits for a channel: a listener that takes over a port
  * another one gave up binds when that port's server channel has closed.
  *
- * <p>Readers on any thread see an immutable {@link View}, replaced by the owner after every change.
+ * <p>Readers on any thread see an immutable {@link ListenersView}, replaced by the owner after every
+ * change.
  */
 final class ListenerSet {
 
@@ -59,7 +62,7 @@ final class ListenerSet {
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
-    private volatile View view = View.EMPTY;
+    private volatile ListenersView view = ListenersView.EMPTY;
 
     /**
      * @param owner the thread every change runs on
@@ -77,7 +80,7 @@ final class ListenerSet {
     }
 
     /** What the listeners are now. Any thread. */
-    View view() {
+    ListenersView view() {
         return view;
     }
 
@@ -109,8 +112,7 @@ final class ListenerSet {
             } else if (!config.equals(existing.listener.runtime().config())) {
                 existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime()));
                 existing.healthChecks.update();
-                log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
-                        config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
+                log.info("[{}] updated: {}", config.id(), summary(config));
             }
         }
         added.forEach(this::bindWhenPortFree);
@@ -158,19 +160,36 @@ final class ListenerSet {
             return;
         }
         BalancerId id = config.id();
-        balancerMeters.endpoints(config.backends().endpoints().stream().map(Endpoint::address).toList(),
-                address -> view.inFlight(id, address), address -> view.isAvailable(id, address) ? 1 : 0,
-                address -> view.endpointStatus(id, address).ejections());
+        for (Route route : config.effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                String routeName = route.name();
+                String backendName = backend.name();
+                balancerMeters.endpoints(routeName, backendName).endpoints(
+                        backend.endpoints().endpoints().stream().map(Endpoint::address).toList(),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.IN_FLIGHT),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.AVAILABLE),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.EJECTIONS));
+            }
+        }
     }
 
     private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
         Set<EndpointAddress> live = new HashSet<>();
         for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.backends().endpoints()) {
+            for (Endpoint endpoint : balancer.allEndpoints()) {
                 live.add(endpoint.address());
             }
         }
         return live;
+    }
+
+    /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */
+    private static String summary(BalancerConfig config) {
+        List<Endpoint> endpoints = config.allEndpoints();
+        long ready = endpoints.stream().filter(e -> e.state() == EndpointState.READY).count();
+        String counts = endpoints.size() + " endpoints (" + ready + " ready)";
+        return config.routes().isEmpty() ? counts + ", policy " + config.policy()
+                : config.routes().size() + " rules, " + counts;
     }
 
     /** Stops the listener's checks, retries and accepting; its connections drain once its port is free. */
@@ -271,10 +290,10 @@ final class ListenerSet {
     }
 
     private void publishView() {
-        Map<BalancerId, ListenerView> listeners = new LinkedHashMap<>();
+        Map<BalancerId, ListenersView.ListenerView> listeners = new LinkedHashMap<>();
         bindings.forEach((id, binding) -> listeners.put(id,
-                new ListenerView(binding.listener, binding.bound, binding.bindError)));
-        view = new View(closed, current, Collections.unmodifiableMap(listeners));
+                new ListenersView.ListenerView(binding.listener, binding.bound, binding.bindError)));
+        view = new ListenersView(closed, current, Collections.unmodifiableMap(listeners));
     }
 
     /** A listener with its server channel and health checks. Owner-confined. */
@@ -307,44 +326,6 @@ final class ListenerSet {
             bind.channel().closeFuture().addListener(f -> portFree.complete(null));
             bind.channel().close();
             return portFree;
-        }
-    }
-
-    /** One listener as readers see it: bound, or why binding failed. */
-    record ListenerView(Listener listener, boolean bound, String bindError) {}
-
-    /**
-     * The listeners of the applied snapshot, in snapshot order, as one immutable value.
-     *
-     * @param closed the data plane is shutting down
-     */
-    record View(boolean closed, RoutingSnapshot snapshot, Map<BalancerId, ListenerView> listeners) {
-
-        static final View EMPTY = new View(false, RoutingSnapshot.EMPTY, Map.of());
-
-        boolean isReady() {
-            return !closed && listeners.values().stream().allMatch(ListenerView::bound);
-        }
-
-        int clientConnections(BalancerId id) {
-            ListenerView listener = listeners.get(id);
-            return listener == null ? 0 : listener.listener().connectionCount();
-        }
-
-        int inFlight(BalancerId id, EndpointAddress address) {
-            ListenerView listener = listeners.get(id);
-            return listener == null ? 0 : listener.listener().runtime().loadBalancer().inFlight(address);
-        }
-
-        boolean isAvailable(BalancerId id, EndpointAddress address) {
-            ListenerView listener = listeners.get(id);
-            return listener != null && listener.listener().runtime().loadBalancer().isAvailable(address);
-        }
-
-        LoadBalancer.EndpointStatus endpointStatus(BalancerId id, EndpointAddress address) {
-            ListenerView listener = listeners.get(id);
-            return listener == null ? LoadBalancer.EndpointStatus.UNKNOWN
-                    : listener.listener().runtime().loadBalancer().status(address);
         }
     }
 }

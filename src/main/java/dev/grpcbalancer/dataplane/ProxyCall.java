@@ -5,7 +5,7 @@ import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.Selection;
-import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.CallMeters;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.OutlierDetection;
@@ -63,7 +63,8 @@ final class ProxyCall implements StreamHandler {
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.grpcbalancer.access");
 
     private final ProxyStream inbound;
-    private final BalancerRuntime runtime;
+    /** The route the call's HEADERS matched: picker, retry policy and budget, timeouts, meters. */
+    private final RouteRuntime route;
     private final RetryPolicy retry;
     private final UpstreamPools pools;
 
@@ -89,27 +90,27 @@ final class ProxyCall implements StreamHandler {
     private boolean responseEnded;
     private boolean done;
 
-    private final BalancerMeters meters;
+    private final CallMeters meters;
     private long startNanos;
     private long bytesIn;
     private long bytesOut;
     /** The grpc-status the client got (or gets), null until known. */
     private GrpcCode outcome;
 
-    ProxyCall(ProxyStream inbound, BalancerRuntime runtime, UpstreamPools pools) {
+    ProxyCall(ProxyStream inbound, RouteRuntime route, UpstreamPools pools) {
         this.inbound = inbound;
-        this.runtime = runtime;
-        this.meters = runtime.meters();
-        this.retry = runtime.config().retry();
+        this.route = route;
+        this.meters = route.meters();
+        this.retry = route.retry();
         this.pools = pools;
         this.replay = new ReplayBuffer(retry.replayBufferBytes());
-        this.retries = new CallRetries(retry, runtime.retryBudget());
-        this.timer = new CallTimer(inbound.eventLoop(), runtime.config().timeouts().streamIdle().toNanos(),
+        this.retries = new CallRetries(retry, route.retryBudget());
+        this.timer = new CallTimer(inbound.eventLoop(), route.timeouts().streamIdle().toNanos(),
                 new CallTimer.Expiry() {
                     @Override
                     public void deadlinePassed(boolean fromRequestTimeout) {
                         fail(GrpcCode.DEADLINE_EXCEEDED, fromRequestTimeout
-                                ? "request timeout of " + millis(runtime.config().timeouts().request())
+                                ? "request timeout of " + millis(route.timeouts().request())
                                         + " passed in grpc-balancer"
                                 : "deadline passed in grpc-balancer before the backend answered");
                     }
@@ -117,7 +118,7 @@ final class ProxyCall implements StreamHandler {
                     @Override
                     public void idle() {
                         fail(GrpcCode.UNAVAILABLE, "no frame in either direction for "
-                                + millis(runtime.config().timeouts().streamIdle()) + " (stream idle timeout)");
+                                + millis(route.timeouts().streamIdle()) + " (stream idle timeout)");
                     }
                 });
     }
@@ -135,8 +136,12 @@ final class ProxyCall implements StreamHandler {
             respondHttpError(rejection);
             return;
         }
+        if (!route.matched()) {
+            fail(GrpcCode.UNIMPLEMENTED, "no rule of balancer " + route.balancer() + " matches " + headers.path());
+            return;
+        }
         timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
-                runtime.config().timeouts().request().toNanos());
+                route.timeouts().request().toNanos());
         retries.callStarted();
         nextAttempt();
     }
@@ -222,10 +227,9 @@ final class ProxyCall implements StreamHandler {
         if (done) {
             return;
         }
-        Selection selection = runtime.loadBalancer().pick(lastEndpoint);
+        Selection selection = route.pick(lastEndpoint);
         if (selection == null) {
-            fail(GrpcCode.UNAVAILABLE, lastFailure != null ? lastFailure
-                    : "no endpoints available for balancer " + runtime.config().id());
+            fail(GrpcCode.UNAVAILABLE, lastFailure != null ? lastFailure : route.noEndpointsReason());
             return;
         }
         boolean avoidLastEndpoint = lastEndpoint != null && !lastAttemptReachedBackend && !lastRefusedByGoAway;
@@ -240,9 +244,7 @@ final class ProxyCall implements StreamHandler {
         if (retries.attempts() > 1) {
             meters.retried();
         }
-        if (meters.perEndpoint()) {
-            meters.attempted(selection.endpoint().address());
-        }
+        route.attempted(selection);
         Attempt next = new Attempt(selection);
         attempt = next;
         lastEndpoint = selection.endpoint().address();
@@ -251,7 +253,7 @@ final class ProxyCall implements StreamHandler {
             next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
                     TimeUnit.NANOSECONDS);
         }
-        pools.openStream(inbound.eventLoop(), lastEndpoint, next, runtime.config().timeouts().connect());
+        pools.openStream(inbound.eventLoop(), lastEndpoint, next, route.timeouts().connect());
     }
 
     private void streamOpened(Attempt opened, ProxyStream stream) {
@@ -391,7 +393,7 @@ final class ProxyCall implements StreamHandler {
             // Trailers-only: nothing went to the client yet, so a retryable status may be retried.
             GrpcCode code = GrpcResponses.statusOf(headers);
             if (code != GrpcCode.OK && retry.retries(code)) {
-                endAttempt(from, !runtime.config().outlierDetection().errorCodes().contains(code));
+                endAttempt(from, !route.outlierDetection().errorCodes().contains(code));
                 lastFailure = "backend " + from.endpoint() + " answered " + code.configName();
                 if (retryScheduled(true, true)) {
                     return;
@@ -412,7 +414,7 @@ final class ProxyCall implements StreamHandler {
         if (endStream) {
             GrpcCode code = GrpcResponses.statusOf(headers);
             outcome = code;
-            OutlierDetection outliers = runtime.config().outlierDetection();
+            OutlierDetection outliers = route.outlierDetection();
             if (outliers.enabled() && outliers.errorCodes().contains(code)) {
                 from.selection.failed();
             } else {
@@ -615,10 +617,10 @@ final class ProxyCall implements StreamHandler {
         long nanos = System.nanoTime() - startNanos;
         meters.callFinished(code, nanos);
         if (ACCESS.isInfoEnabled()) {
-            ACCESS.info("balancer={} method={} endpoint={} grpc_status={} duration_ms={} bytes_in={} bytes_out={} attempts={}",
-                    runtime.config().id(), requestHeaders == null ? "-" : requestHeaders.path(),
+            ACCESS.info("balancer={} method={} endpoint={} grpc_status={} duration_ms={} bytes_in={} bytes_out={} attempts={} route={}",
+                    route.balancer(), requestHeaders == null ? "-" : requestHeaders.path(),
                     lastEndpoint == null ? "-" : lastEndpoint, code,
-                    String.format(Locale.ROOT, "%.3f", nanos / 1e6), bytesIn, bytesOut, retries.attempts());
+                    String.format(Locale.ROOT, "%.3f", nanos / 1e6), bytesIn, bytesOut, retries.attempts(), route.name());
         }
     }
 

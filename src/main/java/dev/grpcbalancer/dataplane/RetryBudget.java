@@ -1,16 +1,17 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Bounds the retries of one balancer that follow a backend's answer (retries of calls that never
- * reached a backend are not counted: they add no load), so that retries cannot multiply an
- * outage. A call may start retrying while the calls already retrying are fewer than
- * {@code percent} of the balancer's calls in flight; it then holds its slot until it ends. Beyond
- * that, up to {@code minPerSecond} retries per second are allowed anyway, so a lightly loaded
- * balancer can still retry. Shared by the event loops; lock-free.
+ * Bounds the retries of one route (for a balancer without rules: the balancer) that follow a
+ * backend's answer (retries of calls that never reached a backend are not counted: they add no
+ * load), so that retries cannot multiply an outage. A call may start retrying while the calls
+ * already retrying are fewer than {@code percent} of the route's calls in flight; it then holds
+ * its slot until it ends. Beyond that, up to {@code minPerSecond} retries per second are allowed
+ * anyway, so a lightly loaded route can still retry. Shared by the event loops; lock-free.
  */
 final class RetryBudget {
 
@@ -37,6 +38,11 @@ final class RetryBudget {
         this.percent = percent;
         this.minPerSecond = minPerSecond;
         this.nanoTime = nanoTime;
+    }
+
+    /** The budget {@code policy} describes, on the system clock. */
+    static RetryBudget of(RetryPolicy policy) {
+        return new RetryBudget(policy.budgetPercent(), policy.minRetriesPerSecond(), System::nanoTime);
     }
 
     void callStarted() {

@@ -3,11 +3,11 @@ package dev.grpcbalancer.lb;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.snapshot.BackendSet;
-import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
+import dev.grpcbalancer.snapshot.RoutePolicy;
 import java.time.Duration;
 
 /**
@@ -64,10 +64,10 @@ public interface LoadBalancer {
                 Duration.ZERO, System::nanoTime);
     }
 
-    /** The balancer {@code config} describes. */
-    static LoadBalancer create(BalancerConfig config, LoadBalancer previous) {
-        requireNonNull(config, "config");
-        return LoadBalancers.create(config.policy(), config.backends(), previous, config.outlierDetection(),
-                config.healthCheck(), config.slowStartWindow(), System::nanoTime);
+    /** The balancer of one backend set of a route, run with the route's {@code policy}. */
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous) {
+        requireNonNull(policy, "policy");
+        return LoadBalancers.create(policy.loadBalancing(), backends, previous, policy.outlierDetection(),
+                policy.healthCheck(), policy.slowStartWindow(), System::nanoTime);
     }
 }

@@ -3,19 +3,28 @@ package dev.grpcbalancer.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything the data plane needs to run one balancer.
  *
  * @param generation the source's generation of the balancer (metadata.generation), reported by
  *     admin endpoints; a change of generation alone does not restart anything
+ * @param backends the endpoints of the shorthand ({@code spec.backendRef} or
+ *     {@code spec.staticEndpoints}): one route that takes every call; empty when {@code routes} are given
  * @param slowStartWindow a newly added or newly healthy endpoint's share of calls ramps up over
  *     this long; {@link Duration#ZERO} for no ramp
+ * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
+ *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow) {
+        Duration slowStartWindow, List<Route> routes) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -26,6 +35,16 @@ public record BalancerConfig(
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        routes = List.copyOf(requireNonNull(routes, "routes"));
+        if (!routes.isEmpty() && !backends.isEmpty()) {
+            throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
+        }
+        Set<String> names = new HashSet<>();
+        for (Route route : routes) {
+            if (!names.add(route.name())) {
+                throw new IllegalArgumentException("route " + route.name() + " listed twice");
+            }
+        }
         if (listenerPort < 1 || listenerPort > 65535) {
             throw new IllegalArgumentException("listenerPort must be 1..65535: " + listenerPort);
         }
@@ -38,36 +57,79 @@ public record BalancerConfig(
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO);
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
+    }
+
+    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, List.of());
+    }
+
+    /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
+    public RoutePolicy routePolicy() {
+        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow);
+    }
+
+    /**
+     * The routes the data plane runs: {@link #routes}, or for the shorthand one route named
+     * {@value Route#DEFAULT_NAME} that takes every call to {@link #backends}.
+     */
+    public List<Route> effectiveRoutes() {
+        if (!routes.isEmpty()) {
+            return routes;
+        }
+        return List.of(new Route(Route.DEFAULT_NAME, List.of(),
+                List.of(new RouteBackend(Route.DEFAULT_NAME, 1, backends)), routePolicy()));
+    }
+
+    /** Every endpoint of every route, each address once (the first seen wins). */
+    public List<Endpoint> allEndpoints() {
+        Map<EndpointAddress, Endpoint> byAddress = new LinkedHashMap<>();
+        for (Route route : effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                    byAddress.putIfAbsent(endpoint.address(), endpoint);
+                }
+            }
+        }
+        return List.copyOf(byAddress.values());
+    }
+
+    public BalancerConfig withRoutes(List<Route> newRoutes) {
+        return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, newRoutes);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, routes);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, routes);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, routes);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow);
+                newOutlierDetection, healthCheck, slowStartWindow, routes);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow);
+                outlierDetection, newHealthCheck, slowStartWindow, routes);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window);
+                outlierDetection, healthCheck, window, routes);
     }
 }

@@ -137,8 +137,8 @@ class ConfigFileTest {
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
                         + " staticEndpoints? (known: backendRef, healthCheck, listener, loadBalancing, outlierDetection, retry,"
-                        + " service, staticEndpoints, timeouts)",
-                "balancers.yaml: document 1 (default/greeter): spec: set one of backendRef (a Service)"
+                        + " rules, service, staticEndpoints, timeouts)",
+                "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
     }
 
