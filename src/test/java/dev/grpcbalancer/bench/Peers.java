@@ -292,13 +292,19 @@ final class Peers implements AutoCloseable {
         return target;
     }
 
-    private Process launch(String name, List<String> cmd) throws IOException {
+    /** {@code cmd} run so that it gets SIGKILL when this JVM dies (util-linux setpriv execs it: same pid). */
+    static List<String> dyingWithThisJvm(List<String> cmd) {
         List<String> full = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
             full.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
         full.addAll(cmd);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        return full;
+    }
+
+    private Process launch(String name, List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(dyingWithThisJvm(cmd)).redirectErrorStream(true).redirectOutput(log(name).toFile())
+                .start();
         running.add(p);
         return p;
     }
