@@ -2,6 +2,8 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.call.BalancerRuntime;
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -33,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +59,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
+    private final LongSupplier ticker = System::nanoTime;
+    private final CallEngine calls;
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
     private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
@@ -76,7 +81,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
-        this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
+        this.pools = new UpstreamPools(transport.socketChannel(), resolver, settings.upstream());
+        this.calls = new CallEngine(pools, ticker);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
@@ -102,7 +108,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             Listener existing = listeners.get(config.id());
             if (existing != null) {
                 if (!config.equals(existing.runtime().config())) {
-                    existing.update(BalancerRuntime.of(config, existing.runtime()));
+                    existing.update(BalancerRuntime.of(config, existing.runtime(), existing.runtime().meters(), ticker));
                     healthChecks.get(config.id()).update();
                     log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
@@ -110,7 +116,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             } else {
                 BalancerMeters balancerMeters = meters.balancer(config.id().toString());
                 Listener listener = new Listener(config.id(), config.listenerPort(),
-                        BalancerRuntime.of(config, null, balancerMeters));
+                        BalancerRuntime.of(config, null, balancerMeters, ticker));
                 BalancerId id = config.id();
                 balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                         dataPlane -> dataPlane.clientConnections(id));
@@ -160,7 +166,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ListenerChannelInitializer(listener, pools, settings));
+                .childHandler(new ListenerChannelInitializer(listener, calls, settings));
         ChannelFuture bound = bootstrap.bind(settings.bindAddress(), listener.port());
         bound.addListener(f -> {
             if (f.isSuccess()) {

@@ -6,6 +6,7 @@ import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -66,6 +67,28 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
             index = pickCarefully(index, avoid);
         }
         return new Selection(candidates[index], candidateLoads[index], this);
+    }
+
+    @Override
+    public final Selection pickOther(Collection<EndpointAddress> avoid) {
+        int n = candidates.length;
+        if (n == 0) {
+            return null;
+        }
+        int index = choose();
+        if (!avoid.contains(candidates[index].address()) && candidateLoads[index].isAvailableFast()
+                && !(health.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
+            return new Selection(candidates[index], candidateLoads[index], this);
+        }
+        long now = health.nanoTime().getAsLong();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            int candidate = (start + i) % n;
+            if (!avoid.contains(candidates[candidate].address()) && candidateLoads[candidate].available(now)) {
+                return new Selection(candidates[candidate], candidateLoads[candidate], this);
+            }
+        }
+        return pick(null); // every other endpoint is in use or unavailable
     }
 
     private int chooseAvoiding(EndpointAddress avoid) {

@@ -20,9 +20,11 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The meters of one balancer, tagged {@code balancer="namespace/name"}: calls started, finished
- * by {@code grpc_code}, their duration, calls active, retries and bytes each way. Cardinality is
- * bounded: one set per balancer, 17 gRPC codes. Every method is safe from any event loop and
- * takes no lock (Micrometer counters are striped adders).
+ * by {@code grpc_code}, their duration, calls active, retries, hedges and bytes each way.
+ * Cardinality is bounded: one set per balancer, 17 gRPC codes. With per-endpoint meters, each
+ * endpoint adds its attempts, their outcomes by {@code grpc_code} and durations
+ * ({@link EndpointMeters}). Every method is safe from any event loop and takes no lock on the
+ * call path (Micrometer counters are striped adders).
  */
 public final class BalancerMeters {
 
@@ -44,19 +46,15 @@ public final class BalancerMeters {
     private final Timer duration;
     private final AtomicInteger active = new AtomicInteger();
     private final Counter retries;
+    private final Counter hedges;
+    private final Counter hedgesWon;
     private final Counter receivedBytes;
     private final Counter sentBytes;
     private final boolean perEndpoint;
-    /** Per endpoint address: its meters; written by the data plane's publish, read by event loops. */
-    private final ConcurrentMap<String, EndpointEntry> endpointMeters = new ConcurrentHashMap<>();
-
-    /**
-     * An endpoint's meters and the object they read: Micrometer holds function-based meters'
-     * state weakly, so this keeps it alive as long as the meters are registered.
-     */
-    private record EndpointEntry(Object endpoint, List<Meter> meters) {}
-    /** Attempts per endpoint, keyed by the endpoint object itself: no label string per call. */
-    private final ConcurrentMap<Object, Counter> endpointCalls = new ConcurrentHashMap<>();
+    /** Per endpoint label: its meters; written by the data plane's publish, read by event loops. */
+    private final ConcurrentMap<String, EndpointMeters> endpointMeters = new ConcurrentHashMap<>();
+    /** The same, keyed by the endpoint object itself: no label string per call. */
+    private final ConcurrentMap<Object, EndpointMeters> endpointsByKey = new ConcurrentHashMap<>();
 
     BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint) {
         this.registry = requireNonNull(registry, "registry");
@@ -74,7 +72,11 @@ public final class BalancerMeters {
         keep(Gauge.builder("grpcbalancer.calls.active", active, AtomicInteger::get).tags(tags)
                 .description("Calls in flight").register(registry));
         retries = keep(Counter.builder("grpcbalancer.call.retries").tags(tags)
-                .description("Attempts beyond the first").register(registry));
+                .description("Attempts beyond the first that retried a failed one").register(registry));
+        hedges = keep(Counter.builder("grpcbalancer.call.hedges").tags(tags)
+                .description("Hedged attempts started (spec.hedging)").register(registry));
+        hedgesWon = keep(Counter.builder("grpcbalancer.call.hedges.won").tags(tags)
+                .description("Calls whose response came from a hedged attempt rather than the first").register(registry));
         receivedBytes = keep(Counter.builder("grpcbalancer.received").baseUnit("bytes").tags(tags)
                 .description("DATA bytes received from clients").register(registry));
         sentBytes = keep(Counter.builder("grpcbalancer.sent").baseUnit("bytes").tags(tags)
@@ -107,6 +109,14 @@ public final class BalancerMeters {
         retries.increment();
     }
 
+    public void hedged() {
+        hedges.increment();
+    }
+
+    public void hedgeWon() {
+        hedgesWon.increment();
+    }
+
     public void received(long bytes) {
         receivedBytes.increment(bytes);
     }
@@ -121,21 +131,19 @@ public final class BalancerMeters {
     }
 
     /**
-     * An attempt went to {@code endpoint}, an object equal to one passed to {@link #endpoints}
-     * (counted only with per-endpoint meters).
+     * The meters of {@code endpoint}, an object equal to one passed to {@link #endpoints}; null
+     * without per-endpoint meters or for an endpoint not (or no longer) listed.
      */
-    public void attempted(Object endpoint) {
-        Counter calls = endpointCalls.get(endpoint);
-        if (calls != null) {
-            calls.increment();
-        }
+    public EndpointMeters endpoint(Object endpoint) {
+        return perEndpoint ? endpointsByKey.get(endpoint) : null;
     }
 
     /**
      * Makes the per-endpoint meters match {@code endpoints} (labelled with their
-     * {@code toString()}): attempts, calls in flight, whether the endpoint takes calls (healthy
-     * and not ejected) and its ejections so far, the last three read through the given functions. Meters of endpoints no
-     * longer listed are removed. Does nothing without per-endpoint meters.
+     * {@code toString()}): attempts, their outcomes and durations ({@link EndpointMeters}), calls in
+     * flight, whether the endpoint takes calls (healthy and not ejected) and its ejections so far,
+     * the last three read through the given functions. Meters of endpoints no longer listed are
+     * removed. Does nothing without per-endpoint meters.
      */
     public <E> void endpoints(List<E> endpoints, ToDoubleFunction<E> inFlight, ToDoubleFunction<E> available,
             ToDoubleFunction<E> ejections) {
@@ -148,10 +156,7 @@ public final class BalancerMeters {
             names.add(name);
             endpointMeters.computeIfAbsent(name, e -> {
                 Tags endpointTags = tags.and("endpoint", e);
-                Counter calls = Counter.builder("grpcbalancer.endpoint.attempts").tags(endpointTags)
-                        .description("Attempts sent to the endpoint").register(registry);
-                endpointCalls.put(endpoint, calls);
-                return new EndpointEntry(endpoint, List.of(calls,
+                EndpointMeters meters = new EndpointMeters(registry, endpointTags, endpoint, List.of(
                         Gauge.builder("grpcbalancer.endpoint.calls.active", endpoint, inFlight)
                                 .tags(endpointTags).description("Calls in flight on the endpoint").register(registry),
                         Gauge.builder("grpcbalancer.endpoint.available", endpoint, available)
@@ -160,13 +165,79 @@ public final class BalancerMeters {
                         FunctionCounter.builder("grpcbalancer.endpoint.ejections", endpoint, ejections)
                                 .tags(endpointTags).description("Times outlier detection ejected the endpoint")
                                 .register(registry)));
+                endpointsByKey.put(endpoint, meters);
+                return meters;
             });
         }
         for (String gone : List.copyOf(endpointMeters.keySet())) {
             if (!names.contains(gone)) {
-                EndpointEntry entry = endpointMeters.remove(gone);
-                endpointCalls.remove(entry.endpoint());
-                entry.meters().forEach(registry::remove);
+                EndpointMeters meters = endpointMeters.remove(gone);
+                endpointsByKey.remove(meters.key);
+                meters.remove();
+            }
+        }
+    }
+
+    /**
+     * The meters of one endpoint of one balancer: attempts sent to it, attempts ended by the gRPC
+     * code they ended with (the backend's status, or the code the proxy gave a reset, a lost
+     * connection, a per-try timeout, a cancelled hedge), and the attempts' durations, so a bad
+     * pod stands out. Code counters are registered the first time a code occurs.
+     */
+    public static final class EndpointMeters {
+
+        private final MeterRegistry registry;
+        private final Tags tags;
+        /** The endpoint object: Micrometer holds function-based meters' state weakly, this keeps it alive. */
+        private final Object key;
+        private final List<Meter> fixed;
+        private final Counter attempts;
+        private final Counter[] ended = new Counter[CODES.length];
+        private final Timer duration;
+        private volatile boolean removed;
+
+        private EndpointMeters(MeterRegistry registry, Tags tags, Object key, List<Meter> gauges) {
+            this.registry = registry;
+            this.tags = tags;
+            this.key = key;
+            this.attempts = Counter.builder("grpcbalancer.endpoint.attempts").tags(tags)
+                    .description("Attempts sent to the endpoint").register(registry);
+            this.duration = Timer.builder("grpcbalancer.endpoint.attempt.duration").tags(tags)
+                    .description("From an attempt's start to its end (its response's end, or its failure)")
+                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+            List<Meter> all = new ArrayList<>(gauges);
+            all.add(attempts);
+            all.add(duration);
+            this.fixed = List.copyOf(all);
+        }
+
+        public void attemptStarted() {
+            attempts.increment();
+        }
+
+        /** An attempt ended with {@code grpcCode} (an unknown code counts as UNKNOWN) after {@code nanos}. */
+        public void attemptEnded(int grpcCode, long nanos) {
+            int code = grpcCode >= 0 && grpcCode < CODES.length ? grpcCode : 2;
+            Counter counter = ended[code];
+            if (counter == null) {
+                if (removed) {
+                    return; // the endpoint left the balancer while this attempt ran
+                }
+                counter = Counter.builder("grpcbalancer.endpoint.attempts.ended").tags(tags).tag("grpc_code", CODES[code])
+                        .description("Attempts that ended, by the gRPC code they ended with").register(registry);
+                ended[code] = counter; // racing event loops store the same registered counter
+            }
+            counter.increment();
+            duration.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void remove() {
+            removed = true;
+            fixed.forEach(registry::remove);
+            for (Counter counter : ended) {
+                if (counter != null) {
+                    registry.remove(counter);
+                }
             }
         }
     }
@@ -174,8 +245,8 @@ public final class BalancerMeters {
     /** Removes every meter of this balancer from the registry (the balancer is gone). */
     void remove() {
         meters.forEach(registry::remove);
-        endpointMeters.values().forEach(entry -> entry.meters().forEach(registry::remove));
+        endpointMeters.values().forEach(EndpointMeters::remove);
         endpointMeters.clear();
-        endpointCalls.clear();
+        endpointsByKey.clear();
     }
 }

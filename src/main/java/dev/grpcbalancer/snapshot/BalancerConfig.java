@@ -11,11 +11,13 @@ import java.time.Duration;
  *     admin endpoints; a change of generation alone does not restart anything
  * @param slowStartWindow a newly added or newly healthy endpoint's share of calls ramps up over
  *     this long; {@link Duration#ZERO} for no ramp
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
+ *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow) {
+        Duration slowStartWindow, HedgingPolicy hedging) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -26,12 +28,21 @@ public record BalancerConfig(
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        requireNonNull(hedging, "hedging");
         if (listenerPort < 1 || listenerPort > 65535) {
             throw new IllegalArgumentException("listenerPort must be 1..65535: " + listenerPort);
         }
         if (slowStartWindow.isNegative()) {
             throw new IllegalArgumentException("slowStartWindow must not be negative: " + slowStartWindow);
         }
+    }
+
+    /** A balancer without hedging. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
+            BackendSet backends, RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
+            HealthCheck healthCheck, Duration slowStartWindow) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, HedgingPolicy.DISABLED);
     }
 
     /** A balancer with the default retries, timeouts and health checking, and no slow start. */
@@ -43,31 +54,36 @@ public record BalancerConfig(
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow);
+                outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow);
+                newOutlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow);
+                outlierDetection, newHealthCheck, slowStartWindow, hedging);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window);
+                outlierDetection, healthCheck, window, hedging);
+    }
+
+    public BalancerConfig withHedging(HedgingPolicy newHedging) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, newHedging);
     }
 }
