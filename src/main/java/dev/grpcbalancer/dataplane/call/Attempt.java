@@ -242,7 +242,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     @Override
     public void run() {
         perTryTimer = null;
-        if (state == State.OPEN) {
+        if (state == State.OPENING || state == State.OPEN) { // waiting for a connection counts too
             call.attemptEnded(this, AttemptOutcome.perTryTimeout("no response from backend " + endpoint()
                     + " within the per-try timeout of " + call.perTryTimeoutMillis() + " ms"));
         }
