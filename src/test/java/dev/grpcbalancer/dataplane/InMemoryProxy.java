@@ -309,7 +309,7 @@ public final class InMemoryProxy implements AutoCloseable {
         public ChannelFuture connect(EventLoop loop, EndpointAddress address, ChannelHandler initializer,
                 Duration timeout) {
             MemoryBackend backend = backends.get(address);
-            if (backend == null || backend.refusesConnections()) {
+            if (backend == null || backend.refusesConnection()) {
                 EmbeddedChannel refused = new EmbeddedChannel();
                 refused.close();
                 return refused.newFailedFuture(new ConnectException("Connection refused: " + address));

@@ -55,6 +55,10 @@ public abstract class Http2Peer {
     private boolean headerBlockEndsStream;
     private boolean holdCredit;
     private boolean closed;
+    /** Our own first SETTINGS went out: an HTTP/2 endpoint sends nothing before them. */
+    private boolean settingsSent;
+    /** Acknowledgements of the proxy's SETTINGS that wait for our own. */
+    private int acksOwed;
     private Runnable dropper;
 
     /** @param expectPreface the peer is a server: the bytes it receives start with the client preface */
@@ -178,6 +182,12 @@ public abstract class Http2Peer {
             System.arraycopy(RawHttp2Client.int32(idValuePairs[i + 1]), 0, payload, at + 2, 4);
         }
         send(SETTINGS, 0, 0, payload);
+        if (!settingsSent) {
+            settingsSent = true;
+            for (; acksOwed > 0; acksOwed--) {
+                send(SETTINGS, FLAG_ACK, 0, new byte[0]);
+            }
+        }
     }
 
     public final void headers(int streamId, Http2Headers headers, boolean endStream) {
@@ -244,12 +254,16 @@ public abstract class Http2Peer {
         switch (frame.type()) {
             case SETTINGS -> {
                 if ((frame.flags() & FLAG_ACK) == 0) {
-                    send(SETTINGS, FLAG_ACK, 0, new byte[0]);
+                    if (settingsSent) {
+                        send(SETTINGS, FLAG_ACK, 0, new byte[0]);
+                    } else {
+                        acksOwed++;
+                    }
                     onSettings(frame);
                 }
             }
             case PING -> {
-                if ((frame.flags() & FLAG_ACK) == 0) {
+                if ((frame.flags() & FLAG_ACK) == 0 && settingsSent) {
                     send(PING, FLAG_ACK, 0, frame.payload());
                 }
             }

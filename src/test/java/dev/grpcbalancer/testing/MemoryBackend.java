@@ -38,6 +38,7 @@ public final class MemoryBackend {
     private boolean refuseStreams;
     private int maxConcurrentStreams = -1;
     private int initialWindow = -1;
+    private int connectsRefused;
 
     public MemoryBackend(String address) {
         this.address = address;
@@ -65,7 +66,10 @@ public final class MemoryBackend {
         return this;
     }
 
-    /** Accepts connections and never speaks HTTP/2 on them (a TCP listener that is not a gRPC server). */
+    /**
+     * Accepts connections and sends nothing on them (a TCP listener that is not a gRPC server, or a
+     * backend still starting) until a test calls {@link Connection#sendSettings()}.
+     */
     public MemoryBackend silent() {
         this.silent = true;
         return this;
@@ -89,8 +93,17 @@ public final class MemoryBackend {
         return this;
     }
 
-    public boolean refusesConnections() {
+    /** Whether a connect now is refused; counts the connects it refuses (called by the test world). */
+    public boolean refusesConnection() {
+        if (refuseConnections) {
+            connectsRefused++;
+        }
         return refuseConnections;
+    }
+
+    /** Connects refused so far. */
+    public int connectsRefused() {
+        return connectsRefused;
     }
 
     /** A new connection from the proxy (called by the test world). */
@@ -137,18 +150,26 @@ public final class MemoryBackend {
         private Connection() {
             super(true);
             if (!silent) {
-                List<Integer> settings = new ArrayList<>();
-                if (maxConcurrentStreams >= 0) {
-                    settings.add(SETTINGS_MAX_CONCURRENT_STREAMS);
-                    settings.add(maxConcurrentStreams);
-                }
-                if (initialWindow >= 0) {
-                    settings.add(SETTINGS_INITIAL_WINDOW_SIZE);
-                    settings.add(initialWindow);
-                    holdCredit();
-                }
-                settings(settings.stream().mapToInt(Integer::intValue).toArray());
+                sendSettings();
             }
+        }
+
+        /**
+         * The backend's SETTINGS (sent at once unless the backend is {@link #silent()}): until they
+         * arrive the proxy takes the connection as being set up.
+         */
+        public void sendSettings() {
+            List<Integer> settings = new ArrayList<>();
+            if (maxConcurrentStreams >= 0) {
+                settings.add(SETTINGS_MAX_CONCURRENT_STREAMS);
+                settings.add(maxConcurrentStreams);
+            }
+            if (initialWindow >= 0) {
+                settings.add(SETTINGS_INITIAL_WINDOW_SIZE);
+                settings.add(initialWindow);
+                holdCredit();
+            }
+            settings(settings.stream().mapToInt(Integer::intValue).toArray());
         }
 
         public MemoryBackend backend() {

@@ -205,6 +205,7 @@ final class EndpointConnections {
             unreachable = "connection to backend " + address + " was lost; reconnecting";
             backoffNanos = MIN_BACKOFF_NANOS;
             log.debug("{}: no new calls until a connection is up", unreachable);
+            failWaiters(unreachable); // calls waiting for a connection to it go elsewhere too
             scheduleReconnect(backoffNanos);
         }
         connectForWaiters();
