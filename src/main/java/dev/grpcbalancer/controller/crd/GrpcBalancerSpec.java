@@ -14,14 +14,16 @@ import java.util.Objects;
 /**
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
  * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
- * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
- * detection, health checks: see docs/resilience.md).
+ * the controller keeps for it, and how it copes with failing backends (retries or hedging,
+ * timeouts, outlier detection, health checks: see docs/resilience.md).
  */
 @ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
         message = "set exactly one of backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
+        message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
-    "outlierDetection", "healthCheck"})
+    "outlierDetection", "healthCheck", "hedging"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -57,6 +59,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("Hedged attempts for calls slow to answer (gRPC's hedging policy). Exclusive with retry.")
+    private HedgingSpec hedging;
 
     public GrpcBalancerSpec() {
     }
@@ -133,6 +138,14 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    public HedgingSpec getHedging() {
+        return hedging;
+    }
+
+    public void setHedging(HedgingSpec hedging) {
+        this.hedging = hedging;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -144,13 +157,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(retry, other.retry)
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
-                && Objects.equals(healthCheck, other.healthCheck);
+                && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(hedging, other.hedging);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
-                healthCheck);
+                healthCheck, hedging);
     }
 
     @Override
@@ -158,6 +172,6 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging + "}";
     }
 }

@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.translate;
 import dev.grpcbalancer.controller.crd.ActiveHealthCheckSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.HealthCheckSpec;
+import dev.grpcbalancer.controller.crd.HedgingSpec;
 import dev.grpcbalancer.controller.crd.OutlierDetectionSpec;
 import dev.grpcbalancer.controller.crd.RetryBackoffSpec;
 import dev.grpcbalancer.controller.crd.RetryBudgetSpec;
@@ -11,6 +12,7 @@ import dev.grpcbalancer.controller.crd.SlowStartSpec;
 import dev.grpcbalancer.controller.crd.TimeoutsSpec;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HealthCheck;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
@@ -22,22 +24,24 @@ import java.util.Set;
 
 /**
  * Reads {@code spec.retry}, {@code spec.timeouts}, {@code spec.outlierDetection},
- * {@code spec.healthCheck} and {@code spec.loadBalancing.slowStart}: every field checked (problems
- * go to the error list, in field order) and defaulted. Pure. The result is meaningful only when no
- * error was added.
+ * {@code spec.healthCheck}, {@code spec.loadBalancing.slowStart} and {@code spec.hedging}: every
+ * field checked (problems go to the error list, in field order) and defaulted. Pure. The result is
+ * meaningful only when no error was added.
  */
 final class ResilienceSpecs {
 
     /** What {@code retryOn} accepts besides gRPC codes: always retried, listing them changes nothing. */
     static final List<String> ALWAYS_RETRIED = List.of("connect-failure", "refused-stream");
     private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+    /** {@code spec.hedging.maxAttempts} when left out: one hedge. */
+    static final int DEFAULT_HEDGED_ATTEMPTS = 2;
 
     private ResilienceSpecs() {
     }
 
     /** The resilience settings of a balancer, defaulted. */
     record Resilience(RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
-            HealthCheck healthCheck, Duration slowStartWindow) {
+            HealthCheck healthCheck, Duration slowStartWindow, HedgingPolicy hedging) {
     }
 
     static Resilience read(GrpcBalancerSpec spec, List<SpecError> errors) {
@@ -54,7 +58,43 @@ final class ResilienceSpecs {
                 window = duration("spec.loadBalancing.slowStart.window", slowStart.getWindow(), Duration.ZERO, errors);
             }
         }
-        return new Resilience(retry, timeouts, outlier, health, window);
+        HedgingPolicy hedging = hedging(spec.getHedging(), errors);
+        if (spec.getRetry() != null && spec.getHedging() != null) {
+            errors.add(new SpecError("spec.hedging", "set at most one of retry and hedging: a balancer either"
+                    + " retries failed attempts or hedges (remove spec.retry or spec.hedging)"));
+        }
+        return new Resilience(retry, timeouts, outlier, health, window, hedging);
+    }
+
+    private static HedgingPolicy hedging(HedgingSpec spec, List<SpecError> errors) {
+        if (spec == null) {
+            return HedgingPolicy.DISABLED;
+        }
+        int maxAttempts = range("spec.hedging.maxAttempts", spec.getMaxAttempts(), 2, HedgingPolicy.MAX_ATTEMPTS,
+                DEFAULT_HEDGED_ATTEMPTS, errors);
+        Duration delay = Duration.ofMillis(50);
+        if (spec.getHedgingDelay() == null) {
+            errors.add(new SpecError("spec.hedging.hedgingDelay", "required, e.g. 50ms: how long an attempt may go"
+                    + " without response headers before the next one starts"));
+        } else {
+            delay = duration("spec.hedging.hedgingDelay", spec.getHedgingDelay(), delay, errors);
+        }
+        Set<GrpcCode> nonFatal = EnumSet.noneOf(GrpcCode.class);
+        List<String> names = spec.getNonFatalStatusCodes() == null ? List.of() : spec.getNonFatalStatusCodes();
+        for (int i = 0; i < names.size(); i++) {
+            Optional<GrpcCode> code = GrpcCode.parse(String.valueOf(names.get(i)));
+            if (code.isPresent() && code.get() != GrpcCode.OK) {
+                nonFatal.add(code.get());
+            } else {
+                errors.add(new SpecError("spec.hedging.nonFatalStatusCodes[" + i + "]", "must be a gRPC code other"
+                        + " than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
+            }
+        }
+        return new HedgingPolicy(maxAttempts, delay, nonFatal);
+    }
+
+    private static String codesButOk() {
+        return String.join(", ", GrpcCode.configNames().subList(1, GrpcCode.values().length));
     }
 
     private static RetryPolicy retry(RetrySpec spec, List<SpecError> errors) {
@@ -131,9 +171,7 @@ final class ResilienceSpecs {
                     codes.add(code.get());
                 } else {
                     errors.add(new SpecError("spec.outlierDetection.consecutiveErrorCodes[" + i + "]",
-                            "must be a gRPC code other than ok (" + String.join(", ",
-                                    GrpcCode.configNames().subList(1, GrpcCode.values().length))
-                            + "), got \"" + names.get(i) + "\""));
+                            "must be a gRPC code other than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
                 }
             }
         }

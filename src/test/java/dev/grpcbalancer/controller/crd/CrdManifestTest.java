@@ -106,11 +106,37 @@ class CrdManifestTest {
 
     @Test
     void exactlyOneOfBackendRefAndStaticEndpointsIsACelRuleOnSpec() {
-        JsonNode rules = spec.path("x-kubernetes-validations");
+        JsonNode rule = celRule("has(self.backendRef) != has(self.staticEndpoints)");
 
-        assertThat(rules).hasSize(1);
-        assertThat(rules.get(0).path("rule").asText()).isEqualTo("has(self.backendRef) != has(self.staticEndpoints)");
-        assertThat(rules.get(0).path("message").asText()).isEqualTo("set exactly one of backendRef (a Service) and staticEndpoints");
+        assertThat(rule.path("message").asText()).isEqualTo("set exactly one of backendRef (a Service) and staticEndpoints");
+    }
+
+    @Test
+    void retryAndHedgingExcludeEachOtherInACelRuleOnSpec() {
+        JsonNode rule = celRule("!(has(self.retry) && has(self.hedging))");
+
+        assertThat(rule.path("message").asText())
+                .isEqualTo("set at most one of retry and hedging: a balancer either retries failed attempts or hedges");
+    }
+
+    @Test
+    void hedgingNeedsADelayAndTakesTwoToFiveAttempts() {
+        JsonNode hedging = spec.path("properties").path("hedging");
+
+        assertThat(texts(hedging.path("required"))).containsExactly("hedgingDelay");
+        JsonNode maxAttempts = hedging.path("properties").path("maxAttempts");
+        assertThat(maxAttempts.path("minimum").asInt()).isEqualTo(2);
+        assertThat(maxAttempts.path("maximum").asInt()).isEqualTo(5);
+        assertThat(hedging.path("properties").path("nonFatalStatusCodes").path("type").asText()).isEqualTo("array");
+    }
+
+    private static JsonNode celRule(String rule) {
+        for (JsonNode candidate : spec.path("x-kubernetes-validations")) {
+            if (candidate.path("rule").asText().equals(rule)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no CEL rule " + rule + " on spec: " + spec.path("x-kubernetes-validations"));
     }
 
     @Test
