@@ -179,6 +179,28 @@ class CallTimeoutTest {
         assertThat(call.message()).contains("no HTTP/2 SETTINGS from " + A + " within 1000 ms");
     }
 
+    /**
+     * Request messages that arrive while the call waits for a connection are released, and their
+     * credit returned, when the call fails instead (the leak detector fails the class otherwise).
+     */
+    @Test
+    void requestDataWaitingForAConnectionIsReleasedWhenTheCallFails() {
+        proxy = InMemoryProxy.start(c -> c.withTimeouts(new Timeouts(Duration.ofSeconds(1), Duration.ZERO,
+                Duration.ofHours(1))), A);
+        proxy.backend(A).silent();
+        MemoryClient.Call call = proxy.connect().start(MemoryClient.grpcRequest(PATH), false);
+        for (int i = 0; i < 4; i++) {
+            call.send(MemoryClient.message("x".repeat(16 * 1024)), false);
+        }
+        proxy.run();
+
+        proxy.advance(Duration.ofSeconds(1));
+
+        assertThat(call.status()).isEqualTo(GrpcCode.UNAVAILABLE);
+        assertThat(call.message()).contains("no HTTP/2 SETTINGS");
+        assertThat(call.resetCode()).as("the client is asked to stop sending").isEqualTo(Http2Error.NO_ERROR.code());
+    }
+
     /** A {@code grpc-timeout} value in nanoseconds. */
     static long grpcTimeoutNanos(String value) {
         assertThat(value).as("grpc-timeout").matches("[0-9]{1,8}[HMSmun]");

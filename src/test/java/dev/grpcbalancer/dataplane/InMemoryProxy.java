@@ -19,7 +19,6 @@ import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
@@ -230,7 +229,8 @@ public final class InMemoryProxy implements AutoCloseable {
         }
         byte[] in;
         while (channel.isOpen() && (in = link.peer().poll()) != null) {
-            channel.writeInbound(Unpooled.wrappedBuffer(in));
+            // from the channel's allocator, as a socket read: leak-tracked like production buffers
+            channel.writeInbound(channel.alloc().buffer(in.length).writeBytes(in));
             moved = true;
         }
         if (!channel.isOpen()) {
@@ -293,7 +293,8 @@ public final class InMemoryProxy implements AutoCloseable {
     @Override
     public void close() {
         for (Link link : List.copyOf(links)) {
-            link.channel().close();
+            // below HTTP/2: a graceful close would wait for streams on a clock that no longer moves
+            link.channel().pipeline().firstContext().close();
         }
         run(); // every call hears that its connection closed, and releases what it holds
         for (Link link : List.copyOf(links)) {
