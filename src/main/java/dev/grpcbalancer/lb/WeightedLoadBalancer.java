@@ -25,6 +25,8 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
     private static final int REDRAWS = 3;
 
     final Endpoint[] candidates;
+    /** The candidates' addresses, made once: {@link Endpoint#address()} makes a new one each time. */
+    private final EndpointAddress[] candidateAddresses;
     final EndpointLoad[] candidateLoads;
     /** cumulativeWeights[i] = sum of weights of candidates 0..i. */
     final long[] cumulativeWeights;
@@ -38,7 +40,8 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         List<Endpoint> ready = backends.endpoints().stream().filter(e -> e.state() == EndpointState.READY).toList();
         List<Endpoint> chosen = ready.isEmpty() ? backends.endpoints() : ready;
         this.candidates = chosen.toArray(new Endpoint[0]);
-        this.candidateLoads = Arrays.stream(candidates).map(e -> loads.get(e.address())).toArray(EndpointLoad[]::new);
+        this.candidateAddresses = Arrays.stream(candidates).map(Endpoint::address).toArray(EndpointAddress[]::new);
+        this.candidateLoads = Arrays.stream(candidateAddresses).map(loads::get).toArray(EndpointLoad[]::new);
         this.cumulativeWeights = new long[candidates.length];
         long sum = 0;
         boolean uniform = true;
@@ -66,7 +69,11 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         if (!candidateLoads[index].isAvailableFast() || health.slowStartNanos() > 0 && candidateLoads[index].isRamping()) {
             index = pickCarefully(index, avoid);
         }
-        return new Selection(candidates[index], candidateLoads[index], this);
+        return selection(index);
+    }
+
+    private Selection selection(int index) {
+        return new Selection(candidates[index], candidateAddresses[index], candidateLoads[index], this);
     }
 
     @Override
@@ -76,16 +83,16 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
             return null;
         }
         int index = choose();
-        if (!avoid.contains(candidates[index].address()) && candidateLoads[index].isAvailableFast()
+        if (!avoid.contains(candidateAddresses[index]) && candidateLoads[index].isAvailableFast()
                 && !(health.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
-            return new Selection(candidates[index], candidateLoads[index], this);
+            return selection(index);
         }
         long now = health.nanoTime().getAsLong();
         int start = ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             int candidate = (start + i) % n;
-            if (!avoid.contains(candidates[candidate].address()) && candidateLoads[candidate].available(now)) {
-                return new Selection(candidates[candidate], candidateLoads[candidate], this);
+            if (!avoid.contains(candidateAddresses[candidate]) && candidateLoads[candidate].available(now)) {
+                return selection(candidate);
             }
         }
         return pick(null); // every other endpoint is in use or unavailable
@@ -93,7 +100,7 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
 
     private int chooseAvoiding(EndpointAddress avoid) {
         int index = choose();
-        if (avoid != null && candidates.length > 1 && candidates[index].address().equals(avoid)) {
+        if (avoid != null && candidates.length > 1 && candidateAddresses[index].equals(avoid)) {
             index = chooseOther(index);
         }
         return index;
@@ -124,7 +131,7 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         for (int i = 0; i < n; i++) {
             int candidate = (start + i) % n;
             if (candidateLoads[candidate].available(now)) {
-                if (avoid == null || !candidates[candidate].address().equals(avoid)) {
+                if (avoid == null || !candidateAddresses[candidate].equals(avoid)) {
                     return candidate;
                 }
                 fallback = candidate;

@@ -73,7 +73,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     }
 
     EndpointAddress endpoint() {
-        return selection.endpoint().address();
+        return selection.address();
     }
 
     State state() {

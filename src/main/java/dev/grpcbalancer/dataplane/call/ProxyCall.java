@@ -151,7 +151,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
                     : "no endpoints available for balancer " + config().id());
             return;
         }
-        EndpointAddress address = selection.endpoint().address();
+        EndpointAddress address = selection.address();
         if (lastEnded != null && !lastEnded.outcome().reachedBackend()
                 && lastEnded.outcome().kind() != AttemptOutcome.Kind.REFUSED_BY_GOAWAY
                 && address.equals(lastEnded.endpoint())) {

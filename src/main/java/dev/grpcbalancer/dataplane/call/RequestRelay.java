@@ -7,20 +7,32 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import java.util.ArrayDeque;
 
 /**
  * The request side of a call: the client's HEADERS, the data held while no attempt has a stream
- * ({@link UnsentRequest}), the copies kept so another attempt can be sent the same request
- * ({@link ReplayBuffer}), and the sending of all that to each attempt. Request data goes on
- * upstream as it arrives, never reassembled; its flow-control credit goes back to the client
- * when one upstream write of it is on the wire. Confined to the call's event loop.
+ * ({@link UnsentRequest}), the copies kept so another attempt (a retry or a hedge) can be sent the
+ * same request, and the sending of all that to each attempt. Request data goes on upstream as it
+ * arrives, never reassembled; its flow-control credit goes back to the client when one upstream
+ * write of it is on the wire. Confined to the call's event loop.
+ *
+ * <p><b>The replay copies</b> are retained duplicates of the data sent upstream, bounded by the
+ * balancer's replay buffer: once the request outgrows it, or the call can no longer make another
+ * attempt (it committed, or the client's trailers came), the copies are released and no replay is
+ * possible from then on.
  */
 final class RequestRelay {
 
     private static final AsciiString PREVIOUS_ATTEMPTS = AsciiString.cached("grpc-previous-rpc-attempts");
 
     private final ProxyStream inbound;
-    private final ReplayBuffer replay;
+    private final int replayLimitBytes;
+    /** The first replay copy; most calls send one DATA frame and are never replayed. */
+    private ByteBuf firstCopy;
+    /** Replay copies after the first, created when needed. */
+    private ArrayDeque<ByteBuf> moreCopies;
+    private int copiedBytes;
+    private boolean replayGivenUp;
     private Http2Headers headers;
     private boolean ended;
     private long bytesIn;
@@ -29,7 +41,7 @@ final class RequestRelay {
 
     RequestRelay(ProxyStream inbound, int replayBufferBytes) {
         this.inbound = inbound;
-        this.replay = new ReplayBuffer(replayBufferBytes);
+        this.replayLimitBytes = replayBufferBytes;
     }
 
     void start(Http2Headers requestHeaders, boolean endStream) {
@@ -54,7 +66,7 @@ final class RequestRelay {
 
     /** Whether the whole request so far is held for another attempt. */
     boolean canReplay() {
-        return replay.canReplay();
+        return !replayGivenUp;
     }
 
     /**
@@ -75,10 +87,14 @@ final class RequestRelay {
             sent.setInt(PREVIOUS_ATTEMPTS, attempt - 1);
         }
         boolean nothingHeld = unsent == null || unsent.isEmpty();
-        ChannelFuture written = stream.writeHeaders(sent, ended && nothingHeld && replay.isEmpty());
-        replay.replayTo(stream, ended && nothingHeld);
+        ChannelFuture written = stream.writeHeaders(sent, ended && nothingHeld && firstCopy == null);
+        replayTo(stream, ended && nothingHeld);
         if (!nothingHeld) {
-            unsent.sendTo(stream, replay, inbound);
+            UnsentRequest.Frame frame;
+            while ((frame = unsent.poll()) != null) {
+                keepCopy(frame.data());
+                stream.writeData(frame.data(), frame.endStream(), inbound, frame.credit());
+            }
         }
         return written;
     }
@@ -96,7 +112,7 @@ final class RequestRelay {
             unsent().add(data, credit, endStream);
             return true;
         }
-        boolean kept = replay.record(data);
+        boolean kept = keepCopy(data);
         if (kept) {
             for (Attempt a = others; a != null; a = a.nextLive) {
                 if (a != target && a.isOpen()) {
@@ -120,7 +136,7 @@ final class RequestRelay {
      */
     void trailers(Http2Headers trailers, Attempt target) {
         ended = true;
-        replay.release();
+        releaseCopies();
         if (target != null && target.stream() != null && (unsent == null || unsent.isEmpty())) {
             target.stream().writeHeaders(trailers, true);
         } else {
@@ -137,14 +153,67 @@ final class RequestRelay {
 
     /** An attempt committed: the copies are no longer needed. */
     void committed() {
-        replay.release();
+        releaseCopies();
     }
 
     /** Releases the copies and the data held, returning its credit. Idempotent. */
     void release() {
-        replay.release();
+        releaseCopies();
         if (unsent != null) {
             unsent.release(inbound);
+        }
+    }
+
+    /** Keeps a copy of {@code content}, about to be sent upstream, or gives up past the limit; returns {@link #canReplay()}. */
+    private boolean keepCopy(ByteBuf content) {
+        if (replayGivenUp) {
+            return false;
+        }
+        int size = content.readableBytes();
+        if (copiedBytes + size > replayLimitBytes) {
+            releaseCopies();
+            return false;
+        }
+        copiedBytes += size;
+        if (firstCopy == null) {
+            firstCopy = content.retainedDuplicate();
+        } else {
+            if (moreCopies == null) {
+                moreCopies = new ArrayDeque<>(4);
+            }
+            moreCopies.add(content.retainedDuplicate());
+        }
+        return true;
+    }
+
+    /** Sends the copies to {@code stream}; the last frame ends the stream if {@code endStream}. */
+    private void replayTo(ProxyStream stream, boolean endStream) {
+        if (firstCopy == null) {
+            return;
+        }
+        boolean onlyFirst = moreCopies == null || moreCopies.isEmpty();
+        stream.writeData(firstCopy.retainedDuplicate(), endStream && onlyFirst);
+        if (!onlyFirst) {
+            int left = moreCopies.size();
+            for (ByteBuf copy : moreCopies) {
+                stream.writeData(copy.retainedDuplicate(), --left == 0 && endStream);
+            }
+        }
+    }
+
+    /** Releases the copies: no replay from now on. Idempotent. */
+    private void releaseCopies() {
+        replayGivenUp = true;
+        if (firstCopy != null) {
+            firstCopy.release();
+            firstCopy = null;
+        }
+        if (moreCopies != null) {
+            ByteBuf copy;
+            while ((copy = moreCopies.poll()) != null) {
+                copy.release();
+            }
+            moreCopies = null;
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 final class UnsentRequest {
 
     /** One DATA frame (or the end of the request as an empty one) and its credit. */
-    private record Frame(ByteBuf data, int credit, boolean endStream) {}
+    record Frame(ByteBuf data, int credit, boolean endStream) {}
 
     private final ArrayDeque<Frame> frames = new ArrayDeque<>(4);
 
@@ -25,22 +25,9 @@ final class UnsentRequest {
         return frames.isEmpty();
     }
 
-    /** Whether the request's end is among the frames held. */
-    boolean holdsEnd() {
-        Frame last = frames.peekLast();
-        return last != null && last.endStream();
-    }
-
-    /**
-     * Sends every frame held: each is recorded in {@code replay} and written to {@code stream},
-     * its credit returned to {@code inbound} once written.
-     */
-    void sendTo(ProxyStream stream, ReplayBuffer replay, ProxyStream inbound) {
-        Frame frame;
-        while ((frame = frames.poll()) != null) {
-            replay.record(frame.data());
-            stream.writeData(frame.data(), frame.endStream(), inbound, frame.credit());
-        }
+    /** The oldest frame held, taken out, or null. */
+    Frame poll() {
+        return frames.poll();
     }
 
     /** Releases every frame held and returns its credit. */
