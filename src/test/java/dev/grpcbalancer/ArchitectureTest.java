@@ -29,6 +29,7 @@ final class ArchitectureTest {
     private static final String DATAPLANE_CALL = "dev.grpcbalancer.dataplane.call..";
     private static final String DATAPLANE_UPSTREAM = "dev.grpcbalancer.dataplane.upstream..";
     private static final String DATAPLANE_HTTP2 = "dev.grpcbalancer.dataplane.http2..";
+    private static final String DATAPLANE_ROUTE = "dev.grpcbalancer.dataplane.route..";
     private static final String CONTROLLER = "dev.grpcbalancer.controller..";
     private static final String CRD = "dev.grpcbalancer.controller.crd..";
     private static final String TRANSLATE = "dev.grpcbalancer.controller.translate..";
@@ -46,6 +47,8 @@ final class ArchitectureTest {
     /** The Kubernetes model classes (ObjectMeta, EndpointSlice, ...) that the CRD types expose. */
     private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model..";
     private static final String GRPC_JAVA = "io.grpc..";
+    /** RE2 regular expressions: route matches are compiled by the data plane and checked by translation. */
+    private static final String RE2J = "com.google.re2j..";
 
     @ArchTest
     static final ArchRule snapshotDependsOnTheJdkOnly = classes()
@@ -65,15 +68,17 @@ final class ArchitectureTest {
     static final ArchRule dataplaneUsesOnlySnapshotLbMetricsNettyAndSlf4j = classes()
             .that().resideInAPackage(DATAPLANE)
             .should().onlyDependOnClassesThat()
-            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS)
+            .resideInAnyPackage(DATAPLANE, SNAPSHOT, LB, METRICS, NETTY, SLF4J, JDK, JDK_EXTENSIONS, RE2J)
             .because("the data plane never sees a fabric8 type, the controller or the standalone source")
             .allowEmptyShould(true);
 
     /**
      * Inside the data plane: HTTP/2 connections and streams at the bottom, the upstream pools on
      * them, the call engine on both, the listeners (and what else accepts or manages connections)
-     * on top. Nothing below reaches up: the pool cannot call into a call's internals, and the call
-     * engine knows nothing of listeners, so routing and new listener kinds change one layer.
+     * on top; the route table beside them, read only by the listeners (a call is handed the route
+     * it was matched to). Nothing below reaches up: the pool cannot call into a call's internals,
+     * and the call engine knows nothing of listeners, so routing and new listener kinds change one
+     * layer.
      */
     @ArchTest
     static final ArchRule dataplaneLayersDependOnlyDownward = layeredArchitecture()
@@ -83,11 +88,14 @@ final class ArchitectureTest {
             .layer("call engine").definedBy(DATAPLANE_CALL)
             .layer("upstream").definedBy(DATAPLANE_UPSTREAM)
             .layer("http2").definedBy(DATAPLANE_HTTP2)
+            .layer("routing").definedBy(DATAPLANE_ROUTE)
             .whereLayer("listeners").mayNotBeAccessedByAnyLayer()
             .whereLayer("call engine").mayOnlyBeAccessedByLayers("listeners")
             .whereLayer("upstream").mayOnlyBeAccessedByLayers("call engine", "listeners")
             .whereLayer("http2").mayOnlyBeAccessedByLayers("upstream", "call engine", "listeners")
-            .because("the data plane is layered http2 <- upstream <- call engine <- listeners");
+            .whereLayer("routing").mayOnlyBeAccessedByLayers("listeners")
+            .because("the data plane is layered http2 <- upstream <- call engine <- listeners,"
+                    + " and the route table (pure lookup) is the listeners' alone");
 
     @ArchTest
     static final ArchRule controllerNeverSeesNettyOrTheDataplane = noClasses()
@@ -99,7 +107,7 @@ final class ArchitectureTest {
     @ArchTest
     static final ArchRule translateIsAPureFunctionOfCrdAndModelTypes = classes()
             .that().resideInAPackage(TRANSLATE)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(TRANSLATE, CRD, SNAPSHOT, FABRIC8_MODEL, JDK, RE2J)
             .because("translation is a pure function testable with plain objects: no client, no I/O")
             .allowEmptyShould(true);
 

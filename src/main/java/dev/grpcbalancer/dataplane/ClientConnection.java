@@ -9,8 +9,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 
 /**
- * A client connection on a balancer's listener: every new stream is a call, which reads the
- * balancer once, when its HEADERS arrive.
+ * A client connection on a balancer's listener: every new stream is a call, which looks up its
+ * route in the balancer once, when its HEADERS arrive.
  */
 final class ClientConnection extends ProxyConnection {
 
@@ -26,7 +26,7 @@ final class ClientConnection extends ProxyConnection {
 
     @Override
     protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-        calls.start(attach(stream), listener.runtime(), headers, endStream);
+        calls.start(attach(stream), listener.runtime().route(headers), headers, endStream);
     }
 
     @Override

@@ -2,8 +2,8 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.grpcbalancer.dataplane.call.BalancerRuntime;
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -12,8 +12,11 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.ListenerStates;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.snapshot.SnapshotSink;
 import io.netty.bootstrap.ServerBootstrap;
@@ -110,8 +113,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 if (!config.equals(existing.runtime().config())) {
                     existing.update(BalancerRuntime.of(config, existing.runtime(), existing.runtime().meters(), ticker));
                     healthChecks.get(config.id()).update();
-                    log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
-                            config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
+                    log.info("[{}] updated: {}", config.id(), summary(config));
                 }
             } else {
                 BalancerMeters balancerMeters = meters.balancer(config.id().toString());
@@ -134,10 +136,17 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             if (!balancerMeters.perEndpoint()) {
                 continue;
             }
-            balancerMeters.endpoints(
-                    config.backends().endpoints().stream().map(Endpoint::address).toList(),
-                    address -> inFlight(id, address), address -> isAvailable(id, address) ? 1 : 0,
-                    address -> endpointStatus(id, address).ejections());
+            for (Route route : config.effectiveRoutes()) {
+                for (RouteBackend backend : route.backends()) {
+                    String routeName = route.name();
+                    String backendName = backend.name();
+                    balancerMeters.endpoints(routeName, backendName).endpoints(
+                            backend.endpoints().endpoints().stream().map(Endpoint::address).toList(),
+                            address -> balancerStatus(id, routeName, backendName, address, Probe.IN_FLIGHT),
+                            address -> balancerStatus(id, routeName, backendName, address, Probe.AVAILABLE),
+                            address -> balancerStatus(id, routeName, backendName, address, Probe.EJECTIONS));
+                }
+            }
         }
         for (BalancerConfig gone : current.balancers()) {
             if (!next.containsKey(gone.id())) {
@@ -151,11 +160,20 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
         Set<EndpointAddress> live = new HashSet<>();
         for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.backends().endpoints()) {
+            for (Endpoint endpoint : balancer.allEndpoints()) {
                 live.add(endpoint.address());
             }
         }
         return live;
+    }
+
+    /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */
+    private static String summary(BalancerConfig config) {
+        List<Endpoint> endpoints = config.allEndpoints();
+        long ready = endpoints.stream().filter(e -> e.state() == EndpointState.READY).count();
+        String counts = endpoints.size() + " endpoints (" + ready + " ready)";
+        return config.routes().isEmpty() ? counts + ", policy " + config.policy()
+                : config.routes().size() + " rules, " + counts;
     }
 
     private void bind(Listener listener) {
@@ -239,28 +257,51 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         listenerObservers.add(requireNonNull(observer, "observer"));
     }
 
-    /** Every running balancer as operators see it, in snapshot order. */
+    /** Every running balancer as operators see it, in snapshot order: its routes, their backends and endpoints. */
     public synchronized List<BalancerView> describe() {
         List<BalancerView> views = new ArrayList<>();
         for (Listener listener : listeners.values()) {
             BalancerRuntime runtime = listener.runtime();
             BalancerConfig config = runtime.config();
-            List<BalancerView.EndpointView> endpoints = new ArrayList<>();
-            for (Endpoint endpoint : config.backends().endpoints()) {
-                LoadBalancer.EndpointStatus status = runtime.loadBalancer().status(endpoint.address());
-                endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
-                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address()),
-                        status.healthy(), status.ejected(), status.ejections()));
+            List<BalancerView.RouteView> routes = new ArrayList<>();
+            for (RouteRuntime route : runtime.routes()) {
+                List<BalancerView.BackendView> backends = new ArrayList<>();
+                for (int i = 0; i < route.route().backends().size(); i++) {
+                    RouteBackend backend = route.route().backends().get(i);
+                    LoadBalancer balancer = route.balancers().get(i);
+                    List<BalancerView.EndpointView> endpoints = new ArrayList<>();
+                    for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                        LoadBalancer.EndpointStatus status = balancer.status(endpoint.address());
+                        endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
+                                endpoint.state().name(), balancer.inFlight(endpoint.address()),
+                                status.healthy(), status.ejected(), status.ejections()));
+                    }
+                    backends.add(new BalancerView.BackendView(backend.name(), backend.weight(), endpoints));
+                }
+                routes.add(new BalancerView.RouteView(route.name(), route.route().matches().stream()
+                        .map(Object::toString).toList(), route.policy().loadBalancing().name(), backends));
             }
             views.add(new BalancerView(config.id(), config.generation(), listener.port(), listener.isBound(),
-                    listener.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
+                    listener.bindError(), listener.connectionCount(), config.policy().name(), routes));
         }
         return views;
     }
 
-    private synchronized LoadBalancer.EndpointStatus endpointStatus(BalancerId id, EndpointAddress address) {
+    /** What a per-endpoint gauge reads of an endpoint of one backend of one route. */
+    private enum Probe { IN_FLIGHT, AVAILABLE, EJECTIONS }
+
+    private synchronized double balancerStatus(BalancerId id, String route, String backend, EndpointAddress address,
+            Probe probe) {
         Listener listener = listeners.get(id);
-        return listener == null ? LoadBalancer.EndpointStatus.UNKNOWN : listener.runtime().loadBalancer().status(address);
+        LoadBalancer balancer = listener == null ? null : listener.runtime().balancer(route, backend);
+        if (balancer == null) {
+            return 0;
+        }
+        return switch (probe) {
+            case IN_FLIGHT -> balancer.inFlight(address);
+            case AVAILABLE -> balancer.isAvailable(address) ? 1 : 0;
+            case EJECTIONS -> balancer.status(address).ejections();
+        };
     }
 
     private synchronized int clientConnections(BalancerId id) {
@@ -268,19 +309,29 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         return listener == null ? 0 : listener.connectionCount();
     }
 
-    /** Calls in flight through {@code id} on {@code address}, as its load balancer counts them. */
-    public synchronized int inFlight(BalancerId id, EndpointAddress address) {
-        Listener listener = listeners.get(id);
-        return listener == null ? 0 : listener.runtime().loadBalancer().inFlight(address);
-    }
-
     /**
-     * Whether {@code address} takes new calls of balancer {@code id} now: not ejected by outlier
-     * detection, not marked unhealthy by health checks. False for an unknown balancer or endpoint.
+     * Whether {@code address} takes new calls of balancer {@code id} now, in every backend of every
+     * route that has it: not ejected by outlier detection, not marked unhealthy by health checks.
+     * False for an unknown balancer or endpoint.
      */
     public synchronized boolean isAvailable(BalancerId id, EndpointAddress address) {
         Listener listener = listeners.get(id);
-        return listener != null && listener.runtime().loadBalancer().isAvailable(address);
+        if (listener == null) {
+            return false;
+        }
+        boolean found = false;
+        for (RouteRuntime route : listener.runtime().routes()) {
+            for (int i = 0; i < route.balancers().size(); i++) {
+                if (route.route().backends().get(i).endpoints().endpoints().stream()
+                        .anyMatch(e -> e.address().equals(address))) {
+                    if (!route.balancers().get(i).isAvailable(address)) {
+                        return false;
+                    }
+                    found = true;
+                }
+            }
+        }
+        return found;
     }
 
     public int ioThreadCount() {

@@ -1,6 +1,5 @@
 package dev.grpcbalancer.dataplane;
 
-import dev.grpcbalancer.dataplane.call.BalancerRuntime;
 import dev.grpcbalancer.snapshot.BalancerId;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;

@@ -3,11 +3,11 @@ package dev.grpcbalancer.lb;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.snapshot.BackendSet;
-import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
+import dev.grpcbalancer.snapshot.RoutePolicy;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.function.LongSupplier;
@@ -74,15 +74,15 @@ public interface LoadBalancer {
                 Duration.ZERO, System::nanoTime);
     }
 
-    /** The balancer {@code config} describes. */
-    static LoadBalancer create(BalancerConfig config, LoadBalancer previous) {
-        return create(config, previous, System::nanoTime);
+    /** The balancer of one backend set of a route, run with the route's {@code policy}. */
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous) {
+        return create(policy, backends, previous, System::nanoTime);
     }
 
-    /** The balancer {@code config} describes, reading time (ejections, slow start) from {@code nanoTime}. */
-    static LoadBalancer create(BalancerConfig config, LoadBalancer previous, LongSupplier nanoTime) {
-        requireNonNull(config, "config");
-        return LoadBalancers.create(config.policy(), config.backends(), previous, config.outlierDetection(),
-                config.healthCheck(), config.slowStartWindow(), requireNonNull(nanoTime, "nanoTime"));
+    /** The same, reading time (ejections, slow start) from {@code nanoTime}. */
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous, LongSupplier nanoTime) {
+        requireNonNull(policy, "policy");
+        return LoadBalancers.create(policy.loadBalancing(), backends, previous, policy.outlierDetection(),
+                policy.healthCheck(), policy.slowStartWindow(), requireNonNull(nanoTime, "nanoTime"));
     }
 }

@@ -33,6 +33,11 @@ public final class Selection {
         return address;
     }
 
+    /** The load balancer (the endpoint set) that made this selection. */
+    public LoadBalancer balancer() {
+        return owner;
+    }
+
     /** The backend answered well: its run of consecutive failures ends. */
     public void succeeded() {
         load.succeeded();

@@ -2,127 +2,69 @@ package dev.grpcbalancer.metrics;
 
 import static java.util.Objects.requireNonNull;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The meters of one balancer, tagged {@code balancer="namespace/name"}: calls started, finished
- * by {@code grpc_code}, their duration, calls active, retries, hedges and bytes each way.
- * Cardinality is bounded: one set per balancer, 17 gRPC codes. With per-endpoint meters, each
- * endpoint adds its attempts, their outcomes by {@code grpc_code} and durations
- * ({@link EndpointMeters}). Every method is safe from any event loop and takes no lock on the
- * call path (Micrometer counters are striped adders).
+ * The meters of one balancer, tagged {@code balancer="namespace/name"}: its own gauges (client
+ * connections), the {@link CallMeters} of each route (tag {@code route}: the rule's name,
+ * {@code rule-N}, {@code default} for the shorthand, {@code none} for calls no rule takes) and, when
+ * asked for, the {@link EndpointMeters} of each route's backends. Cardinality is bounded by the
+ * configuration: never a raw path; with method meters only the services and methods that exact
+ * matches name carry their own {@code grpc_service}/{@code grpc_method} (others have them empty).
  */
 public final class BalancerMeters {
 
-    /** The gRPC status codes, 0 (OK) to 16 (UNAUTHENTICATED), as Prometheus label values. */
-    private static final String[] CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-        "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-        "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2),
-        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), Duration.ofSeconds(300)};
+    /** The {@code route} of calls that no rule takes. */
+    public static final String UNMATCHED = "none";
 
     private final MeterRegistry registry;
     private final Tags tags;
-    private final List<Meter> meters = new ArrayList<>();
-    private final Counter started;
-    private final Counter[] finished = new Counter[CODES.length];
-    private final Timer duration;
-    private final AtomicInteger active = new AtomicInteger();
-    private final Counter retries;
-    private final Counter hedges;
-    private final Counter hedgesWon;
-    private final Counter receivedBytes;
-    private final Counter sentBytes;
     private final boolean perEndpoint;
-    /** Per endpoint label: its meters; written by the data plane's publish, read by event loops. */
-    private final ConcurrentMap<String, EndpointMeters> endpointMeters = new ConcurrentHashMap<>();
-    /** The same, keyed by the endpoint object itself: no label string per call. */
-    private final ConcurrentMap<Object, EndpointMeters> endpointsByKey = new ConcurrentHashMap<>();
+    private final boolean perMethod;
+    private final List<Meter> meters = new ArrayList<>();
+    private final ConcurrentMap<List<String>, CallMeters> calls = new ConcurrentHashMap<>();
+    private final ConcurrentMap<List<String>, EndpointMeters> endpoints = new ConcurrentHashMap<>();
 
-    BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint) {
+    BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint, boolean perMethod) {
         this.registry = requireNonNull(registry, "registry");
         this.tags = Tags.of("balancer", requireNonNull(balancer, "balancer"));
         this.perEndpoint = perEndpoint;
-        started = keep(Counter.builder("grpcbalancer.calls.started").tags(tags)
-                .description("Calls (HTTP/2 streams) that arrived").register(registry));
-        for (int code = 0; code < CODES.length; code++) {
-            finished[code] = keep(Counter.builder("grpcbalancer.calls.finished").tags(tags).tag("grpc_code", CODES[code])
-                    .description("Calls that ended, by the grpc-status the client got").register(registry));
-        }
-        duration = keep(Timer.builder("grpcbalancer.call.duration").tags(tags)
-                .description("From the request's headers to the end of the response")
-                .serviceLevelObjectives(DURATION_BUCKETS).register(registry));
-        keep(Gauge.builder("grpcbalancer.calls.active", active, AtomicInteger::get).tags(tags)
-                .description("Calls in flight").register(registry));
-        retries = keep(Counter.builder("grpcbalancer.call.retries").tags(tags)
-                .description("Attempts beyond the first that retried a failed one").register(registry));
-        hedges = keep(Counter.builder("grpcbalancer.call.hedges").tags(tags)
-                .description("Hedged attempts started (spec.hedging)").register(registry));
-        hedgesWon = keep(Counter.builder("grpcbalancer.call.hedges.won").tags(tags)
-                .description("Calls whose response came from a hedged attempt rather than the first").register(registry));
-        receivedBytes = keep(Counter.builder("grpcbalancer.received").baseUnit("bytes").tags(tags)
-                .description("DATA bytes received from clients").register(registry));
-        sentBytes = keep(Counter.builder("grpcbalancer.sent").baseUnit("bytes").tags(tags)
-                .description("DATA bytes sent to clients").register(registry));
-    }
-
-    private <M extends Meter> M keep(M meter) {
-        meters.add(meter);
-        return meter;
+        this.perMethod = perMethod;
     }
 
     /** A gauge of this balancer read from {@code source} (e.g. client connections), removed with the rest. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
-        keep(Gauge.builder(name, source, value).tags(tags).description(description).register(registry));
+        meters.add(Gauge.builder(name, source, value).tags(tags).description(description).register(registry));
     }
 
-    public void callStarted() {
-        started.increment();
-        active.incrementAndGet();
+    /** The call meters of route {@code route}, created on first use. */
+    public CallMeters route(String route) {
+        return route(route, "", "");
     }
 
-    /** The call ended with {@code grpcCode} (an unknown code counts as UNKNOWN) after {@code nanos}. */
-    public void callFinished(int grpcCode, long nanos) {
-        active.decrementAndGet();
-        finished[grpcCode >= 0 && grpcCode < CODES.length ? grpcCode : 2].increment();
-        duration.record(nanos, TimeUnit.NANOSECONDS);
-    }
-
-    public void retried() {
-        retries.increment();
-    }
-
-    public void hedged() {
-        hedges.increment();
-    }
-
-    public void hedgeWon() {
-        hedgesWon.increment();
-    }
-
-    public void received(long bytes) {
-        receivedBytes.increment(bytes);
-    }
-
-    public void sent(long bytes) {
-        sentBytes.increment(bytes);
+    /**
+     * The call meters of route {@code route} for calls of {@code service}/{@code method} (names an
+     * exact match gives; empty for any other); without method meters the same as {@link #route(String)}.
+     */
+    public CallMeters route(String route, String service, String method) {
+        List<String> key = perMethod ? List.of(route, service, method) : List.of(route, "", "");
+        return calls.computeIfAbsent(key, k -> {
+            Tags callTags = tags.and("route", k.get(0));
+            if (perMethod) {
+                callTags = callTags.and("grpc_service", k.get(1), "grpc_method", k.get(2));
+            }
+            return new CallMeters(registry, callTags);
+        });
     }
 
     /** Whether per-endpoint meters are kept (callers skip collecting endpoints when not). */
@@ -130,114 +72,33 @@ public final class BalancerMeters {
         return perEndpoint;
     }
 
-    /**
-     * The meters of {@code endpoint}, an object equal to one passed to {@link #endpoints}; null
-     * without per-endpoint meters or for an endpoint not (or no longer) listed.
-     */
-    public EndpointMeters endpoint(Object endpoint) {
-        return perEndpoint ? endpointsByKey.get(endpoint) : null;
+    /** Whether calls are also counted by the service and method exact matches name. */
+    public boolean perMethod() {
+        return perMethod;
     }
 
-    /**
-     * Makes the per-endpoint meters match {@code endpoints} (labelled with their
-     * {@code toString()}): attempts, their outcomes and durations ({@link EndpointMeters}), calls in
-     * flight, whether the endpoint takes calls (healthy and not ejected) and its ejections so far,
-     * the last three read through the given functions. Meters of endpoints no longer listed are
-     * removed. Does nothing without per-endpoint meters.
-     */
-    public <E> void endpoints(List<E> endpoints, ToDoubleFunction<E> inFlight, ToDoubleFunction<E> available,
-            ToDoubleFunction<E> ejections) {
+    /** The endpoint meters of backend {@code backend} of route {@code route}; null without per-endpoint meters. */
+    public EndpointMeters endpoints(String route, String backend) {
         if (!perEndpoint) {
-            return;
+            return null;
         }
-        List<String> names = new ArrayList<>();
-        for (E endpoint : endpoints) {
-            String name = endpoint.toString();
-            names.add(name);
-            endpointMeters.computeIfAbsent(name, e -> {
-                Tags endpointTags = tags.and("endpoint", e);
-                EndpointMeters meters = new EndpointMeters(registry, endpointTags, endpoint, List.of(
-                        Gauge.builder("grpcbalancer.endpoint.calls.active", endpoint, inFlight)
-                                .tags(endpointTags).description("Calls in flight on the endpoint").register(registry),
-                        Gauge.builder("grpcbalancer.endpoint.available", endpoint, available)
-                                .tags(endpointTags).description("1 when the endpoint takes calls (healthy, not ejected)")
-                                .register(registry),
-                        FunctionCounter.builder("grpcbalancer.endpoint.ejections", endpoint, ejections)
-                                .tags(endpointTags).description("Times outlier detection ejected the endpoint")
-                                .register(registry)));
-                endpointsByKey.put(endpoint, meters);
-                return meters;
-            });
-        }
-        for (String gone : List.copyOf(endpointMeters.keySet())) {
-            if (!names.contains(gone)) {
-                EndpointMeters meters = endpointMeters.remove(gone);
-                endpointsByKey.remove(meters.key);
-                meters.remove();
-            }
-        }
+        return endpoints.computeIfAbsent(List.of(route, backend),
+                k -> new EndpointMeters(registry, tags.and("route", route, "backend", backend)));
     }
 
     /**
-     * The meters of one endpoint of one balancer: attempts sent to it, attempts ended by the gRPC
-     * code they ended with (the backend's status, or the code the proxy gave a reset, a lost
-     * connection, a per-try timeout, a cancelled hedge), and the attempts' durations, so a bad
-     * pod stands out. Code counters are registered the first time a code occurs.
+     * Drops the meters of routes not in {@code routes} (by name; {@link #UNMATCHED} is always kept)
+     * and of backends not in {@code backends} (route name to backend names).
      */
-    public static final class EndpointMeters {
-
-        private final MeterRegistry registry;
-        private final Tags tags;
-        /** The endpoint object: Micrometer holds function-based meters' state weakly, this keeps it alive. */
-        private final Object key;
-        private final List<Meter> fixed;
-        private final Counter attempts;
-        private final Counter[] ended = new Counter[CODES.length];
-        private final Timer duration;
-        private volatile boolean removed;
-
-        private EndpointMeters(MeterRegistry registry, Tags tags, Object key, List<Meter> gauges) {
-            this.registry = registry;
-            this.tags = tags;
-            this.key = key;
-            this.attempts = Counter.builder("grpcbalancer.endpoint.attempts").tags(tags)
-                    .description("Attempts sent to the endpoint").register(registry);
-            this.duration = Timer.builder("grpcbalancer.endpoint.attempt.duration").tags(tags)
-                    .description("From an attempt's start to its end (its response's end, or its failure)")
-                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
-            List<Meter> all = new ArrayList<>(gauges);
-            all.add(attempts);
-            all.add(duration);
-            this.fixed = List.copyOf(all);
-        }
-
-        public void attemptStarted() {
-            attempts.increment();
-        }
-
-        /** An attempt ended with {@code grpcCode} (an unknown code counts as UNKNOWN) after {@code nanos}. */
-        public void attemptEnded(int grpcCode, long nanos) {
-            int code = grpcCode >= 0 && grpcCode < CODES.length ? grpcCode : 2;
-            Counter counter = ended[code];
-            if (counter == null) {
-                if (removed) {
-                    return; // the endpoint left the balancer while this attempt ran
-                }
-                counter = Counter.builder("grpcbalancer.endpoint.attempts.ended").tags(tags).tag("grpc_code", CODES[code])
-                        .description("Attempts that ended, by the gRPC code they ended with").register(registry);
-                ended[code] = counter; // racing event loops store the same registered counter
+    public void retain(Set<String> routes, Map<String, Set<String>> backends) {
+        for (List<String> key : List.copyOf(calls.keySet())) {
+            if (!key.get(0).equals(UNMATCHED) && !routes.contains(key.get(0))) {
+                calls.remove(key).meters().forEach(registry::remove);
             }
-            counter.increment();
-            duration.record(nanos, TimeUnit.NANOSECONDS);
         }
-
-        private void remove() {
-            removed = true;
-            fixed.forEach(registry::remove);
-            for (Counter counter : ended) {
-                if (counter != null) {
-                    registry.remove(counter);
-                }
+        for (List<String> key : List.copyOf(endpoints.keySet())) {
+            if (!backends.getOrDefault(key.get(0), Set.of()).contains(key.get(1))) {
+                endpoints.remove(key).remove();
             }
         }
     }
@@ -245,8 +106,9 @@ public final class BalancerMeters {
     /** Removes every meter of this balancer from the registry (the balancer is gone). */
     void remove() {
         meters.forEach(registry::remove);
-        endpointMeters.values().forEach(EndpointMeters::remove);
-        endpointMeters.clear();
-        endpointsByKey.clear();
+        calls.values().forEach(c -> c.meters().forEach(registry::remove));
+        calls.clear();
+        endpoints.values().forEach(EndpointMeters::remove);
+        endpoints.clear();
     }
 }

@@ -3,21 +3,30 @@ package dev.grpcbalancer.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything the data plane needs to run one balancer.
  *
  * @param generation the source's generation of the balancer (metadata.generation), reported by
  *     admin endpoints; a change of generation alone does not restart anything
+ * @param backends the endpoints of the shorthand ({@code spec.backendRef} or
+ *     {@code spec.staticEndpoints}): one route that takes every call; empty when {@code routes} are given
  * @param slowStartWindow a newly added or newly healthy endpoint's share of calls ramps up over
  *     this long; {@link Duration#ZERO} for no ramp
+ * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
+ *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
  * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
  *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, HedgingPolicy hedging) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -28,7 +37,17 @@ public record BalancerConfig(
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(hedging, "hedging");
+        if (!routes.isEmpty() && !backends.isEmpty()) {
+            throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
+        }
+        Set<String> names = new HashSet<>();
+        for (Route route : routes) {
+            if (!names.add(route.name())) {
+                throw new IllegalArgumentException("route " + route.name() + " listed twice");
+            }
+        }
         if (listenerPort < 1 || listenerPort > 65535) {
             throw new IllegalArgumentException("listenerPort must be 1..65535: " + listenerPort);
         }
@@ -37,53 +56,96 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer without hedging. */
-    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
-            BackendSet backends, RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
-            HealthCheck healthCheck, Duration slowStartWindow) {
-        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, HedgingPolicy.DISABLED);
-    }
-
     /** A balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO);
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
+    }
+
+    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, List.of(), HedgingPolicy.DISABLED);
+    }
+
+    /** A balancer without hedging. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, HedgingPolicy.DISABLED);
+    }
+
+    /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
+    public RoutePolicy routePolicy() {
+        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
+    }
+
+    /**
+     * The routes the data plane runs: {@link #routes}, or for the shorthand one route named
+     * {@value Route#DEFAULT_NAME} that takes every call to {@link #backends}.
+     */
+    public List<Route> effectiveRoutes() {
+        if (!routes.isEmpty()) {
+            return routes;
+        }
+        return List.of(new Route(Route.DEFAULT_NAME, List.of(),
+                List.of(new RouteBackend(Route.DEFAULT_NAME, 1, backends)), routePolicy()));
+    }
+
+    /** Every endpoint of every route, each address once (the first seen wins). */
+    public List<Endpoint> allEndpoints() {
+        Map<EndpointAddress, Endpoint> byAddress = new LinkedHashMap<>();
+        for (Route route : effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                    byAddress.putIfAbsent(endpoint.address(), endpoint);
+                }
+            }
+        }
+        return List.copyOf(byAddress.values());
+    }
+
+    public BalancerConfig withRoutes(List<Route> newRoutes) {
+        return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, hedging);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, hedging);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, hedging);
+                outlierDetection, healthCheck, window, routes, hedging);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newHedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging);
     }
 }

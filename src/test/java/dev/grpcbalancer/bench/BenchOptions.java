@@ -37,7 +37,8 @@ final class BenchOptions {
             "  --connections N       client connections (one ManagedChannel each) (4)",
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
-            "  --targets LIST        direct,balancer,haproxy,nginx (all)",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
@@ -114,7 +115,11 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String t : value.split(",")) {
             t = t.trim();
-            if (!ALL_TARGETS.contains(t)) {
+            String name = t.contains("@") ? t.substring(0, t.indexOf('@')) : t;
+            if (t.contains("@") && !java.nio.file.Files.isDirectory(Path.of(t.substring(t.indexOf('@') + 1)))) {
+                throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
+            }
+            if (!ALL_TARGETS.contains(name)) {
                 throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ")");
             }
             out.add(t);

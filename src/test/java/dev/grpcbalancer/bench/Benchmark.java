@@ -169,7 +169,7 @@ public final class Benchmark {
         try {
             peer = startPeer(target, backends.ports(), peers);
         } catch (IOException e) {
-            String tail = target.equals("direct") ? "" : peers.tail(target, 15);
+            String tail = target.equals("direct") ? "" : peers.tail(target.replaceFirst("@.*", ""), 15);
             report.failure(target, e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail));
             peers.keepDir();
             OUT.printf("[%s] not measured: %s%n%s", target, e.getMessage(), tail);
@@ -248,18 +248,25 @@ public final class Benchmark {
     /** Null for direct. */
     private Peers.Peer startPeer(String target, List<Integer> backendPorts, Peers peers)
             throws IOException, InterruptedException {
-        switch (target) {
+        // NAME@DIR: that target with the config template of DIR instead of --peer-templates
+        int at = target.indexOf('@');
+        String name = at < 0 ? target : target.substring(0, at);
+        java.nio.file.Path templates = at < 0 ? o.peerTemplates : java.nio.file.Path.of(target.substring(at + 1));
+        switch (name) {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts);
+                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts);
             case "haproxy":
             case "nginx":
-                if (!Peers.onPath(target)) {
-                    throw new IOException(target + " is not on PATH (apt-get install " + target
-                            + (target.equals("nginx") ? "-light" : "") + ")");
+                if (!Peers.onPath(name)) {
+                    throw new IOException(name + " is not on PATH (apt-get install " + name
+                            + (name.equals("nginx") ? "-light" : "") + ")");
                 }
-                return target.equals("haproxy") ? peers.startHaproxy(backendPorts) : peers.startNginx(backendPorts);
+                if (name.equals("nginx") && at >= 0) {
+                    throw new IOException("nginx takes its template from --peer-templates only");
+                }
+                return name.equals("haproxy") ? peers.startHaproxy(templates, backendPorts) : peers.startNginx(backendPorts);
             default:
                 throw new IllegalArgumentException(target);
         }

@@ -231,13 +231,23 @@ final class Report {
      * min-max over those rounds are printed.
      */
     private void ratios(Map<String, List<Row>> rows, boolean unary) {
-        List<Row> b = rows.get("balancer");
-        if (b == null) {
-            return;
+        for (String balancer : rows.keySet()) {
+            if (balancer.startsWith("balancer")) {
+                ratios(rows, unary, balancer);
+            }
         }
-        for (String other : List.of("direct", "haproxy", "nginx")) {
+    }
+
+    /**
+     * {@code balancer} (a target key such as {@code balancer} or {@code balancer@DIR}) versus every
+     * other target, another balancer configuration included (e.g. 200 rules versus 1).
+     */
+    private void ratios(Map<String, List<Row>> rows, boolean unary, String balancer) {
+        List<Row> b = rows.get(balancer);
+        for (String other : rows.keySet()) {
             List<Row> o = rows.get(other);
-            if (o == null) {
+            if (other.equals(balancer) || o == null
+                    || !List.of("direct", "haproxy", "nginx", "balancer").contains(other.replaceFirst("[@#].*", ""))) {
                 continue;
             }
             List<Double> tput = new ArrayList<>();
@@ -252,10 +262,10 @@ final class Report {
                 continue;
             }
             if (options.rounds == 1) {
-                out.printf(unary ? "  balancer/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  balancer/%-8s throughput %5.2fx%n",
-                        other, tput.get(0), p99.get(0));
+                out.printf(unary ? "  %s/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  %s/%-8s throughput %5.2fx%n",
+                        balancer, other, tput.get(0), p99.get(0));
             } else {
-                out.printf("  balancer/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", other, median(tput),
+                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", balancer, other, median(tput),
                         tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
                                 range(p99)) : "");
             }

@@ -52,8 +52,8 @@ class CallRelayTest {
         assertThat(call.body()).as("the response message, as the backend framed it")
                 .isEqualTo(MemoryClient.message(MemoryClient.message("hello")));
         assertThat(call.trailersOnly()).isFalse();
-        assertThat(proxy.registry().get("grpcbalancer.calls.finished").tag("grpc_code", "OK").counter().count())
-                .isEqualTo(1);
+        assertThat(proxy.registry().get("grpcbalancer.calls.finished").tag("route", "default")
+                .tag("grpc_code", "OK").counter().count()).isEqualTo(1);
     }
 
     @Test
@@ -78,8 +78,8 @@ class CallRelayTest {
         proxy.run();
 
         assertThat(backend.streams().get(0).resetByProxy()).isEqualTo(Http2Error.CANCEL.code());
-        assertThat(proxy.registry().get("grpcbalancer.calls.finished").tag("grpc_code", "CANCELLED").counter().count())
-                .isEqualTo(1);
+        assertThat(proxy.registry().get("grpcbalancer.calls.finished").tag("route", "default")
+                .tag("grpc_code", "CANCELLED").counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -152,7 +152,7 @@ class CallRetryTest {
         assertThat(failing.streams().get(0).header("grpc-previous-rpc-attempts")).isNull();
         assertThat(healthy.streams().get(0).requestBody()).as("the request, replayed")
                 .isEqualTo(MemoryClient.message("x"));
-        assertThat(proxy.registry().get("grpcbalancer.call.retries").counter().count()).isEqualTo(1);
+        assertThat(proxy.registry().get("grpcbalancer.call.retries").tag("route", "default").counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -62,13 +62,16 @@ class DataPlaneMetricsTest {
         assertThat(notFound.code()).isEqualTo(Status.Code.NOT_FOUND);
 
         Await.until(DEADLINE, () -> finished("OK") == 4 && finished("NOT_FOUND") == 1, () -> registry.getMetersAsString());
-        assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", BALANCER).counter().count()).isEqualTo(5);
-        assertThat(registry.get("grpcbalancer.call.duration").tag("balancer", BALANCER).timer().count()).isEqualTo(5);
-        assertThat(registry.get("grpcbalancer.calls.active").tag("balancer", BALANCER).gauge().value()).isZero();
+        assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", BALANCER).tag("route", "default")
+                .counter().count()).isEqualTo(5);
+        assertThat(registry.get("grpcbalancer.call.duration").tag("balancer", BALANCER).tag("route", "default")
+                .timer().count()).isEqualTo(5);
+        assertThat(registry.get("grpcbalancer.calls.active").tag("balancer", BALANCER).tag("route", "default")
+                .gauge().value()).isZero();
         // 4 requests of 5 + 1 of 1 message bytes, each with the 5-byte gRPC prefix
-        assertThat(registry.get("grpcbalancer.received").tag("balancer", BALANCER).counter().count())
+        assertThat(registry.get("grpcbalancer.received").tag("balancer", BALANCER).tag("route", "default").counter().count())
                 .isEqualTo(4 * (5 + 5) + (5 + 1));
-        assertThat(registry.get("grpcbalancer.sent").tag("balancer", BALANCER).counter().count())
+        assertThat(registry.get("grpcbalancer.sent").tag("balancer", BALANCER).tag("route", "default").counter().count())
                 .isEqualTo(4 * (5 + 5));
         assertThat(registry.get("grpcbalancer.client.connections").tag("balancer", BALANCER).gauge().value())
                 .isEqualTo(1);
@@ -123,7 +126,7 @@ class DataPlaneMetricsTest {
 
             String line = access.awaitLine(Level.INFO, "grpc_status=0", DEADLINE);
             assertThat(line).startsWith("balancer=default/echo method=/test.Echo/Unary endpoint=127.0.0.")
-                    .contains(" bytes_in=10 bytes_out=10 attempts=1").containsPattern("duration_ms=[0-9.]+");
+                    .contains(" bytes_in=10 bytes_out=10 attempts=1 route=default").containsPattern("duration_ms=[0-9.]+");
         }
     }
 
@@ -143,7 +146,8 @@ class DataPlaneMetricsTest {
     }
 
     private double finished(String code) {
-        return registry.get("grpcbalancer.calls.finished").tag("balancer", BALANCER).tag("grpc_code", code)
+        return registry.get("grpcbalancer.calls.finished").tag("balancer", BALANCER).tag("route", "default")
+                .tag("grpc_code", code)
                 .counter().count();
     }
 

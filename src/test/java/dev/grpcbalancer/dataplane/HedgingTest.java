@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
+import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.RetryPolicy;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
+import dev.grpcbalancer.snapshot.RouteMatch;
+import dev.grpcbalancer.snapshot.RoutePolicy;
 import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
 import io.netty.handler.codec.http2.Http2Error;
@@ -58,7 +63,7 @@ class HedgingTest {
     }
 
     private double counter(String name) {
-        return proxy.registry().get(name).counter().count();
+        return proxy.registry().get(name).tag("route", "default").counter().count();
     }
 
     @Test
@@ -88,6 +93,28 @@ class HedgingTest {
         assertThat(counter("grpcbalancer.call.hedges.won")).isEqualTo(1);
         proxy.advance(Duration.ofSeconds(1));
         assertThat(attempts()).as("no more hedges after the call committed").hasSize(3);
+    }
+
+    @Test
+    void aRuleHedgesItsOwnCallsOnly() {
+        start(c -> {
+            RouteBackend all = new RouteBackend("static-0", 1, c.backends());
+            RoutePolicy plain = c.effectiveRoutes().get(0).policy();
+            return c.withRoutes(List.of(
+                    new Route("reads", List.of(new RouteMatch(MethodMatch.exact("test.Echo", "Unary"), List.of())),
+                            List.of(all), plain.withHedging(THREE_AFTER_20MS)),
+                    new Route("rest", List.of(RouteMatch.ALL), List.of(all), plain)));
+        });
+        MemoryClient client = proxy.connect();
+        client.unary("/test.Echo/Other", "x");
+        proxy.advance(Duration.ofMillis(100));
+        assertThat(attempts()).as("the other rule does not hedge").hasSize(1);
+
+        client.unary(PATH, "x");
+        proxy.advance(Duration.ofMillis(20));
+        assertThat(attempts()).as("the hedging rule's call is hedged at its delay").hasSize(3);
+        assertThat(proxy.registry().get("grpcbalancer.call.hedges").tag("route", "reads").counter().count())
+                .isEqualTo(1);
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.grpcbalancer.dataplane.call.BalancerRuntime;
 import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.upstream.UpstreamConnector;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
@@ -14,6 +13,9 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
+import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.testing.Http2Peer;
 import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
@@ -146,11 +148,16 @@ public final class InMemoryProxy implements AutoCloseable {
     }
 
     private void applied(BalancerConfig config) {
-        List<EndpointAddress> addresses = config.backends().endpoints().stream().map(Endpoint::address).toList();
-        pools.retain(java.util.Set.copyOf(addresses));
+        pools.retain(java.util.Set.copyOf(config.allEndpoints().stream().map(Endpoint::address).toList()));
         BalancerRuntime runtime = listener.runtime();
-        runtime.meters().endpoints(addresses, a -> runtime.loadBalancer().inFlight(a),
-                a -> runtime.loadBalancer().isAvailable(a) ? 1 : 0, a -> runtime.loadBalancer().status(a).ejections());
+        for (Route route : config.effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                LoadBalancer balancer = runtime.balancer(route.name(), backend.name());
+                runtime.meters().endpoints(route.name(), backend.name()).endpoints(
+                        backend.endpoints().endpoints().stream().map(Endpoint::address).toList(), balancer::inFlight,
+                        a -> balancer.isAvailable(a) ? 1 : 0, a -> balancer.status(a).ejections());
+            }
+        }
     }
 
     /** The backend at {@code address} ("host:port"), created (answering with {@link MemoryBackend#ECHO}) on first use. */
@@ -166,10 +173,6 @@ public final class InMemoryProxy implements AutoCloseable {
         link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), client);
         run();
         return client;
-    }
-
-    public BalancerRuntime runtime() {
-        return listener.runtime();
     }
 
     public BalancerMeters meters() {

@@ -164,9 +164,9 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, healthCheck, hedging, listener, loadBalancing, outlierDetection, retry,"
-                        + " service, staticEndpoints, timeouts)",
-                "balancers.yaml: document 1 (default/greeter): spec: set one of backendRef (a Service)"
+                        + " staticEndpoints? (known: backendRef, healthCheck, hedging, listener, loadBalancing, outlierDetection,"
+                        + " retry, rules, service, staticEndpoints, timeouts)",
+                "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
     }
 

@@ -77,7 +77,18 @@ public final class RawHttp2Client implements AutoCloseable {
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
 
     public RawHttp2Client(InetSocketAddress server, Duration readTimeout) throws IOException {
+        this(server, readTimeout, 0);
+    }
+
+    /**
+     * A client whose socket receive buffer is {@code receiveBufferBytes} (0: the system's), e.g.
+     * small for a client that does not read, so that the server's writes back up sooner.
+     */
+    public RawHttp2Client(InetSocketAddress server, Duration readTimeout, int receiveBufferBytes) throws IOException {
         socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.connect(server, (int) readTimeout.toMillis());
         socket.setSoTimeout((int) readTimeout.toMillis());
         socket.setTcpNoDelay(true);
@@ -118,7 +129,17 @@ public final class RawHttp2Client implements AutoCloseable {
     }
 
     public void writeFrame(int type, int flags, int streamId, byte[] payload) throws IOException {
-        out.write(frame(type, flags, streamId, payload));
+        writeRepeated(type, flags, streamId, payload, 1);
+    }
+
+    /** Writes the same frame {@code times} times in one socket write (for floods). */
+    public void writeRepeated(int type, int flags, int streamId, byte[] payload, int times) throws IOException {
+        byte[] frame = frame(type, flags, streamId, payload);
+        byte[] frames = new byte[frame.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(frame, 0, frames, i * frame.length, frame.length);
+        }
+        out.write(frames);
     }
 
     /** The bytes of one frame: the 9-byte frame header, then {@code payload}. */

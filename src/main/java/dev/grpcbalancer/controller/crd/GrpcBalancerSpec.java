@@ -13,21 +13,23 @@ import java.util.Objects;
 
 /**
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
- * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
+ * {@code rules}, {@code backendRef} and {@code staticEndpoints}: the last two are the shorthand for
+ * one rule that takes every call), how it picks one for each call, and the Service
  * the controller keeps for it, and how it copes with failing backends (retries or hedging,
  * timeouts, outlier detection, health checks: see docs/resilience.md).
  */
-@ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
-        message = "set exactly one of backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "(has(self.backendRef) ? 1 : 0) + (has(self.staticEndpoints) ? 1 : 0)"
+        + " + (has(self.rules) ? 1 : 0) == 1",
+        message = "set exactly one of rules, backendRef (a Service) and staticEndpoints")
 @ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
         message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
-    "outlierDetection", "healthCheck", "hedging"})
+@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
+    "timeouts", "outlierDetection", "healthCheck", "hedging"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
-    private static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;weight=[0-9]{1,4})?$";
+    static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;weight=[0-9]{1,4})?$";
 
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
     @Required
@@ -40,6 +42,11 @@ public class GrpcBalancerSpec {
             + " IPv6 hosts in brackets. Exclusive with backendRef.")
     @Size(min = 1, max = 1000)
     private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
+
+    @JsonPropertyDescription("Routing rules with GRPCRoute semantics: calls matched by gRPC service, method and"
+            + " headers, sent to weighted backendRefs. Exclusive with backendRef and staticEndpoints.")
+    @Size(min = 1, max = 500)
+    private List<RuleSpec> rules;
 
     @JsonPropertyDescription("How an endpoint is picked for each call.")
     @Default("{}") // so the API server fills in policy: RoundRobin (and kubectl shows it) when left out
@@ -88,6 +95,15 @@ public class GrpcBalancerSpec {
 
     public void setStaticEndpoints(List<String> staticEndpoints) {
         this.staticEndpoints = staticEndpoints;
+    }
+
+    /** The rules, or {@code null} when the spec uses a shorthand (backendRef or staticEndpoints). */
+    public List<RuleSpec> getRules() {
+        return rules;
+    }
+
+    public void setRules(List<RuleSpec> rules) {
+        this.rules = rules;
     }
 
     public LoadBalancingSpec getLoadBalancing() {
@@ -152,6 +168,7 @@ public class GrpcBalancerSpec {
                 && Objects.equals(listener, other.listener)
                 && Objects.equals(backendRef, other.backendRef)
                 && Objects.equals(staticEndpoints, other.staticEndpoints)
+                && Objects.equals(rules, other.rules)
                 && Objects.equals(loadBalancing, other.loadBalancing)
                 && Objects.equals(service, other.service)
                 && Objects.equals(retry, other.retry)
@@ -163,14 +180,14 @@ public class GrpcBalancerSpec {
 
     @Override
     public int hashCode() {
-        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
-                healthCheck, hedging);
+        return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
+                outlierDetection, healthCheck, hedging);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
-                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
+                + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
                 + ", healthCheck=" + healthCheck + ", hedging=" + hedging + "}";
     }

@@ -4,7 +4,7 @@ import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.lb.Selection;
-import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.OutlierDetection;
@@ -44,7 +44,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     private final ProxyCall call;
     private final int number;
     private final Selection selection;
-    private final BalancerMeters.EndpointMeters endpointMeters;
+    private final EndpointMeters.Endpoint endpointMeters;
     private final long startNanos;
     private State state = State.OPENING;
     private ProxyStream stream;
@@ -59,7 +59,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     /** The next attempt in the call's list of live attempts. */
     Attempt nextLive;
 
-    Attempt(ProxyCall call, int number, Selection selection, BalancerMeters.EndpointMeters endpointMeters) {
+    Attempt(ProxyCall call, int number, Selection selection, EndpointMeters.Endpoint endpointMeters) {
         this.call = call;
         this.number = number;
         this.selection = selection;

@@ -24,11 +24,11 @@ public final class CallEngine {
     }
 
     /**
-     * A new stream's HEADERS arrived on {@code inbound}: its call starts, served by {@code runtime}
-     * for its whole life. Called on the stream's event loop.
+     * A new stream's HEADERS arrived on {@code inbound}: its call starts, served by {@code route}
+     * (the route its HEADERS matched) for its whole life. Called on the stream's event loop.
      */
-    public void start(ProxyStream inbound, BalancerRuntime runtime, Http2Headers headers, boolean endStream) {
-        ProxyCall call = new ProxyCall(inbound, runtime, this);
+    public void start(ProxyStream inbound, RouteRuntime route, Http2Headers headers, boolean endStream) {
+        ProxyCall call = new ProxyCall(inbound, route, this);
         inbound.handler(call);
         call.start(headers, endStream);
     }

@@ -18,15 +18,15 @@ final class CallLog {
     }
 
     /** The call ended with {@code status} for its client, after {@code nanos}; {@code endpoint} served it last. */
-    static void record(BalancerRuntime runtime, RequestRelay request, ClientResponse response, EndpointAddress endpoint,
+    static void record(RouteRuntime route, RequestRelay request, ClientResponse response, EndpointAddress endpoint,
             GrpcCode status, long nanos, int attempts) {
-        runtime.meters().callFinished(status.value(), nanos);
+        route.meters().callFinished(status.value(), nanos);
         if (ACCESS.isInfoEnabled()) {
             CharSequence method = request.headers() == null ? null : request.headers().path();
             ACCESS.info("balancer={} method={} endpoint={} grpc_status={} duration_ms={} bytes_in={} bytes_out={}"
-                    + " attempts={}", runtime.config().id(), method == null ? "-" : method,
+                    + " attempts={} route={}", route.balancer(), method == null ? "-" : method,
                     endpoint == null ? "-" : endpoint, status.value(), String.format(Locale.ROOT, "%.3f", nanos / 1e6),
-                    request.bytesIn(), response.bytesOut(), attempts);
+                    request.bytesIn(), response.bytesOut(), attempts, route.name());
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.grpcbalancer.dataplane.call;
 
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
-import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.CallMeters;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -18,13 +18,13 @@ import io.netty.handler.codec.http2.Http2Headers;
 final class ClientResponse {
 
     private final ProxyStream inbound;
-    private final BalancerMeters meters;
+    private final CallMeters meters;
     /** Where gRPC's message framing stands in what was relayed ({@link MessageBoundary}). */
     private long framing = MessageBoundary.START;
     private boolean started;
     private long bytesOut;
 
-    ClientResponse(ProxyStream inbound, BalancerMeters meters) {
+    ClientResponse(ProxyStream inbound, CallMeters meters) {
         this.inbound = inbound;
         this.meters = meters;
     }

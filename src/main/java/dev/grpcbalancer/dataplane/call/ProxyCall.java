@@ -3,8 +3,8 @@ package dev.grpcbalancer.dataplane.call;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.lb.Selection;
-import dev.grpcbalancer.metrics.BalancerMeters;
-import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.metrics.CallMeters;
+import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 final class ProxyCall implements StreamHandler, CallTimer.Expiry {
 
     private final ProxyStream inbound;
-    private final BalancerRuntime runtime;
+    private final RouteRuntime route;
     private final CallEngine engine;
     private final CallTimer timer;
     private final RequestRelay request;
@@ -57,14 +57,13 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     private boolean holdsBudgetSlot;
     private long startNanos;
 
-    ProxyCall(ProxyStream inbound, BalancerRuntime runtime, CallEngine engine) {
+    ProxyCall(ProxyStream inbound, RouteRuntime route, CallEngine engine) {
         this.inbound = inbound;
-        this.runtime = runtime;
+        this.route = route;
         this.engine = engine;
-        BalancerConfig config = runtime.config();
-        this.timer = new CallTimer(inbound.eventLoop(), engine.ticker(), config.timeouts().streamIdle().toNanos(), this);
-        this.request = new RequestRelay(inbound, config.retry().replayBufferBytes());
-        this.response = new ClientResponse(inbound, runtime.meters());
+        this.timer = new CallTimer(inbound.eventLoop(), engine.ticker(), route.timeouts().streamIdle().toNanos(), this);
+        this.request = new RequestRelay(inbound, route.retry().replayBufferBytes());
+        this.response = new ClientResponse(inbound, route.meters());
     }
 
     // ---- the start ----
@@ -72,8 +71,8 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     /** The request's HEADERS arrived: check it, start the clock and the first attempt. */
     void start(Http2Headers headers, boolean endStream) {
         startNanos = engine.nanoTime();
-        runtime.meters().callStarted();
-        runtime.retryBudget().callStarted();
+        route.meters().callStarted();
+        route.retryBudget().callStarted();
         request.start(headers, endStream);
         RequestCheck.Rejection rejection = RequestCheck.check(headers);
         if (rejection != null) {
@@ -81,8 +80,12 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             response.httpError(rejection, endStream);
             return;
         }
+        if (!route.matched()) {
+            fail(GrpcCode.UNIMPLEMENTED, "no rule of balancer " + route.balancer() + " matches " + headers.path());
+            return;
+        }
         timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
-                config().timeouts().request().toNanos());
+                route.timeouts().request().toNanos());
         startAttempt(false);
     }
 
@@ -90,7 +93,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
 
     @Override
     public void dataRead(ByteBuf data, int credit, boolean endStream) {
-        runtime.meters().received(data.readableBytes());
+        route.meters().received(data.readableBytes());
         switch (state) {
             case DONE -> request.discard(data, credit, endStream);
             case COMMITTED -> {
@@ -144,11 +147,10 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     /** Starts an attempt: the one place where an endpoint is picked. */
     private void startAttempt(boolean hedge) {
         Selection selection = live == null
-                ? runtime.loadBalancer().pick(lastEnded == null ? null : lastEnded.endpoint())
-                : runtime.loadBalancer().pickOther(Attempt.endpoints(live, lastEnded));
+                ? route.pick(lastEnded == null ? null : lastEnded.endpoint())
+                : route.pickOther(Attempt.endpoints(live, lastEnded));
         if (selection == null) {
-            fail(GrpcCode.UNAVAILABLE, lastEnded != null ? lastEnded.outcome().reason()
-                    : "no endpoints available for balancer " + config().id());
+            fail(GrpcCode.UNAVAILABLE, lastEnded != null ? lastEnded.outcome().reason() : route.noEndpointsReason());
             return;
         }
         EndpointAddress address = selection.address();
@@ -164,27 +166,26 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             return;
         }
         attemptsStarted++;
-        BalancerMeters meters = runtime.meters();
+        CallMeters meters = route.meters();
         if (hedge) {
             meters.hedged();
         } else if (attemptsStarted > 1) {
             meters.retried();
         }
-        BalancerMeters.EndpointMeters endpointMeters = meters.endpoint(address);
+        EndpointMeters.Endpoint endpointMeters = route.endpointMeters(selection);
         if (endpointMeters != null) {
             endpointMeters.attemptStarted();
         }
         Attempt attempt = new Attempt(this, attemptsStarted, selection, endpointMeters);
         attempt.nextLive = live;
         live = attempt;
-        HedgingPolicy hedging = config().hedging();
+        HedgingPolicy hedging = route.hedging();
         if (hedging.enabled()) {
             armHedgingDelay(hedging);
-        } else if (!config().retry().perTryTimeout().isZero()) {
-            attempt.armPerTryTimer(config().retry().perTryTimeout().toNanos());
+        } else if (!route.retry().perTryTimeout().isZero()) {
+            attempt.armPerTryTimer(route.retry().perTryTimeout().toNanos());
         }
-        ProxyStream stream = engine.pools().openStream(inbound.eventLoop(), address, attempt,
-                config().timeouts().connect());
+        ProxyStream stream = engine.pools().openStream(inbound.eventLoop(), address, attempt, route.timeouts().connect());
         if (stream != null) {
             attemptOpened(attempt, stream);
         }
@@ -212,7 +213,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     }
 
     private Decision decideAfter(AttemptOutcome outcome, boolean budgetAllows) {
-        return Decisions.afterAttempt(config().retry(), config().hedging(), outcome, situation(budgetAllows),
+        return Decisions.afterAttempt(route.retry(), route.hedging(), outcome, situation(budgetAllows),
                 ThreadLocalRandom.current().nextDouble());
     }
 
@@ -264,7 +265,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     private void hedgingDelayPassed() {
         nextAttemptTimer = null;
         if (state == CallState.ATTEMPTING
-                && Decisions.onHedgingDelay(config().hedging(), situation(budgetAllows())) == Decision.HEDGE_NOW
+                && Decisions.onHedgingDelay(route.hedging(), situation(budgetAllows())) == Decision.HEDGE_NOW
                 && takeBudget()) {
             startAttempt(true);
         }
@@ -299,8 +300,8 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         cancelLive(Http2Error.CANCEL); // the losing hedges: their backends see the cancellation
         winner.commit();
         request.committed();
-        if (winner.number() > 1 && config().hedging().enabled()) {
-            runtime.meters().hedgeWon();
+        if (winner.number() > 1 && route.hedging().enabled()) {
+            route.meters().hedgeWon();
         }
     }
 
@@ -362,17 +363,13 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         if (committed != null) {
             committed.cancel(resetWith); // nothing if its response ended
         }
-        runtime.retryBudget().callEnded(holdsBudgetSlot);
+        route.retryBudget().callEnded(holdsBudgetSlot);
         holdsBudgetSlot = false;
         request.release();
-        CallLog.record(runtime, request, response, endpoint, status, engine.nanoTime() - startNanos, attemptsStarted);
+        CallLog.record(route, request, response, endpoint, status, engine.nanoTime() - startNanos, attemptsStarted);
     }
 
     // ---- helpers ----
-
-    private BalancerConfig config() {
-        return runtime.config();
-    }
 
     EventLoop eventLoop() {
         return inbound.eventLoop();
@@ -383,11 +380,11 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     }
 
     OutlierDetection outlierDetection() {
-        return config().outlierDetection();
+        return route.outlierDetection();
     }
 
     long perTryTimeoutMillis() {
-        return config().retry().perTryTimeout().toMillis();
+        return route.retry().perTryTimeout().toMillis();
     }
 
     /** Whether the call's deadline has passed, or is about to (a reset now is the backend giving up at it). */
@@ -401,7 +398,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     }
 
     private boolean budgetAllows() {
-        return holdsBudgetSlot || runtime.retryBudget().allows();
+        return holdsBudgetSlot || route.retryBudget().allows();
     }
 
     /** Takes one retry (or hedge) from the budget; a call that holds a slot needs nothing more. */
@@ -409,7 +406,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         if (holdsBudgetSlot) {
             return true;
         }
-        RetryBudget.Grant grant = runtime.retryBudget().acquire();
+        RetryBudget.Grant grant = route.retryBudget().acquire();
         holdsBudgetSlot = grant == RetryBudget.Grant.SLOT;
         return grant != RetryBudget.Grant.DENIED;
     }

@@ -1,12 +1,13 @@
 package dev.grpcbalancer.dataplane.call;
 
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Bounds the retries and hedges of one balancer, so that they cannot multiply an outage, while a
+ * Bounds the retries and hedges of one route (for a balancer without rules: the balancer), so that they cannot multiply an outage, while a
  * one-off burst (a backend crashing with many calls on it) still retries all of its calls.
  * Retries of attempts that never reached a backend are not counted: they add no load.
  *
@@ -51,6 +52,11 @@ public final class RetryBudget {
      * {@link #reserveNanos} of now.
      */
     private final AtomicLong fullAt;
+
+    /** The budget {@code policy} describes, on {@code ticker}'s clock. */
+    public static RetryBudget of(RetryPolicy policy, LongSupplier ticker) {
+        return new RetryBudget(policy.budgetPercent(), policy.minRetriesPerSecond(), ticker);
+    }
 
     RetryBudget(int percent, int minPerSecond, LongSupplier ticker) {
         this.percent = percent;
