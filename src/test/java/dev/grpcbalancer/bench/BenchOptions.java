@@ -1,5 +1,6 @@
 package dev.grpcbalancer.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ final class BenchOptions {
     Path jar = Path.of("target/grpc-balancer.jar");
     Path peerTemplates = Path.of("src/bench/peers");
     List<String> balancerJvmOpts = List.of();
+    /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
+    Path balancerJava = Peers.defaultJava();
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -52,7 +55,9 @@ final class BenchOptions {
             "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
             "  --backends N          number of backend servers (3)",
             "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
-            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated",
+            "  --balancer-java PATH  run the balancer on this java (a java binary or a JDK's home), e.g. to",
+            "                        compare collectors of another JDK (the bench JVM's own java)");
 
     /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
     static BenchOptions parse(String[] args) {
@@ -91,6 +96,7 @@ final class BenchOptions {
                 case "--peer-templates" -> o.peerTemplates = Path.of(value);
                 case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
                         ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                case "--balancer-java" -> o.balancerJava = java(value);
                 default -> throw new IllegalArgumentException("unknown flag " + name);
             }
         }
@@ -98,6 +104,16 @@ final class BenchOptions {
             throw new IllegalArgumentException("--duration must be > 0, --warmup and --jvm-warmup >= 0");
         }
         return o;
+    }
+
+    /** A java binary, given as itself or as the home of its JDK. */
+    private static Path java(String value) {
+        Path path = Path.of(value);
+        Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalArgumentException("--balancer-java: no java at " + binary);
+        }
+        return binary.toAbsolutePath();
     }
 
     /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
