@@ -71,21 +71,7 @@ public final class BackendSplit {
      *     {@code null} when no backend has an endpoint
      */
     public Selection pick(EndpointAddress avoid) {
-        Selection selection = null;
-        for (int tries = 0; tries < chosen.length; tries++) {
-            int index = split.next();
-            if (index < 0) {
-                return null;
-            }
-            if (selection != null) {
-                selection.finish();
-            }
-            selection = chosen[index].pick(avoid);
-            if (avoid == null || selection == null || !selection.address().equals(avoid)) {
-                return selection;
-            }
-        }
-        return selection;
+        return choose(avoid, null);
     }
 
     /**
@@ -93,6 +79,11 @@ public final class BackendSplit {
      * other attempts) when a backend of the split can offer one, else as {@link #pick} would.
      */
     public Selection pickOther(Collection<EndpointAddress> avoid) {
+        return choose(null, avoid);
+    }
+
+    /** Asks backend after backend of the split until one offers an endpoint outside those avoided. */
+    private Selection choose(EndpointAddress avoid, Collection<EndpointAddress> avoidAll) {
         Selection selection = null;
         for (int tries = 0; tries < chosen.length; tries++) {
             int index = split.next();
@@ -102,8 +93,9 @@ public final class BackendSplit {
             if (selection != null) {
                 selection.finish();
             }
-            selection = chosen[index].pickOther(avoid);
-            if (selection == null || !avoid.contains(selection.address())) {
+            selection = avoidAll == null ? chosen[index].pick(avoid) : chosen[index].pickOther(avoidAll);
+            if (selection == null || !(avoidAll == null ? selection.address().equals(avoid)
+                    : avoidAll.contains(selection.address()))) {
                 return selection;
             }
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.Timeouts;
+import dev.grpcbalancer.testing.GrpcTimeouts;
 import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
 import io.netty.handler.codec.http2.Http2Error;
@@ -136,8 +137,8 @@ class CallTimeoutTest {
 
         assertThat(call.status()).isEqualTo(GrpcCode.OK);
         long client = TimeUnit.SECONDS.toNanos(1);
-        long attempt1 = grpcTimeoutNanos(firstAttempt.header("grpc-timeout"));
-        long attempt2 = grpcTimeoutNanos(other.streams().get(0).header("grpc-timeout"));
+        long attempt1 = GrpcTimeouts.nanos(firstAttempt.header("grpc-timeout"));
+        long attempt2 = GrpcTimeouts.nanos(other.streams().get(0).header("grpc-timeout"));
         assertThat(attempt1).as("the first attempt's grpc-timeout").isLessThan(client)
                 .isEqualTo(client - TimeUnit.MILLISECONDS.toNanos(3));
         assertThat(attempt2).as("the retry's").isLessThan(attempt1).isPositive();
@@ -199,20 +200,5 @@ class CallTimeoutTest {
         assertThat(call.status()).isEqualTo(GrpcCode.UNAVAILABLE);
         assertThat(call.message()).contains("no HTTP/2 SETTINGS");
         assertThat(call.resetCode()).as("the client is asked to stop sending").isEqualTo(Http2Error.NO_ERROR.code());
-    }
-
-    /** A {@code grpc-timeout} value in nanoseconds. */
-    static long grpcTimeoutNanos(String value) {
-        assertThat(value).as("grpc-timeout").matches("[0-9]{1,8}[HMSmun]");
-        long amount = Long.parseLong(value.substring(0, value.length() - 1));
-        TimeUnit unit = switch (value.charAt(value.length() - 1)) {
-            case 'H' -> TimeUnit.HOURS;
-            case 'M' -> TimeUnit.MINUTES;
-            case 'S' -> TimeUnit.SECONDS;
-            case 'm' -> TimeUnit.MILLISECONDS;
-            case 'u' -> TimeUnit.MICROSECONDS;
-            default -> TimeUnit.NANOSECONDS;
-        };
-        return unit.toNanos(amount);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.testing.GrpcTimeouts;
 import dev.grpcbalancer.testing.FreePorts;
 import dev.grpcbalancer.testing.ProxyFixture;
 import dev.grpcbalancer.testing.RawHttp2Backend;
@@ -184,7 +185,7 @@ class FailureResponsesTest {
         assertThat(result.code()).isEqualTo(Status.Code.OK);
         // at most the client's 5 s, and less only by the time that passed before the call reached the backend
         long lowest = TimeUnit.SECONDS.toNanos(5) - tookNanos - TimeUnit.MILLISECONDS.toNanos(1);
-        long timeoutNanos = grpcTimeoutNanos(result.headers().get(TestService.OBSERVED_GRPC_TIMEOUT));
+        long timeoutNanos = GrpcTimeouts.nanos(result.headers().get(TestService.OBSERVED_GRPC_TIMEOUT));
         assertThat(timeoutNanos).isBetween(lowest, TimeUnit.SECONDS.toNanos(5));
         assertThat(result.observedDeadlineMs()).isPresent();
         assertThat(result.observedDeadlineMs().getAsLong())
@@ -195,20 +196,5 @@ class FailureResponsesTest {
     private static Endpoint closedPort(String host) throws IOException {
         InetAddress address = InetAddress.getByName(host);
         return endpoint(new InetSocketAddress(address, FreePorts.freePort(address)));
-    }
-
-    /** A {@code grpc-timeout} value in nanoseconds. */
-    private static long grpcTimeoutNanos(String value) {
-        assertThat(value).as("grpc-timeout seen by the backend").matches("[0-9]{1,8}[HMSmun]");
-        long amount = Long.parseLong(value.substring(0, value.length() - 1));
-        TimeUnit unit = switch (value.charAt(value.length() - 1)) {
-            case 'H' -> TimeUnit.HOURS;
-            case 'M' -> TimeUnit.MINUTES;
-            case 'S' -> TimeUnit.SECONDS;
-            case 'm' -> TimeUnit.MILLISECONDS;
-            case 'u' -> TimeUnit.MICROSECONDS;
-            default -> TimeUnit.NANOSECONDS;
-        };
-        return unit.toNanos(amount);
     }
 }
