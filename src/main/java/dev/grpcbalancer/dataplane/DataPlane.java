@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
@@ -73,9 +74,10 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
-        this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
+        this.pools = new UpstreamPools(transport.socketChannel(), resolver, settings.upstream());
+        CallEngine calls = new CallEngine(pools, System::nanoTime);
         this.owner = new DefaultEventExecutor(new DefaultThreadFactory("grpc-balancer-listeners", true));
-        this.listeners = new ListenerSet(owner, group, transport, settings, pools, meters, this::listenersChanged);
+        this.listeners = new ListenerSet(owner, group, transport, settings, pools, calls, meters, this::listenersChanged);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 

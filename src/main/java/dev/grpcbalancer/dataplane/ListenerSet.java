@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
@@ -52,6 +53,7 @@ final class ListenerSet {
     private final Transport transport;
     private final DataPlaneSettings settings;
     private final UpstreamPools pools;
+    private final CallEngine calls;
     private final DataPlaneMeters meters;
     private final Runnable changed;
 
@@ -69,12 +71,13 @@ final class ListenerSet {
      * @param changed told (on the owner) whenever a listener binds, fails to bind or stops listening
      */
     ListenerSet(EventExecutor owner, EventLoopGroup group, Transport transport, DataPlaneSettings settings,
-            UpstreamPools pools, DataPlaneMeters meters, Runnable changed) {
+            UpstreamPools pools, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
         this.owner = owner;
         this.group = group;
         this.transport = transport;
         this.settings = settings;
         this.pools = pools;
+        this.calls = calls;
         this.meters = meters;
         this.changed = changed;
     }
@@ -110,7 +113,7 @@ final class ListenerSet {
                 bindings.put(config.id(), binding);
                 added.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
-                existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime()));
+                existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime(), existing.listener.runtime().meters(), calls.ticker()));
                 existing.healthChecks.update();
                 log.info("[{}] updated: {}", config.id(), summary(config));
             }
@@ -147,7 +150,7 @@ final class ListenerSet {
     private Binding start(BalancerConfig config) {
         BalancerId id = config.id();
         BalancerMeters balancerMeters = meters.balancer(id.toString());
-        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters));
+        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker()));
         balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                 set -> set.view().clientConnections(id));
         HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
@@ -231,7 +234,7 @@ final class ListenerSet {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ListenerChannelInitializer(listener, pools, settings))
+                .childHandler(new ListenerChannelInitializer(listener, calls, settings))
                 .bind(settings.bindAddress(), listener.port());
         binding.serverChannel = bound;
         bound.addListener(f -> tell(() -> bindDone(binding, bound)));

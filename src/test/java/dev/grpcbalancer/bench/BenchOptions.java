@@ -1,5 +1,6 @@
 package dev.grpcbalancer.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +31,8 @@ final class BenchOptions {
     List<String> balancerJvmOpts = List.of();
     boolean grpcJavaClient = true;
     boolean h2loadClient = false;
+    /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
+    Path balancerJava = Peers.defaultJava();
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -59,7 +62,9 @@ final class BenchOptions {
             "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
             "  --backends N          number of backend servers (3)",
             "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
-            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated",
+            "  --balancer-java PATH  run the balancer on this java (a java binary or a JDK's home), e.g. to",
+            "                        compare collectors of another JDK (the bench JVM's own java)");
 
     /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
     static BenchOptions parse(String[] args) {
@@ -99,6 +104,7 @@ final class BenchOptions {
                 case "--client" -> o.client(value);
                 case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
                         ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                case "--balancer-java" -> o.balancerJava = java(value);
                 default -> throw new IllegalArgumentException("unknown flag " + name);
             }
         }
@@ -106,6 +112,16 @@ final class BenchOptions {
             throw new IllegalArgumentException("--duration must be > 0, --warmup and --jvm-warmup >= 0");
         }
         return o;
+    }
+
+    /** A java binary, given as itself or as the home of its JDK. */
+    private static Path java(String value) {
+        Path path = Path.of(value);
+        Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalArgumentException("--balancer-java: no java at " + binary);
+        }
+        return binary.toAbsolutePath();
     }
 
     private void client(String value) {

@@ -284,8 +284,10 @@ public final class Benchmark {
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
-        // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both.
-        String summary = JitWarmup.run(pid, o.jvmWarmup, () -> {
+        // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both;
+        // the balancer's JIT is read with the jstat of its own JDK.
+        Path jstat = o.balancerJava.resolveSibling("jstat");
+        String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
                 runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
             }
@@ -305,7 +307,7 @@ public final class Benchmark {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts);
+                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts, o.balancerJava);
             case "haproxy":
             case "nginx":
                 if (!Peers.onPath(name)) {
