@@ -1,7 +1,7 @@
 package dev.grpcbalancer;
 
 import dev.grpcbalancer.dataplane.DataPlaneSettings;
-import dev.grpcbalancer.dataplane.TlsProvider;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine;

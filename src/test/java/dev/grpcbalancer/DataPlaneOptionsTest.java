@@ -3,7 +3,7 @@ package dev.grpcbalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcbalancer.dataplane.TlsProvider;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.dataplane.upstream.UpstreamSettings;
 import java.time.Duration;
 

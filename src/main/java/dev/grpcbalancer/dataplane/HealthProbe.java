@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.GrpcResponses;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
@@ -58,7 +59,10 @@ final class HealthProbe implements StreamCallback, StreamHandler {
     static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, UpstreamTls tls,
             String service, Duration timeout, Duration connectTimeout, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        pools.openStream(loop, address, tls, probe, connectTimeout);
+        ProxyStream stream = pools.openStream(loop, address, tls, probe, connectTimeout);
+        if (stream != null) {
+            probe.opened(stream);
+        }
         return probe;
     }
 

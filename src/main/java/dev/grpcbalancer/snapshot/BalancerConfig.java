@@ -20,13 +20,16 @@ import java.util.Set;
  *     this long; {@link Duration#ZERO} for no ramp
  * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
+ *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
  * @param backendTls TLS to the backends (of every route), {@link BackendTls#PLAINTEXT} for h2c
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes, ListenerTls listenerTls, BackendTls backendTls) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+        BackendTls backendTls) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -38,6 +41,7 @@ public record BalancerConfig(
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(hedging, "hedging");
         requireNonNull(listenerTls, "listenerTls");
         requireNonNull(backendTls, "backendTls");
         if (!routes.isEmpty() && !backends.isEmpty()) {
@@ -61,7 +65,7 @@ public record BalancerConfig(
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
     }
 
     /** A plaintext balancer given as a shorthand: one route over {@code backends} that takes every call. */
@@ -69,20 +73,28 @@ public record BalancerConfig(
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, List.of());
+                slowStartWindow, List.of(), HedgingPolicy.DISABLED);
     }
 
-    /** A plaintext balancer with these routes (empty for the shorthand). */
+    /** A plaintext balancer without hedging. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow, List<Route> routes) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, routes, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
+                slowStartWindow, routes, HedgingPolicy.DISABLED);
+    }
+
+    /** A plaintext balancer (h2c on the listener and to the backends). */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
     public RoutePolicy routePolicy() {
-        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow);
+        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     /**
@@ -112,46 +124,51 @@ public record BalancerConfig(
 
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, listenerTls, backendTls);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, listenerTls, backendTls);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, listenerTls, backendTls);
+                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls);
+    }
+
+    public BalancerConfig withHedging(HedgingPolicy newHedging) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withListenerTls(ListenerTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, tls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls);
     }
 
     public BalancerConfig withBackendTls(BackendTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, listenerTls, tls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls);
     }
 }

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ final class BenchOptions {
     static final String TLS_BACKENDS = "tls-backends";
     /** Workloads over TLS to the proxy; direct has no TLS and skips them. */
     static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
+    /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
+    static final String UNARY_H2LOAD = "unary-h2load";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -33,6 +36,10 @@ final class BenchOptions {
     Path jar = Path.of("target/grpc-balancer.jar");
     Path peerTemplates = Path.of("src/bench/peers");
     List<String> balancerJvmOpts = List.of();
+    boolean grpcJavaClient = true;
+    boolean h2loadClient = false;
+    /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
+    Path balancerJava = Peers.defaultJava();
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -56,6 +63,9 @@ final class BenchOptions {
             "                        TLS with verification and ALPN h2 from the proxy to a second set of backends",
             "                        that serve TLS)",
             "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
+            "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
+            "                        connections, streams in flight, warm-up and duration; an empty gRPC",
+            "                        message) or both (grpc-java); stream and TLS workloads always use grpc-java",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -68,7 +78,9 @@ final class BenchOptions {
             "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
             "  --backends N          number of backend servers (3)",
             "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
-            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated",
+            "  --balancer-java PATH  run the balancer on this java (a java binary or a JDK's home), e.g. to",
+            "                        compare collectors of another JDK (the bench JVM's own java)");
 
     /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
     static BenchOptions parse(String[] args) {
@@ -106,8 +118,10 @@ final class BenchOptions {
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
                 case "--peer-templates" -> o.peerTemplates = Path.of(value);
+                case "--client" -> o.client(value);
                 case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
                         ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                case "--balancer-java" -> o.balancerJava = java(value);
                 default -> throw new IllegalArgumentException("unknown flag " + name);
             }
         }
@@ -117,14 +131,67 @@ final class BenchOptions {
         return o;
     }
 
-    /** Whether {@code workload} is the unary load (over h2c, TLS, or TLS at both ends). */
-    static boolean unaryCalls(String workload) {
-        return workload.equals("unary") || workload.equals("tls-unary") || workload.equals(TLS_BACKENDS);
+    /** A java binary, given as itself or as the home of its JDK. */
+    private static Path java(String value) {
+        Path path = Path.of(value);
+        Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalArgumentException("--balancer-java: no java at " + binary);
+        }
+        return binary.toAbsolutePath();
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
+    private void client(String value) {
+        switch (value.trim()) {
+            case "grpc-java" -> {
+                grpcJavaClient = true;
+                h2loadClient = false;
+            }
+            case "h2load" -> {
+                grpcJavaClient = false;
+                h2loadClient = true;
+            }
+            case "both" -> {
+                grpcJavaClient = true;
+                h2loadClient = true;
+            }
+            default -> throw new IllegalArgumentException("unknown client " + value + " (grpc-java, h2load, both)");
+        }
+    }
+
+    /**
+     * What is measured on every target, in order: each workload, the unary one once per client
+     * ({@code unary} with grpc-java, {@link #UNARY_H2LOAD} with h2load).
+     */
+    List<String> measurements() {
+        List<String> out = new ArrayList<>();
+        for (String workload : workloads) {
+            if (!workload.equals("unary")) {
+                out.add(workload);
+                continue;
+            }
+            if (grpcJavaClient) {
+                out.add(workload);
+            }
+            if (h2loadClient) {
+                out.add(UNARY_H2LOAD);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@code measurement} is the unary load: over h2c (with either client), over TLS, or
+     * over TLS at both ends.
+     */
+    static boolean isUnary(String measurement) {
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals("tls-unary")
+                || measurement.equals(TLS_BACKENDS);
+    }
+
+    /** Message size of a {@code stream-<size>} workload, or -1 for the unary and TLS workloads. */
     static int streamMessageSize(String workload) {
-        if (workload.equals("unary") || TLS_WORKLOADS.contains(workload)) {
+        if (isUnary(workload) || TLS_WORKLOADS.contains(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();

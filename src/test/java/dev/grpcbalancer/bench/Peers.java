@@ -125,25 +125,24 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
-        return startBalancer(templates, jar, new Backends(backends, List.of()), jvmOpts);
+        return startBalancer("balancer", templates, jar, new Backends(backends, List.of()), jvmOpts, defaultJava(),
+                List.of());
+    }
+
+    /** The bench JVM's own java binary. */
+    static Path defaultJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
     /**
-     * The balancer with the config template of {@code templateDir} (a target given as
-     * {@code balancer@DIR}); each balancer started gets its own config file (a balancer reloads
+     * A balancer JVM named {@code name} (its config, log and report rows use the name) with the
+     * config template of {@code templateDir} (a target given as {@code balancer@DIR}), run by the
+     * java binary {@code javaBinary}, with {@code extraArgs} after the others, e.g.
+     * {@code --tls-provider jdk}; each balancer started gets its own config file (a balancer reloads
      * its file when it changes).
      */
-    Peer startBalancer(Path templateDir, Path jar, Backends backends, List<String> jvmOpts)
-            throws IOException, InterruptedException {
-        return startBalancer("balancer", templateDir, jar, backends, jvmOpts, List.of());
-    }
-
-    /**
-     * A balancer JVM named {@code name} (its config, log and report rows use the name), with
-     * {@code extraArgs} after the others, e.g. {@code --tls-provider jdk}.
-     */
     Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
-            List<String> extraArgs) throws IOException, InterruptedException {
+            Path javaBinary, List<String> extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
@@ -152,7 +151,7 @@ final class Peers implements AutoCloseable {
         String instance = instance(name);
         Path template = templateDir.resolve("balancer.yaml.tmpl");
         Path cfg = render(template, instance + ".yaml", ports, yamlList(backends.plain()), yamlList(backends.tls()));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
         jvm.addAll(jvmOpts);
@@ -175,7 +174,8 @@ final class Peers implements AutoCloseable {
         awaitReadyz(p, admin);
         awaitListening(p, ports.port(), name);
         ports = awaitTlsListening(p, template, ports, name);
-        return new Peer(name, ports.port(), p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+        String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
+        return new Peer(name, ports.port(), p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
                 + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), ports.tls(), ports.tlsBackends());
     }
@@ -361,13 +361,19 @@ final class Peers implements AutoCloseable {
         return target;
     }
 
-    private Process launch(String name, List<String> cmd) throws IOException {
+    /** {@code cmd} run so that it gets SIGKILL when this JVM dies (util-linux setpriv execs it: same pid). */
+    static List<String> dyingWithThisJvm(List<String> cmd) {
         List<String> full = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
             full.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
         full.addAll(cmd);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        return full;
+    }
+
+    private Process launch(String name, List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(dyingWithThisJvm(cmd)).redirectErrorStream(true).redirectOutput(log(name).toFile())
+                .start();
         running.add(p);
         return p;
     }

@@ -4,6 +4,7 @@ import static dev.grpcbalancer.testing.ProxyFixture.endpoint;
 import static dev.grpcbalancer.testing.grpc.TestService.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;

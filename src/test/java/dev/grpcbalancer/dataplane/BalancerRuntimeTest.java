@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
@@ -25,12 +26,12 @@ class BalancerRuntimeTest {
 
     @Test
     void equalTlsSettingsKeepTheContextsAndChangedOnesRebuildThem() {
-        BalancerRuntime first = BalancerRuntime.of(config(1), null, meters.balancer("shop/greeter"), tls);
+        BalancerRuntime first = BalancerRuntime.of(config(1), null, meters.balancer("shop/greeter"), System::nanoTime, tls);
 
         // rebuilt from the source: equal by value, not the same objects
-        BalancerRuntime resynced = BalancerRuntime.of(config(2), first, tls);
-        BalancerRuntime rotated = BalancerRuntime.of(config(2).withListenerTls(
-                TlsConfigs.listener(CA.server("greeter.example.com").issue())), resynced, tls);
+        BalancerRuntime resynced = next(config(2), first);
+        BalancerRuntime rotated = next(config(2).withListenerTls(
+                TlsConfigs.listener(CA.server("greeter.example.com").issue())), resynced);
 
         assertThat(first.serverTls()).isNotNull();
         assertThat(resynced.serverTls()).isSameAs(first.serverTls());
@@ -41,16 +42,20 @@ class BalancerRuntimeTest {
 
     @Test
     void balancersWithEqualBackendTlsShareOneUpstreamTlsAndOthersDoNot() {
-        BalancerRuntime one = BalancerRuntime.of(config(1), null, meters.balancer("shop/one"), tls);
-        BalancerRuntime two = BalancerRuntime.of(config(1), null, meters.balancer("shop/two"), tls);
+        BalancerRuntime one = BalancerRuntime.of(config(1), null, meters.balancer("shop/one"), System::nanoTime, tls);
+        BalancerRuntime two = BalancerRuntime.of(config(1), null, meters.balancer("shop/two"), System::nanoTime, tls);
         BalancerRuntime other = BalancerRuntime.of(config(1).withBackendTls(TlsConfigs.backend(CA, "other.shop.svc", null)),
-                null, meters.balancer("shop/other"), tls);
+                null, meters.balancer("shop/other"), System::nanoTime, tls);
         BalancerRuntime plaintext = BalancerRuntime.of(config(1).withBackendTls(dev.grpcbalancer.snapshot.BackendTls.PLAINTEXT),
-                null, meters.balancer("shop/plain"), tls);
+                null, meters.balancer("shop/plain"), System::nanoTime, tls);
 
         assertThat(two.upstreamTls()).isSameAs(one.upstreamTls());
         assertThat(other.upstreamTls()).isNotSameAs(one.upstreamTls());
         assertThat(plaintext.upstreamTls().enabled()).isFalse();
+    }
+
+    private BalancerRuntime next(BalancerConfig config, BalancerRuntime previous) {
+        return BalancerRuntime.of(config, previous, previous.meters(), System::nanoTime, tls);
     }
 
     private static BalancerConfig config(long generation) {

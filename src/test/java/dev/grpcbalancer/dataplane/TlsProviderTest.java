@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.ListenerTls;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;

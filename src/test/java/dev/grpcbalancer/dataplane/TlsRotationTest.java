@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import static dev.grpcbalancer.testing.ProxyFixture.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;

@@ -16,15 +16,18 @@ import java.util.Objects;
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
  * {@code rules}, {@code backendRef} and {@code staticEndpoints}: the last two are the shorthand for
  * one rule that takes every call), how it picks one for each call, and the Service
- * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
- * detection, health checks: see docs/resilience.md), and TLS to the backends (docs/tls.md).
+ * the controller keeps for it, and how it copes with failing backends (retries or hedging,
+ * timeouts, outlier detection, health checks: see docs/resilience.md), and TLS to the backends
+ * (docs/tls.md).
  */
 @ValidationRule(value = "(has(self.backendRef) ? 1 : 0) + (has(self.staticEndpoints) ? 1 : 0)"
         + " + (has(self.rules) ? 1 : 0) == 1",
         message = "set exactly one of rules, backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
+        message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
-    "timeouts", "outlierDetection", "healthCheck", "backendTLS"})
+    "timeouts", "outlierDetection", "healthCheck", "hedging", "backendTLS"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -65,6 +68,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("Hedged attempts for calls slow to answer (gRPC's hedging policy). Exclusive with retry.")
+    private HedgingSpec hedging;
 
     @JsonPropertyDescription("TLS to the backends (all of them); without it the balancer speaks h2c to them.")
     private BackendTlsSpec backendTLS;
@@ -153,6 +159,14 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    public HedgingSpec getHedging() {
+        return hedging;
+    }
+
+    public void setHedging(HedgingSpec hedging) {
+        this.hedging = hedging;
+    }
+
     @JsonProperty("backendTLS")
     public BackendTlsSpec getBackendTLS() {
         return backendTLS;
@@ -176,13 +190,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
                 && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(hedging, other.hedging)
                 && Objects.equals(backendTLS, other.backendTLS);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
-                outlierDetection, healthCheck, backendTLS);
+                outlierDetection, healthCheck, hedging, backendTLS);
     }
 
     @Override
@@ -190,6 +205,7 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging
+                + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + "}";
     }
 }

@@ -33,8 +33,9 @@ public final class SpecValidation {
      * namespace when given), the listener, that exactly one of {@code rules}, {@code backendRef}
      * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the
      * load-balancing policy, the managed Service type, the retry, timeout, outlier detection, health
-     * check and slow start sections, and the shape of the TLS sections (what their references hold
-     * is checked when they are followed, {@link dev.grpcbalancer.controller.translate.tls.TlsRefs}).
+     * check, slow start and hedging sections (retry and hedging exclude each other), and the shape of
+     * the TLS sections (what their references hold is checked when they are followed,
+     * {@link dev.grpcbalancer.controller.translate.tls.TlsRefs}).
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");

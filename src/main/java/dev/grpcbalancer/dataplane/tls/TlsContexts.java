@@ -2,7 +2,6 @@ package dev.grpcbalancer.dataplane.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.grpcbalancer.dataplane.TlsProvider;
 import dev.grpcbalancer.metrics.TlsHandshakeMeters;
 import dev.grpcbalancer.snapshot.BackendTls;
 import dev.grpcbalancer.snapshot.BalancerId;

@@ -1,4 +1,4 @@
-package dev.grpcbalancer.dataplane;
+package dev.grpcbalancer.dataplane.tls;
 
 /** Which TLS implementation the data plane uses. */
 public enum TlsProvider {
