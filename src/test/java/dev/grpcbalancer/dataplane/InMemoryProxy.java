@@ -174,10 +174,14 @@ public final class InMemoryProxy implements AutoCloseable {
 
     /** A new client connection to the balancer. */
     public MemoryClient connect() {
-        MemoryClient client = new MemoryClient();
-        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), client);
+        return connect(new MemoryClient());
+    }
+
+    /** A new connection to the balancer whose client end is {@code peer} (one that sends what a test says). */
+    public <P extends Http2Peer> P connect(P peer) {
+        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), peer);
         run();
-        return client;
+        return peer;
     }
 
     public BalancerMeters meters() {
