@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
