@@ -12,6 +12,11 @@ final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
     /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
     static final String UNARY_H2LOAD = "unary-h2load";
+    /**
+     * The unary workload against a slow backend: the first backend answers {@code SlowEcho} after
+     * {@code --slow-delay}, the others at once (grpc-java client only).
+     */
+    static final String HEDGING = "hedging";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -24,6 +29,7 @@ final class BenchOptions {
     int clientThreads = 1;
     int backendThreads = 1;
     int rounds = 1;
+    Duration slowDelay = Duration.ofMillis(200);
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
     Path jar = Path.of("target/grpc-balancer.jar");
@@ -45,8 +51,14 @@ final class BenchOptions {
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
             "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
-            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy);",
+            "                        for the balancer, DIR may hold a balancer.jvm (JVM options and java, added to",
+            "                        --balancer-jvm-opts and replacing --balancer-java) instead of or besides a",
+            "                        template, e.g. balancer@src/bench/peers-gc/zgc-25",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; hedging",
+            "                        (unary, but backend 1 answers after --slow-delay: for hedging; not in",
+            "                        the default list)",
+            "  --slow-delay D        how late backend 1 answers in the hedging workload (200ms)",
             "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
             "                        connections, streams in flight, warm-up and duration; an empty gRPC",
             "                        message) or both (grpc-java); stream workloads always use grpc-java",
@@ -97,6 +109,7 @@ final class BenchOptions {
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
+                case "--slow-delay" -> o.slowDelay = duration(value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
@@ -115,7 +128,7 @@ final class BenchOptions {
     }
 
     /** A java binary, given as itself or as the home of its JDK. */
-    private static Path java(String value) {
+    static Path java(String value) {
         Path path = Path.of(value);
         Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
         if (!Files.isExecutable(binary)) {
@@ -163,12 +176,12 @@ final class BenchOptions {
         return out;
     }
 
-    /** Whether {@code measurement} is the unary workload, with either client. */
+    /** Whether {@code measurement} is a unary workload: unary with either client, or hedging. */
     static boolean isUnary(String measurement) {
-        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD);
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(HEDGING);
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary} (either client). */
+    /** Message size of a {@code stream-<size>} workload, or -1 for a unary one ({@link #isUnary}). */
     static int streamMessageSize(String workload) {
         if (isUnary(workload)) {
             return -1;
@@ -199,9 +212,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (!w.equals("unary") && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
+            boolean ok = isUnary(w) && !w.equals(UNARY_H2LOAD) || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || (!isUnary(w) && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+                throw new IllegalArgumentException("bad workload " + w
+                        + " (unary, hedging, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
             }
             out.add(w);
         }

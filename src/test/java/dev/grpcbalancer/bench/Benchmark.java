@@ -71,7 +71,7 @@ public final class Benchmark {
         machineInfo();
         EventLoopGroup backendGroup = Transport.group(o.backendThreads, "bench-backend");
         EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
-        try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
+        try (BenchBackends backends = new BenchBackends(o.backends, backendGroup, o.slowDelay);
                 Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
             OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
                     + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
@@ -86,7 +86,7 @@ public final class Benchmark {
                         Math.min(o.clientThreads, o.connections), H2Load.PATH);
             }
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
-            jvmWarmup(null, backends, clientGroup);
+            jvmWarmup("bench JVM", null, backends, clientGroup);
             if (o.rounds > 1) {
                 runRounds(backends, peers, clientGroup);
             } else {
@@ -192,7 +192,7 @@ public final class Benchmark {
             Sampler sampler = new Sampler(backends,
                     Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
             if (peer != null && peer.name().equals("balancer")) {
-                jvmWarmup(peer, backends, clientGroup);
+                jvmWarmup(target, peer, backends, clientGroup);
             }
             return Optional.of(new Running(target, peer, sampler));
         } catch (InterruptedException | RuntimeException e) {
@@ -275,18 +275,18 @@ public final class Benchmark {
      * {@code --jvm-warmup}: direct before the first target (the bench JVM: client and backends),
      * and through the balancer right after it started (its own JVM, read with jstat).
      */
-    private void jvmWarmup(Peers.Peer peer, BenchBackends backends, EventLoopGroup clientGroup) throws InterruptedException {
+    private void jvmWarmup(String who, Peers.Peer peer, BenchBackends backends, EventLoopGroup clientGroup)
+            throws InterruptedException {
         if (o.jvmWarmup.isZero()) {
             return;
         }
-        String who = peer == null ? "bench JVM" : peer.name();
         OUT.printf("[%s] JIT warm-up: rounds of 1 s per workload, not recorded, until the JIT settles (max %s) ...%n",
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
         // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both;
         // the balancer's JIT is read with the jstat of its own JDK.
-        Path jstat = o.balancerJava.resolveSibling("jstat");
+        Path jstat = (peer == null ? o.balancerJava : peer.java()).resolveSibling("jstat");
         String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
                 runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
@@ -343,9 +343,10 @@ public final class Benchmark {
             }
             int size = BenchOptions.streamMessageSize(workload);
             if (size < 0) {
-                UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
+                var method = workload.equals(BenchOptions.HEDGING) ? BenchMethods.SLOW_ECHO : BenchMethods.ECHO;
+                UnaryLoad.Result r = new UnaryLoad(channels, method, o.concurrency, o.payload, sampler).run(warmup, duration);
                 if (verbose) {
-                    OUT.printf("[%s] unary: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
+                    OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target, workload,
                             Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),
                             r.errors());
                 }

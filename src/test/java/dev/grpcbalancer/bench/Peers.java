@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  */
 final class Peers implements AutoCloseable {
 
-    /** A running proxy: where clients connect and how it was set up. */
-    record Peer(String name, int port, Process process, String settings, Path log) {}
+    /** A running proxy: where clients connect, how it was set up, and the java running it (null: not a JVM). */
+    record Peer(String name, int port, Process process, String settings, Path log, Path java) {}
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -79,7 +79,7 @@ final class Peers implements AutoCloseable {
         Process p = launch(instance, List.of("haproxy", "-db", "-f", cfg.toString()));
         awaitListening(p, port, "haproxy");
         return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance));
+                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), null);
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
@@ -90,7 +90,7 @@ final class Peers implements AutoCloseable {
                 "-e", dir.resolve("nginx-error.log").toString()));
         awaitListening(p, port, "nginx");
         return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
-                "listen", "grpc_", "server 127")), log("nginx"));
+                "listen", "grpc_", "server 127")), log("nginx"), null);
     }
 
     /**
@@ -110,23 +110,29 @@ final class Peers implements AutoCloseable {
 
     /**
      * The balancer with the config template of {@code templateDir} (a target given as
-     * {@code balancer@DIR}), run by the java binary {@code javaBinary}; each balancer started gets
-     * its own config file (a balancer reloads its file when it changes).
+     * {@code balancer@DIR}; the --peer-templates one when DIR has none), run by the java binary
+     * {@code javaBinary} with {@code jvmOpts}, then the options of DIR's {@code balancer.jvm} if
+     * there is one (see {@link JvmFile}); each balancer started gets its own config file (a
+     * balancer reloads its file when it changes).
      */
     Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts, Path javaBinary)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
+        JvmFile jvmFile = JvmFile.read(templateDir.resolve("balancer.jvm"));
+        javaBinary = jvmFile.java().orElse(javaBinary);
         int port = freePort();
         int admin = freePort();
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
         String instance = instance("balancer");
-        Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, servers);
+        Path templates = Files.isRegularFile(templateDir.resolve("balancer.yaml.tmpl")) ? templateDir : this.templates;
+        Path cfg = render(templates, "balancer.yaml.tmpl", instance + ".yaml", port, servers);
         String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
         jvm.addAll(jvmOpts);
+        jvm.addAll(jvmFile.options());
         List<String> args = new ArrayList<>(List.of("run", "--config", cfg.toString(), "--admin-port", String.valueOf(admin)));
         if (help.contains("--io-threads")) {
             args.addAll(List.of("--io-threads", String.valueOf(threads)));
@@ -147,7 +153,7 @@ final class Peers implements AutoCloseable {
         String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
         return new Peer("balancer", port, p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
-                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance));
+                + summarize(cfg, List.of("loadBalancing", "hedging", "retry")) + routes(cfg), log(instance), javaBinary);
     }
 
     void stop(Peer peer) throws InterruptedException {
