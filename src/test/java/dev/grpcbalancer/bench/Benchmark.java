@@ -222,7 +222,8 @@ public final class Benchmark {
             measureWithH2Load(round, key, t, peers);
             return true;
         }
-        Object result = runWorkload(workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration, true);
+        Object result = runWorkload(target, workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration,
+                true);
         if (round > 0) {
             report.addRound(round, workload, key, result);
         } else if (result != null) {
@@ -289,7 +290,7 @@ public final class Benchmark {
         Path jstat = (peer == null ? o.balancerJava : peer.java()).resolveSibling("jstat");
         String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
-                runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                runWorkload(who, workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
             }
         });
         OUT.printf("[%s] JIT warm-up %s%n", who, summary);
@@ -323,9 +324,9 @@ public final class Benchmark {
         }
     }
 
-    private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
+    /** {@code target}: what the progress lines call it (a target as given, e.g. balancer@DIR). */
+    private Object runWorkload(String target, String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
             EventLoopGroup clientGroup, Duration warmup, Duration duration, boolean verbose) throws InterruptedException {
-        String target = peer == null ? "direct" : peer.name();
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < o.connections; i++) {
             channels.add(peer == null
