@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.LongAdder;
  * one small event loop group; handlers run on the event loop (directExecutor, they never block).
  * Every backend counts the calls, stream messages and TCP connections it served, so the report
  * can show how each target spread the load. With a server TLS context they serve TLS (ALPN h2)
- * instead of h2c: the backends of the workload with TLS to the backends.
+ * instead of h2c: the backends of the workload with TLS to the backends. The first backend
+ * answers {@code SlowEcho} only after a delay (the others at once), and counts the calls
+ * cancelled while it waited: the hedging workload.
  */
 final class BenchBackends implements AutoCloseable {
 
@@ -34,25 +37,29 @@ final class BenchBackends implements AutoCloseable {
         final LongAdder streamCalls = new LongAdder();
         final LongAdder streamMessages = new LongAdder();
         final AtomicLong connectionsOpened = new AtomicLong();
+        /** Unary calls the client (or a proxy, e.g. for a hedge that won elsewhere) cancelled before the answer. */
+        final LongAdder cancelled = new LongAdder();
 
         long[] snapshot() {
-            return new long[] {unaryCalls.sum(), streamCalls.sum(), streamMessages.sum(), connectionsOpened.get()};
+            return new long[] {unaryCalls.sum(), streamCalls.sum(), streamMessages.sum(), connectionsOpened.get(),
+                cancelled.sum()};
         }
     }
 
     /** Index into {@link Counters#snapshot()}. */
-    static final int UNARY = 0, STREAM_CALLS = 1, STREAM_MSGS = 2, CONNS = 3;
+    static final int UNARY = 0, STREAM_CALLS = 1, STREAM_MSGS = 2, CONNS = 3, CANCELLED = 4;
 
     private final List<Server> servers = new ArrayList<>();
     private final List<Counters> counters = new ArrayList<>();
     private final Map<Integer, byte[]> payloads = new ConcurrentHashMap<>();
 
-    BenchBackends(int count, EventLoopGroup group) throws IOException {
-        this(count, group, null);
-    }
-
-    /** @param tls the servers' TLS context, null for h2c */
-    BenchBackends(int count, EventLoopGroup group, SslContext tls) throws IOException {
+    /**
+     * {@code count} backends on {@code group}; the first answers {@code SlowEcho} after
+     * {@code slowDelay} (scheduled on the group: no thread waits).
+     *
+     * @param tls the servers' TLS context, null for h2c
+     */
+    BenchBackends(int count, EventLoopGroup group, Duration slowDelay, SslContext tls) throws IOException {
         for (int i = 0; i < count; i++) {
             Counters c = new Counters();
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
@@ -73,7 +80,7 @@ final class BenchBackends implements AutoCloseable {
                             return attrs;
                         }
                     })
-                    .addService(service(c))
+                    .addService(service(c, i == 0 ? slowDelay : Duration.ZERO, group))
                     .addService(health())
                     .build()
                     .start();
@@ -109,12 +116,28 @@ final class BenchBackends implements AutoCloseable {
         return d;
     }
 
-    private ServerServiceDefinition service(Counters c) {
+    private ServerServiceDefinition service(Counters c, Duration slowEchoDelay, EventLoopGroup group) {
         return ServerServiceDefinition.builder(BenchMethods.SERVICE)
                 .addMethod(BenchMethods.ECHO, ServerCalls.asyncUnaryCall((req, obs) -> {
                     c.unaryCalls.increment();
                     obs.onNext(req);
                     obs.onCompleted();
+                }))
+                .addMethod(BenchMethods.SLOW_ECHO, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    c.unaryCalls.increment();
+                    if (slowEchoDelay.isZero()) {
+                        obs.onNext(req);
+                        obs.onCompleted();
+                        return;
+                    }
+                    ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) obs;
+                    out.setOnCancelHandler(c.cancelled::increment);
+                    group.schedule(() -> {
+                        if (!out.isCancelled()) {
+                            out.onNext(req);
+                            out.onCompleted();
+                        }
+                    }, slowEchoDelay.toNanos(), TimeUnit.NANOSECONDS);
                 }))
                 .addMethod(BenchMethods.STREAM, ServerCalls.asyncServerStreamingCall((req, obs) -> {
                     c.streamCalls.increment();

@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The benchmark's gRPC service, built by hand (no protoc): {@code bench.Bench/Echo} (unary, the
- * request bytes are echoed) and {@code bench.Bench/Stream} (server streaming: the request is a
+ * request bytes are echoed), {@code bench.Bench/SlowEcho} (the same, but the first backend answers
+ * late: the hedging workload) and {@code bench.Bench/Stream} (server streaming: the request is a
  * 4-byte big-endian message size and the server sends messages of that size until cancelled).
  */
 final class BenchMethods {
@@ -70,6 +71,11 @@ final class BenchMethods {
             .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Echo"))
             .setRequestMarshaller(BYTES)
             .setResponseMarshaller(BYTES)
+            .build();
+
+    /** Echo, but the first backend answers after {@code --slow-delay}. */
+    static final MethodDescriptor<byte[], byte[]> SLOW_ECHO = ECHO.toBuilder()
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "SlowEcho"))
             .build();
 
     /** Server's view of the stream method. */

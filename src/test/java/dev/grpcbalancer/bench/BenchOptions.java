@@ -18,6 +18,11 @@ final class BenchOptions {
     static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
     /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
     static final String UNARY_H2LOAD = "unary-h2load";
+    /**
+     * The unary workload against a slow backend: the first backend answers {@code SlowEcho} after
+     * {@code --slow-delay}, the others at once (grpc-java client only).
+     */
+    static final String HEDGING = "hedging";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -31,6 +36,7 @@ final class BenchOptions {
     int backendThreads = 1;
     int handshakeConcurrency = 8;
     int rounds = 1;
+    Duration slowDelay = Duration.ofMillis(200);
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
     Path jar = Path.of("target/grpc-balancer.jar");
@@ -52,16 +58,21 @@ final class BenchOptions {
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
             "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
-            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy);",
+            "                        for the balancer, DIR may hold a balancer.jvm (JVM options and java, added to",
+            "                        --balancer-jvm-opts and replacing --balancer-java) instead of or besides a",
+            "                        template, e.g. balancer@src/bench/peers-gc/zgc-25",
             "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
             "                        OpenSSL), for the TLS workloads",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
-            "                        proxy (direct skips them): tls-unary (the unary load over",
-            "                        established TLS connections), tls-handshakes (new connections per second, each a",
-            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed),",
-            "                        both to h2c backends; tls-backends (the unary load over TLS to the proxy, and",
-            "                        TLS with verification and ALPN h2 from the proxy to a second set of backends",
-            "                        that serve TLS)",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; hedging",
+            "                        (unary, but backend 1 answers after --slow-delay: for hedging; not in",
+            "                        the default list); TLS to the proxy (direct skips them): tls-unary (the unary",
+            "                        load over established TLS connections), tls-handshakes (new connections per",
+            "                        second, each a full TLS 1.3 handshake with an ECDSA P-256 certificate, then",
+            "                        closed), both to h2c backends; tls-backends (the unary load over TLS to the",
+            "                        proxy, and TLS with verification and ALPN h2 from the proxy to a second set of",
+            "                        backends that serve TLS)",
+            "  --slow-delay D        how late backend 1 answers in the hedging workload (200ms)",
             "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
             "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
             "                        connections, streams in flight, warm-up and duration; an empty gRPC",
@@ -114,6 +125,7 @@ final class BenchOptions {
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
                 case "--handshake-concurrency" -> o.handshakeConcurrency = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
+                case "--slow-delay" -> o.slowDelay = duration(value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
@@ -132,7 +144,7 @@ final class BenchOptions {
     }
 
     /** A java binary, given as itself or as the home of its JDK. */
-    private static Path java(String value) {
+    static Path java(String value) {
         Path path = Path.of(value);
         Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
         if (!Files.isExecutable(binary)) {
@@ -181,12 +193,12 @@ final class BenchOptions {
     }
 
     /**
-     * Whether {@code measurement} is the unary load: over h2c (with either client), over TLS, or
-     * over TLS at both ends.
+     * Whether {@code measurement} is the unary load: over h2c (with either client), against a slow
+     * backend (hedging), over TLS, or over TLS at both ends.
      */
     static boolean isUnary(String measurement) {
-        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals("tls-unary")
-                || measurement.equals(TLS_BACKENDS);
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(HEDGING)
+                || measurement.equals("tls-unary") || measurement.equals(TLS_BACKENDS);
     }
 
     /** Message size of a {@code stream-<size>} workload, or -1 for the unary and TLS workloads. */
@@ -221,10 +233,11 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || TLS_WORKLOADS.contains(w) || w.matches("stream-\\d+[kKmM]?");
+            boolean ok = w.equals("unary") || w.equals(HEDGING) || TLS_WORKLOADS.contains(w)
+                    || w.matches("stream-\\d+[kKmM]?");
             if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m]"
-                        + " up to 3m, tls-unary, tls-handshakes, tls-backends)");
+                throw new IllegalArgumentException("bad workload " + w + " (unary, hedging, stream-1k, stream-1m,"
+                        + " stream-<size>[k|m] up to 3m, tls-unary, tls-handshakes, tls-backends)");
             }
             out.add(w);
         }

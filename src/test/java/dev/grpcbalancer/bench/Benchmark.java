@@ -81,9 +81,9 @@ public final class Benchmark {
         machineInfo();
         EventLoopGroup backendGroup = Transport.group(o.backendThreads, "bench-backend");
         EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
-        try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
+        try (BenchBackends backends = new BenchBackends(o.backends, backendGroup, o.slowDelay, null);
                 Peers peers = new Peers(o.peerTemplates, o.proxyThreads);
-                BenchBackends tlsBackends = new BenchBackends(o.backends, backendGroup,
+                BenchBackends tlsBackends = new BenchBackends(o.backends, backendGroup, o.slowDelay,
                         peers.certificates().backendServerContext())) {
             tlsCertificate = peers.certificates().certificate();
             clientTls = GrpcSslContexts.forClient().trustManager(tlsCertificate).build();
@@ -103,7 +103,7 @@ public final class Benchmark {
                         Math.min(o.clientThreads, o.connections), H2Load.PATH);
             }
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
-            jvmWarmup(null, backends, clientGroup);
+            jvmWarmup("bench JVM", null, backends, clientGroup);
             if (o.rounds > 1) {
                 runRounds(backends, peers, clientGroup);
             } else {
@@ -218,7 +218,7 @@ public final class Benchmark {
             Running running = new Running(target, peer, new Sampler(backends, process, targetPorts),
                     new Sampler(tlsBackends, process, targetPorts));
             if (peer != null && peer.name().startsWith("balancer")) {
-                jvmWarmup(peer, backends, clientGroup);
+                jvmWarmup(target, peer, backends, clientGroup);
             }
             return Optional.of(running);
         } catch (InterruptedException | RuntimeException e) {
@@ -255,7 +255,8 @@ public final class Benchmark {
             measureWithH2Load(round, key, t, peers);
             return true;
         }
-        Object result = runWorkload(workload, t.peer(), backends, t.sampler(workload), clientGroup, o.warmup, o.duration,
+        Object result = runWorkload(target, workload, t.peer(), backends, t.sampler(workload), clientGroup, o.warmup,
+                o.duration,
                 true);
         if (round > 0) {
             report.addRound(round, workload, key, result);
@@ -309,11 +310,11 @@ public final class Benchmark {
      * {@code --jvm-warmup}: direct before the first target (the bench JVM: client and backends),
      * and through the balancer right after it started (its own JVM, read with jstat).
      */
-    private void jvmWarmup(Peers.Peer peer, BenchBackends backends, EventLoopGroup clientGroup) throws InterruptedException {
+    private void jvmWarmup(String who, Peers.Peer peer, BenchBackends backends, EventLoopGroup clientGroup)
+            throws InterruptedException {
         if (o.jvmWarmup.isZero()) {
             return;
         }
-        String who = peer == null ? "bench JVM" : peer.name();
         OUT.printf("[%s] JIT warm-up: rounds of 1 s per workload, not recorded, until the JIT settles (max %s) ...%n",
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
@@ -321,11 +322,11 @@ public final class Benchmark {
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
         // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both;
         // the balancer's JIT is read with the jstat of its own JDK.
-        Path jstat = o.balancerJava.resolveSibling("jstat");
+        Path jstat = (peer == null ? o.balancerJava : peer.java()).resolveSibling("jstat");
         String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
                 if (measurable(workload, peer)) {
-                    runWorkload(workload, peer, backends,
+                    runWorkload(who, workload, peer, backends,
                             workload.equals(BenchOptions.TLS_BACKENDS) ? tlsBackendsSampler : sampler,
                             clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
                 }
@@ -377,9 +378,9 @@ public final class Benchmark {
         return peer != null && (workload.equals(BenchOptions.TLS_BACKENDS) ? peer.tlsBackendsPort() : peer.tlsPort()) != 0;
     }
 
-    private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
+    /** {@code target}: what the progress lines call it (a target as given, e.g. balancer@DIR). */
+    private Object runWorkload(String target, String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
             EventLoopGroup clientGroup, Duration warmup, Duration duration, boolean verbose) throws InterruptedException {
-        String target = peer == null ? "direct" : peer.name();
         if (workload.equals("tls-handshakes")) {
             return handshakes(peer, sampler, clientGroup, warmup, duration, verbose);
         }
@@ -403,7 +404,8 @@ public final class Benchmark {
             }
             int size = BenchOptions.streamMessageSize(workload);
             if (size < 0) {
-                UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
+                var method = workload.equals(BenchOptions.HEDGING) ? BenchMethods.SLOW_ECHO : BenchMethods.ECHO;
+                UnaryLoad.Result r = new UnaryLoad(channels, method, o.concurrency, o.payload, sampler).run(warmup, duration);
                 if (verbose) {
                     OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target, workload,
                             Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),

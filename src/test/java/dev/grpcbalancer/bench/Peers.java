@@ -36,9 +36,10 @@ final class Peers implements AutoCloseable {
     /**
      * A running proxy: where clients connect (h2c; TLS on {@code tlsPort}, 0 when its template has
      * no TLS listener; TLS on {@code tlsBackendsPort} to the TLS backends, 0 when its template has
-     * no such listener) and how it was set up.
+     * no such listener), how it was set up, and the java running it (null: not a JVM).
      */
-    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort, int tlsBackendsPort) {}
+    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort, int tlsBackendsPort,
+            Path java) {}
 
     /** The backends' ports: h2c ones, and the TLS ones (for the {@code {{TLS_SERVERS}}} of the templates). */
     record Backends(List<Integer> plain, List<Integer> tls) {}
@@ -97,7 +98,7 @@ final class Peers implements AutoCloseable {
         ports = awaitTlsListening(p, template, ports, "haproxy");
         return new Peer("haproxy", ports.port(), p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
                 "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), ports.tls(),
-                ports.tlsBackends());
+                ports.tlsBackends(), null);
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
@@ -115,7 +116,7 @@ final class Peers implements AutoCloseable {
         awaitListening(p, ports.port(), "nginx");
         ports = awaitTlsListening(p, template, ports, "nginx");
         return new Peer("nginx", ports.port(), p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
-                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), ports.tls(), ports.tlsBackends());
+                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), ports.tls(), ports.tlsBackends(), null);
     }
 
     /**
@@ -136,25 +137,30 @@ final class Peers implements AutoCloseable {
 
     /**
      * A balancer JVM named {@code name} (its config, log and report rows use the name) with the
-     * config template of {@code templateDir} (a target given as {@code balancer@DIR}), run by the
-     * java binary {@code javaBinary}, with {@code extraArgs} after the others, e.g.
-     * {@code --tls-provider jdk}; each balancer started gets its own config file (a balancer reloads
-     * its file when it changes).
+     * config template of {@code templateDir} (a target given as {@code balancer@DIR}; the
+     * --peer-templates one when DIR has none), run by the java binary {@code javaBinary} with
+     * {@code jvmOpts}, then the options of DIR's {@code balancer.jvm} if there is one (see
+     * {@link JvmFile}), with {@code extraArgs} after the others, e.g. {@code --tls-provider jdk};
+     * each balancer started gets its own config file (a balancer reloads its file when it changes).
      */
     Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
             Path javaBinary, List<String> extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
+        JvmFile jvmFile = JvmFile.read(templateDir.resolve("balancer.jvm"));
+        javaBinary = jvmFile.java().orElse(javaBinary);
         Ports ports = Ports.free();
         int admin = freePort();
         String instance = instance(name);
-        Path template = templateDir.resolve("balancer.yaml.tmpl");
+        Path template = (Files.isRegularFile(templateDir.resolve("balancer.yaml.tmpl")) ? templateDir : this.templates)
+                .resolve("balancer.yaml.tmpl");
         Path cfg = render(template, instance + ".yaml", ports, yamlList(backends.plain()), yamlList(backends.tls()));
         String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
         jvm.addAll(jvmOpts);
+        jvm.addAll(jvmFile.options());
         List<String> args = new ArrayList<>(List.of("run", "--config", cfg.toString(), "--admin-port", String.valueOf(admin)));
         if (help.contains("--io-threads")) {
             args.addAll(List.of("--io-threads", String.valueOf(threads)));
@@ -177,7 +183,8 @@ final class Peers implements AutoCloseable {
         String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
         return new Peer(name, ports.port(), p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
-                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), ports.tls(), ports.tlsBackends());
+                + summarize(cfg, List.of("loadBalancing", "hedging", "retry")) + routes(cfg), log(instance), ports.tls(),
+                ports.tlsBackends(), javaBinary);
     }
 
     void stop(Peer peer) throws InterruptedException {

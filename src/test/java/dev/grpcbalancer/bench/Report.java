@@ -150,7 +150,7 @@ final class Report {
                 continue;
             }
             if (BenchOptions.isUnary(workload)) {
-                unaryTable(workload, rows);
+                unaryTable(rows, workload);
             } else {
                 streamTable(workload, rows);
             }
@@ -184,9 +184,14 @@ final class Report {
         return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
     }
 
-    private void unaryTable(String workload, Map<String, List<Row>> rows) {
+    private void unaryTable(Map<String, List<Row>> rows, String workload) {
         boolean h2load = workload.equals(BenchOptions.UNARY_H2LOAD);
-        if (h2load) {
+        if (workload.equals(BenchOptions.HEDGING)) {
+            out.printf("== hedging: SlowEcho %d B, backend b1 answers after %s, b2.. at once; %d connections x %d in "
+                    + "flight = %d, warm-up %s, measured %s%s ==%n", options.payload, secs(options.slowDelay.toMillis()),
+                    options.connections, options.concurrency, options.connections * options.concurrency,
+                    secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
+        } else if (h2load) {
             out.printf("== unary via h2load: Echo of an empty message, %d connections x %d in flight = %d, warm-up %s, "
                     + "measured %s%s ==%n", options.connections, options.concurrency,
                     options.connections * options.concurrency, secs(options.warmup.toMillis()),
@@ -357,6 +362,7 @@ final class Report {
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
         boolean unary = BenchOptions.isUnary(workload);
+        boolean hedging = workload.equals(BenchOptions.HEDGING);
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
@@ -366,6 +372,8 @@ final class Report {
             long[] served = null;
             int upstream = 0;
             long fresh = 0;
+            long cancelled = 0;
+            long calls = 0;
             for (Object r : rounds) {
                 if (r == null) {
                     continue;
@@ -377,7 +385,9 @@ final class Report {
                 }
                 for (int i = 0; i < d.length; i++) {
                     served[i] += unary ? d[i][BenchBackends.UNARY] : d[i][BenchBackends.STREAM_MSGS];
+                    cancelled += d[i][BenchBackends.CANCELLED];
                 }
+                calls += r instanceof UnaryLoad.Result u ? u.calls() : 0;
                 upstream = w.backendConnections();
                 fresh += newConnections(d);
             }
@@ -392,6 +402,11 @@ final class Report {
             for (int i = 0; i < served.length; i++) {
                 long v = served[i];
                 sb.append(String.format(Locale.ROOT, "b%d %s (%4.1f%%)  ", i + 1, num(v), total == 0 ? 0.0 : 100.0 * v / total));
+            }
+            if (hedging) {
+                // A hedged call runs on two or three backends; the loser's attempt is cancelled.
+                sb.append(String.format(Locale.ROOT, "= %.2f attempts per call, %s cancelled while slow;  ",
+                        calls == 0 ? Double.NaN : (double) total / calls, num(cancelled)));
             }
             out.printf("    %-9s %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
         });

@@ -2,6 +2,7 @@ package dev.grpcbalancer.bench;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Closed-loop unary load: every channel (one TCP connection) keeps exactly {@code concurrency}
- * Echo calls outstanding; each completion immediately issues the next call. Latency is measured
+ * Echo (or SlowEcho) calls outstanding; each completion immediately issues the next call. Latency is measured
  * per call from just before the call is started to the completion callback. Because the loop is
  * closed, a stalled target also slows the offered load (no coordinated-omission correction);
  * compare p99 between targets at equal in-flight counts, not as an open-loop SLO.
@@ -33,6 +34,7 @@ final class UnaryLoad {
     private static final long DEADLINE_SECONDS = 10;
 
     private final List<ManagedChannel> channels;
+    private final MethodDescriptor<byte[], byte[]> method;
     private final int concurrency;
     private final byte[] payload;
     private final Sampler sampler;
@@ -49,8 +51,11 @@ final class UnaryLoad {
     });
     private volatile boolean stopping;
 
-    UnaryLoad(List<ManagedChannel> channels, int concurrency, int payloadBytes, Sampler sampler) {
+    /** Calls {@code method} ({@link BenchMethods#ECHO} or {@link BenchMethods#SLOW_ECHO}). */
+    UnaryLoad(List<ManagedChannel> channels, MethodDescriptor<byte[], byte[]> method, int concurrency, int payloadBytes,
+            Sampler sampler) {
         this.channels = channels;
+        this.method = method;
         this.concurrency = concurrency;
         this.payload = BenchMethods.payload(payloadBytes);
         this.sampler = sampler;
@@ -93,7 +98,7 @@ final class UnaryLoad {
         }
         inFlight.incrementAndGet();
         long started = System.nanoTime();
-        var call = ch.newCall(BenchMethods.ECHO, CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
+        var call = ch.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
         ClientCalls.asyncUnaryCall(call, payload, new StreamObserver<byte[]>() {
             private boolean echoed;
 

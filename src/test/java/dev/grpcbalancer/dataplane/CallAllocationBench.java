@@ -25,7 +25,7 @@ import javax.management.ObjectName;
  * backend on loopback make the calls; their allocations are on their own threads and classes.
  *
  * <pre>
- * mvn -q -o test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dtools.skip \
  *     -Dexec.mainClass=dev.grpcbalancer.dataplane.CallAllocationBench \
  *     -Dexec.args="20000 20000"    # warm-up calls, measured calls
  * </pre>

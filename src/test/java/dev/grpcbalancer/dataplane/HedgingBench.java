@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * latency percentiles, calls/s, hedges started and won, and what each backend was sent.
  *
  * <pre>
- * mvn -q -o test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dtools.skip \
  *     -Dexec.mainClass=dev.grpcbalancer.dataplane.HedgingBench \
  *     -Dexec.args="3000 6000"    # warm-up calls, measured calls per scenario
  * </pre>
