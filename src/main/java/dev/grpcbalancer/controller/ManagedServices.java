@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ final class ManagedServices {
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> podSelector;
+    private final AtomicLong failures = new AtomicLong();
 
     ManagedServices(KubernetesClient client, String namespace, Map<String, String> podSelector) {
         this.client = requireNonNull(client, "client");
@@ -76,8 +78,8 @@ final class ManagedServices {
 
     /**
      * Creates, updates and deletes Services so that exactly {@code wants} exist. {@code existing}
-     * are the managed Services as the informer last saw them. API errors are logged per Service
-     * and retried at the next sync.
+     * are the managed Services as the informer last saw them. API errors are logged per Service,
+     * counted ({@link #failures()}) and retried at the next sync.
      *
      * @return how many writes were made
      */
@@ -101,6 +103,7 @@ final class ManagedServices {
                     writes++;
                 }
             } catch (KubernetesClientException e) {
+                failures.incrementAndGet();
                 log.warn("[{}] could not write Service {}/{}: {}", want.id(), namespace,
                         desired.getMetadata().getName(), e.getMessage());
             }
@@ -113,10 +116,16 @@ final class ManagedServices {
                                 : orphan.getMetadata().getAnnotations().get(BALANCER_ANNOTATION));
                 writes++;
             } catch (KubernetesClientException e) {
+                failures.incrementAndGet();
                 log.warn("could not delete Service {}/{}: {}", namespace, orphan.getMetadata().getName(), e.getMessage());
             }
         }
         return writes;
+    }
+
+    /** Service creates, updates and deletes that failed so far. */
+    long failures() {
+        return failures.get();
     }
 
     private static boolean matches(Service current, Service desired) {

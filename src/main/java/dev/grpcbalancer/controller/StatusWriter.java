@@ -58,6 +58,7 @@ final class StatusWriter implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final AtomicReference<Plan> pending = new AtomicReference<>();
     private final AtomicLong statusWrites = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
 
     /** {@code managedServices} is null when no pod selector is configured (no Services are kept). */
     StatusWriter(KubernetesClient client, ClusterCache cache, ManagedServices managedServices, EventRecorder events,
@@ -91,6 +92,14 @@ final class StatusWriter implements AutoCloseable {
         return statusWrites.get();
     }
 
+    /**
+     * Writes to the API server that failed so far: status patches, managed Service changes, and
+     * flushes cut short by an unexpected error (Events are best effort and not counted).
+     */
+    long writeFailures() {
+        return failures.get() + (managedServices == null ? 0 : managedServices.failures());
+    }
+
     private void flush() {
         Plan plan = pending.getAndSet(null);
         if (plan == null || !leadership.isLeader()) {
@@ -102,6 +111,7 @@ final class StatusWriter implements AutoCloseable {
             }
             plan.statuses().forEach(this::writeStatus);
         } catch (RuntimeException e) {
+            failures.incrementAndGet();
             log.error("writing status failed; the next change or recheck retries: {}", e.toString(), e);
         }
     }
@@ -132,6 +142,7 @@ final class StatusWriter implements AutoCloseable {
                     .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
             statusWrites.incrementAndGet();
         } catch (KubernetesClientException e) {
+            failures.incrementAndGet();
             log.warn("[{}] could not write status: {}", id, e.getMessage());
             return;
         }

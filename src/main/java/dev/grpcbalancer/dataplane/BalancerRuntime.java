@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.route.RouteTable;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.EndpointCounts;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.MatchType;
@@ -120,6 +121,12 @@ final class BalancerRuntime {
     /** The routes, in the config's order. */
     List<RouteRuntime> routes() {
         return List.copyOf(routes.values());
+    }
+
+    /** The endpoints of route {@code route} now ({@link EndpointCounts#NONE} for a route it does not have). */
+    EndpointCounts endpointCounts(String route) {
+        RouteRuntime found = routes.get(route);
+        return found == null ? EndpointCounts.NONE : found.endpointCounts();
     }
 
     /** The load balancer of backend {@code backend} of route {@code route}, or null. */

@@ -116,6 +116,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 BalancerId id = config.id();
                 balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                         dataPlane -> dataPlane.clientConnections(id));
+                balancerMeters.countEndpoints(route -> listener.runtime().endpointCounts(route));
                 listeners.put(config.id(), listener);
                 HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
                 healthChecks.put(config.id(), checks);
