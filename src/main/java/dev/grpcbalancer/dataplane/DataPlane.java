@@ -26,11 +26,9 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -62,6 +60,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
     private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
+    private final EndpointUse endpointUse = new EndpointUse();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
@@ -148,18 +147,9 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 meters.remove(gone.id().toString());
             }
         }
-        pools.retain(endpointAddresses(snapshot));
+        endpointUse.update(current, snapshot);
+        pools.retain(endpointUse.live());
         current = snapshot;
-    }
-
-    private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
-        Set<EndpointAddress> live = new HashSet<>();
-        for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.allEndpoints()) {
-                live.add(endpoint.address());
-            }
-        }
-        return live;
     }
 
     /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */
