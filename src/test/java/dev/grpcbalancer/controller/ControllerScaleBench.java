@@ -12,17 +12,12 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,22 +34,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
 /**
- * The controller at scale (a tool, not a test), in-process against fabric8's CRUD mock API server:
+ * The controller at scale (a tool, not a test), against fabric8's CRUD mock API server in a JVM of
+ * its own ({@link MockApiServer}, so its heap and pauses are not the controller's):
  * 1,000 GrpcBalancers, each on its own port over its own Service with one EndpointSlice of 10
  * endpoints, plus one balancer over a Service of 5,000 endpoints in 50 slices (15,000 endpoints).
  * It prints:
  * <ul>
  *   <li>time to the first full snapshot: from {@code BalancerController.start} (informers list
  *       everything) until a snapshot with every balancer and endpoint is published;</li>
- *   <li>memory, each as heap in use after GC: the controller (informer caches, translation state),
- *       and the data plane per listener and per endpoint (a second data plane on 127.0.0.2 given
- *       the same balancers without endpoints, then with them);</li>
+ *   <li>memory, each as heap in use after GC once the first statuses are written: the controller
+ *       (informer caches, translation and status state), and the data plane per listener and per
+ *       endpoint (a second data plane on 127.0.0.2 given the same balancers without endpoints,
+ *       then with them);</li>
  *   <li>p50/p99/max from an EndpointSlice write to the data plane running the change, while a
  *       background writer changes 10 other slices per second. Each measured change flips one
  *       endpoint's readiness in a random small balancer's slice (or, every tenth, in one of the
- *       big balancer's 50 slices); the time runs from the API write to the end of the
+ *       big balancer's 50 slices); the time runs from the API write (one PUT) to the end of the
  *       {@code DataPlane.publish} whose snapshot shows it (so it includes the mock server's watch
- *       delivery and the reconcile hold-off).</li>
+ *       delivery and the reconcile hold-off); and the controller's share of it: from the first
+ *       informer event that the publishing reconcile run handled.</li>
  * </ul>
  *
  * <pre>
@@ -110,16 +108,10 @@ public final class ControllerScaleBench {
         }
     }
 
-    /** The mock server logs every request at INFO (java.util.logging): kept here so the level sticks. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 300;
-        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of()), false);
-        server.init();
-        try (KubernetesClient client = server.createClient()) {
+        try (MockApiServer server = MockApiServer.start(); KubernetesClient client = server.client()) {
             Map<String, SliceState> slices = new ConcurrentHashMap<>();
             List<Integer> ports = freePorts(SMALL_BALANCERS + 1);
             System.out.printf("creating %d Services, %d EndpointSlices, %d GrpcBalancers (%d endpoints) ...%n",
@@ -172,6 +164,7 @@ public final class ControllerScaleBench {
                 throw new IllegalStateException("no complete snapshot within 120 s");
             }
             double firstSnapshotSeconds = (probe.completeNanos - startNanos) / 1e9;
+            awaitStatusWritesDone(controller);
             long heapRunning = heapAfterGc();
 
             // The data plane's own share, measured on a second data plane on another loopback address.
@@ -263,8 +256,6 @@ public final class ControllerScaleBench {
             }
             controller.close();
             dataPlane.close();
-        } finally {
-            server.destroy();
         }
     }
 
@@ -358,6 +349,25 @@ public final class ControllerScaleBench {
             }
         }
         return List.copyOf(ports);
+    }
+
+    /**
+     * Waits until the leader has written every balancer's first status and stopped (no write for
+     * two seconds): those writes change objects in the informers and in the mock server, which
+     * would blur the heap figures taken next.
+     */
+    private static void awaitStatusWritesDone(BalancerController controller) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            long writes = controller.statusWrites();
+            if (writes >= SMALL_BALANCERS + 1 && writes == last) {
+                return;
+            }
+            last = writes;
+            Thread.sleep(2000);
+        }
+        throw new IllegalStateException("status writes did not settle within 120 s: " + controller.statusWrites());
     }
 
     private static long heapAfterGc() throws InterruptedException {
