@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which endpoint addresses the running balancers use, kept from the differences between
  * snapshots: publishing one changed balancer among a thousand looks at that balancer's endpoints
- * only, not at every endpoint of every balancer. Updated by the publishing thread; {@link #live()}
+ * only, not at every endpoint of every balancer. Updated by the listeners' owner; {@link #live()}
  * may be read from any thread (the upstream pools read it on their event loops).
  */
 final class EndpointUse {

@@ -20,11 +20,13 @@ import java.util.Set;
  *     this long; {@link Duration#ZERO} for no ramp
  * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
+ *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -36,6 +38,7 @@ public record BalancerConfig(
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(hedging, "hedging");
         if (!routes.isEmpty() && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
@@ -57,7 +60,7 @@ public record BalancerConfig(
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
     }
 
     /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
@@ -65,12 +68,20 @@ public record BalancerConfig(
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, List.of());
+                slowStartWindow, List.of(), HedgingPolicy.DISABLED);
+    }
+
+    /** A balancer without hedging. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, HedgingPolicy.DISABLED);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
     public RoutePolicy routePolicy() {
-        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow);
+        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     /**
@@ -100,36 +111,41 @@ public record BalancerConfig(
 
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes);
+                outlierDetection, healthCheck, window, routes, hedging);
+    }
+
+    public BalancerConfig withHedging(HedgingPolicy newHedging) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging);
     }
 }

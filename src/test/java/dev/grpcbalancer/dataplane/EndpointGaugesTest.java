@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -11,6 +12,7 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.OutlierDetection;
@@ -21,6 +23,7 @@ import dev.grpcbalancer.snapshot.RoutePolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +39,11 @@ class EndpointGaugesTest {
             OutlierDetection.DEFAULT_ERROR_CODES, Duration.ofSeconds(10), Duration.ofSeconds(30), 100);
 
     private static final RoutePolicy EJECTING = new RoutePolicy(LoadBalancingPolicy.RoundRobin, RoutePolicy.DEFAULT.retry(),
-            RoutePolicy.DEFAULT.timeouts(), EJECT_ON_FIRST_FAILURE, RoutePolicy.DEFAULT.healthCheck(), Duration.ZERO);
+            RoutePolicy.DEFAULT.timeouts(), EJECT_ON_FIRST_FAILURE, RoutePolicy.DEFAULT.healthCheck(), Duration.ZERO,
+            HedgingPolicy.DISABLED);
+
+    /** Time stands still: the ejection below lasts for the whole test. */
+    private static final LongSupplier NOW = () -> 0L;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final BalancerMeters meters = new DataPlaneMeters(registry, false).balancer(FRONT.toString());
@@ -46,7 +53,7 @@ class EndpointGaugesTest {
         BalancerRuntime runtime = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2"),
                         draining("10.0.0.3"))), new RouteBackend("static-1", 1, set(ready("10.0.0.4")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW);
         meters.countEndpoints(runtime::endpointCounts);
 
         RouteRuntime cart = runtime.routes().get(0);
@@ -73,13 +80,13 @@ class EndpointGaugesTest {
     void aNewSnapshotAddsTheGaugesOfNewRoutesAndDropsThoseOfRemovedOnes() {
         BalancerRuntime first = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW);
         BalancerRuntime[] current = {first};
         meters.countEndpoints(route -> current[0].endpointCounts(route));
 
         current[0] = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2")))),
-                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first);
+                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first, meters, NOW);
 
         assertThat(gauge("grpcbalancer.endpoints", "cart", "ready")).isEqualTo(2);
         assertThat(gauge("grpcbalancer.endpoints", "orders", "draining")).isEqualTo(1);
