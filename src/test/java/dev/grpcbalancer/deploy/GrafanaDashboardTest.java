@@ -79,9 +79,9 @@ class GrafanaDashboardTest {
     void dashboardShowsWhatOperatorsAskOfALoadBalancer() {
         assertThat(panels).extracting(p -> p.path("title").asText()).contains(
                 "Calls/s by balancer and grpc_code", "Error ratio by balancer", "Latency p50 / p99 by balancer",
-                "Calls in flight by balancer", "Calls/s by route", "Retries/s by balancer", "Endpoints ready / total",
+                "Calls in flight by balancer", "Calls/s by route", "Retries/s by balancer", "Hedges/s by balancer", "Endpoints ready / total",
                 "Endpoints ejected (highest over pods)", "Client connections by balancer",
-                "Reconcile duration p50 / p99", "Leader");
+                "Reconcile duration p50 / p99", "Leader", "Error ratio by endpoint", "Attempt latency p99 by endpoint");
         assertThat(dashboard.path("templating").path("list")).extracting(v -> v.path("name").asText())
                 .contains("datasource", "namespace", "balancer", "route", "error_codes");
     }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dashboard and the alert rules read only what the balancer exposes. A real {@code controller}
  * process (child JVM, kubeconfig to fabric8's CRUD mock API server) runs one balancer with a
- * call through it; its {@code /metrics} page must have every metric each dashboard query and each
+ * call through it, with per-endpoint meters on (the dashboard's per-endpoint row reads them); its {@code /metrics} page must have every metric each dashboard query and each
  * rendered alert rule selects, every label they match or group by, and a series for every fixed
  * value they match. A renamed meter or label fails here, not on an operator's empty panel.
  */
@@ -70,7 +70,7 @@ class MonitoringMetricsTest {
         cli = CliProcess.start(directory, "controller",
                 Map.of("KUBECONFIG", Kubeconfig.write(directory, client.getMasterUrl().toString()).toString()),
                 "controller", "--namespace", "shop", "--controller-namespace", "grpc-balancer",
-                "--no-leader-election", "--bind-address", "127.0.0.1",
+                "--no-leader-election", "--endpoint-metrics", "--bind-address", "127.0.0.1",
                 "--admin-address", "127.0.0.1", "--admin-port", String.valueOf(adminPort));
         Await.until(STARTUP, () -> AdminHttp.readyz(adminPort) == 200 && programmed(), cli::describe);
         try (TestClient grpc = TestClient.connect(new InetSocketAddress("127.0.0.1", port))) {
