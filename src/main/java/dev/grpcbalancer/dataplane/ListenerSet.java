@@ -104,22 +104,24 @@ final class ListenerSet {
             }
         }
         List<Binding> added = new ArrayList<>();
+        // New and changed balancers only: an unchanged one (most of a thousand) costs a lookup.
+        List<Binding> changed = new ArrayList<>();
         for (BalancerConfig config : snapshot.balancers()) {
             Binding existing = bindings.get(config.id());
             if (existing == null) {
                 Binding binding = start(config);
                 bindings.put(config.id(), binding);
                 added.add(binding);
+                changed.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
                 existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime(), existing.listener.runtime().meters(), calls.ticker()));
                 existing.healthChecks.update();
+                changed.add(existing);
                 log.info("[{}] updated: {}", config.id(), summary(config));
             }
         }
         added.forEach(this::bindWhenPortFree);
-        for (BalancerConfig config : snapshot.balancers()) {
-            meterEndpoints(config, bindings.get(config.id()).listener.runtime().meters());
-        }
+        changed.forEach(binding -> meterEndpoints(binding.listener.runtime()));
         for (BalancerConfig gone : current.balancers()) {
             if (!next.containsKey(gone.id())) {
                 meters.remove(gone.id().toString());
@@ -158,10 +160,13 @@ final class ListenerSet {
         return new Binding(listener, checks);
     }
 
-    private void meterEndpoints(BalancerConfig config, BalancerMeters balancerMeters) {
+    /** Gives the per-endpoint meters (when kept) the endpoints of {@code runtime}'s config. */
+    private void meterEndpoints(BalancerRuntime runtime) {
+        BalancerMeters balancerMeters = runtime.meters();
         if (!balancerMeters.perEndpoint()) {
             return;
         }
+        BalancerConfig config = runtime.config();
         BalancerId id = config.id();
         for (Route route : config.effectiveRoutes()) {
             for (RouteBackend backend : route.backends()) {
