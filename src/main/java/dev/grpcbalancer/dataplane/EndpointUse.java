@@ -1,10 +1,10 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
-import dev.grpcbalancer.snapshot.EndpointAddress;
-import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,58 +13,65 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which endpoint addresses the running balancers use, kept from the differences between
- * snapshots: publishing one changed balancer among a thousand looks at that balancer's endpoints
- * only, not at every endpoint of every balancer. Updated by the listeners' owner; {@link #live()}
- * may be read from any thread (the upstream pools read it on their event loops).
+ * Which upstreams (endpoint address and how connections to it are secured) the running balancers
+ * use, kept balancer by balancer: publishing one changed balancer among a thousand looks at that
+ * balancer's endpoints only, not at every endpoint of every balancer. Updated by the listeners'
+ * owner; {@link #live()} may be read from any thread (the upstream pools read it on their event
+ * loops).
  */
 final class EndpointUse {
 
-    /** Per address, how many running balancers have it. */
-    private final Map<EndpointAddress, Integer> users = new ConcurrentHashMap<>();
-    private final Set<EndpointAddress> live = Collections.unmodifiableSet(users.keySet());
+    /** Per upstream, how many running balancers use it. */
+    private final Map<UpstreamKey, Integer> users = new ConcurrentHashMap<>();
+    private final Set<UpstreamKey> live = Collections.unmodifiableSet(users.keySet());
+    /** What each balancer was last counted with. Owner only. */
+    private final Map<BalancerId, Use> uses = new HashMap<>();
 
-    /** Moves from the balancers of {@code before} to those of {@code after}; unchanged configs (same instance) cost nothing. */
-    void update(RoutingSnapshot before, RoutingSnapshot after) {
-        Map<BalancerId, BalancerConfig> previous = new HashMap<>();
-        before.balancers().forEach(config -> previous.put(config.id(), config));
-        for (BalancerConfig config : after.balancers()) {
-            BalancerConfig old = previous.remove(config.id());
-            if (old != config) {
-                change(old, config);
-            }
-        }
-        previous.values().forEach(gone -> change(gone, null));
+    private record Use(BalancerConfig config, UpstreamTls tls) {
     }
 
-    /** The addresses some running balancer uses: a live view, safe to read from any thread. */
-    Set<EndpointAddress> live() {
+    /**
+     * Balancer {@code id} now uses the endpoints of {@code config}, secured as {@code tls};
+     * {@code config} null: it is gone. The same config and TLS instances as before cost nothing.
+     */
+    void use(BalancerId id, BalancerConfig config, UpstreamTls tls) {
+        Use before = uses.get(id);
+        if (before != null && before.config == config && before.tls == tls) {
+            return;
+        }
+        Use after = config == null ? null : new Use(config, tls);
+        Set<UpstreamKey> old = keys(before);
+        Set<UpstreamKey> now = keys(after);
+        for (UpstreamKey key : now) {
+            if (!old.contains(key)) {
+                users.merge(key, 1, Integer::sum);
+            }
+        }
+        for (UpstreamKey key : old) {
+            if (!now.contains(key)) {
+                users.computeIfPresent(key, (k, count) -> count == 1 ? null : count - 1);
+            }
+        }
+        if (after == null) {
+            uses.remove(id);
+        } else {
+            uses.put(id, after);
+        }
+    }
+
+    /** The upstreams some running balancer uses: a live view, safe to read from any thread. */
+    Set<UpstreamKey> live() {
         return live;
     }
 
-    private void change(BalancerConfig old, BalancerConfig now) {
-        Set<EndpointAddress> before = addresses(old);
-        Set<EndpointAddress> after = addresses(now);
-        for (EndpointAddress address : after) {
-            if (!before.contains(address)) {
-                users.merge(address, 1, Integer::sum);
-            }
-        }
-        for (EndpointAddress address : before) {
-            if (!after.contains(address)) {
-                users.computeIfPresent(address, (a, count) -> count == 1 ? null : count - 1);
-            }
-        }
-    }
-
-    private static Set<EndpointAddress> addresses(BalancerConfig config) {
-        if (config == null) {
+    private static Set<UpstreamKey> keys(Use use) {
+        if (use == null) {
             return Set.of();
         }
-        Set<EndpointAddress> addresses = new HashSet<>();
-        for (Endpoint endpoint : config.allEndpoints()) {
-            addresses.add(endpoint.address());
+        Set<UpstreamKey> keys = new HashSet<>();
+        for (Endpoint endpoint : use.config.allEndpoints()) {
+            keys.add(new UpstreamKey(endpoint.address(), use.tls));
         }
-        return addresses;
+        return keys;
     }
 }

@@ -1,6 +1,8 @@
 package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
@@ -50,6 +52,7 @@ final class ListenerSet {
     private final Transport transport;
     private final DataPlaneSettings settings;
     private final UpstreamPools pools;
+    private final TlsContexts tls;
     private final CallEngine calls;
     private final DataPlaneMeters meters;
     private final Runnable changed;
@@ -69,12 +72,13 @@ final class ListenerSet {
      * @param changed told (on the owner) whenever a listener binds, fails to bind or stops listening
      */
     ListenerSet(EventExecutor owner, EventLoopGroup group, Transport transport, DataPlaneSettings settings,
-            UpstreamPools pools, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
+            UpstreamPools pools, TlsContexts tls, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
         this.owner = owner;
         this.group = group;
         this.transport = transport;
         this.settings = settings;
         this.pools = pools;
+        this.tls = tls;
         this.calls = calls;
         this.meters = meters;
         this.changed = changed;
@@ -114,7 +118,8 @@ final class ListenerSet {
                 added.add(binding);
                 changed.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
-                existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime(), existing.listener.runtime().meters(), calls.ticker()));
+                BalancerRuntime previous = existing.listener.runtime();
+                existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), calls.ticker(), tls));
                 existing.healthChecks.update();
                 changed.add(existing);
                 log.info("[{}] updated: {}", config.id(), summary(config));
@@ -125,10 +130,15 @@ final class ListenerSet {
         for (BalancerConfig gone : current.balancers()) {
             if (!next.containsKey(gone.id())) {
                 meters.remove(gone.id().toString());
+                endpointUse.use(gone.id(), null, null);
             }
         }
-        endpointUse.update(current, snapshot);
+        for (Binding binding : changed) {
+            BalancerRuntime runtime = binding.listener.runtime();
+            endpointUse.use(runtime.config().id(), runtime.config(), runtime.upstreamTls());
+        }
         pools.retain(endpointUse.live());
+        tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
         current = snapshot;
         publishView();
     }
@@ -151,7 +161,7 @@ final class ListenerSet {
     private Binding start(BalancerConfig config) {
         BalancerId id = config.id();
         BalancerMeters balancerMeters = meters.balancer(id.toString());
-        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker()));
+        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker(), tls));
         balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                 set -> set.view().clientConnections(id));
         balancerMeters.countEndpoints(route -> listener.runtime().endpointCounts(route));

@@ -22,11 +22,14 @@ import java.util.Set;
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
  * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
  *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
+ * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
+ * @param backendTls TLS to the backends (of every route), {@link BackendTls#PLAINTEXT} for h2c
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+        BackendTls backendTls) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -39,6 +42,8 @@ public record BalancerConfig(
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(hedging, "hedging");
+        requireNonNull(listenerTls, "listenerTls");
+        requireNonNull(backendTls, "backendTls");
         if (!routes.isEmpty() && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
@@ -56,14 +61,14 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer with the default retries, timeouts and health checking, and no slow start. */
+    /** A plaintext balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
                 OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
     }
 
-    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    /** A plaintext balancer given as a shorthand: one route over {@code backends} that takes every call. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
@@ -71,12 +76,20 @@ public record BalancerConfig(
                 slowStartWindow, List.of(), HedgingPolicy.DISABLED);
     }
 
-    /** A balancer without hedging. */
+    /** A plaintext balancer without hedging. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow, List<Route> routes) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
                 slowStartWindow, routes, HedgingPolicy.DISABLED);
+    }
+
+    /** A plaintext balancer (h2c on the listener and to the backends). */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
@@ -111,41 +124,51 @@ public record BalancerConfig(
 
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, hedging);
+                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, newHedging);
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls);
+    }
+
+    public BalancerConfig withListenerTls(ListenerTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls);
+    }
+
+    public BalancerConfig withBackendTls(BackendTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls);
     }
 }

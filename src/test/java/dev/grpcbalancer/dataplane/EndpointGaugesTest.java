@@ -3,6 +3,8 @@ package dev.grpcbalancer.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.dataplane.call.RouteRuntime;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -46,14 +48,16 @@ class EndpointGaugesTest {
     private static final LongSupplier NOW = () -> 0L;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final BalancerMeters meters = new DataPlaneMeters(registry, false).balancer(FRONT.toString());
+    private final DataPlaneMeters dataPlaneMeters = new DataPlaneMeters(registry, false);
+    private final BalancerMeters meters = dataPlaneMeters.balancer(FRONT.toString());
+    private final TlsContexts tls = new TlsContexts(TlsProvider.JDK, dataPlaneMeters.backendTlsHandshakes());
 
     @Test
     void eachRouteCountsItsEndpointsByStateAndWhatTheLoadBalancersKnow() {
         BalancerRuntime runtime = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2"),
                         draining("10.0.0.3"))), new RouteBackend("static-1", 1, set(ready("10.0.0.4")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW, tls);
         meters.countEndpoints(runtime::endpointCounts);
 
         RouteRuntime cart = runtime.routes().get(0);
@@ -80,13 +84,13 @@ class EndpointGaugesTest {
     void aNewSnapshotAddsTheGaugesOfNewRoutesAndDropsThoseOfRemovedOnes() {
         BalancerRuntime first = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW, tls);
         BalancerRuntime[] current = {first};
         meters.countEndpoints(route -> current[0].endpointCounts(route));
 
         current[0] = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2")))),
-                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first, meters, NOW);
+                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first, meters, NOW, tls);
 
         assertThat(gauge("grpcbalancer.endpoints", "cart", "ready")).isEqualTo(2);
         assertThat(gauge("grpcbalancer.endpoints", "orders", "draining")).isEqualTo(1);

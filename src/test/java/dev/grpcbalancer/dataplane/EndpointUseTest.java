@@ -2,6 +2,8 @@ package dev.grpcbalancer.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
@@ -9,52 +11,54 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
-import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The addresses the running balancers use, kept from snapshot differences (what the upstream pools retain). */
+/** The upstreams the running balancers use, kept balancer by balancer (what the upstream pools retain). */
 class EndpointUseTest {
+
+    private static final BalancerId GREETER = new BalancerId("shop", "greeter");
+    private static final BalancerId REFUNDS = new BalancerId("shop", "refunds");
 
     private final EndpointUse use = new EndpointUse();
 
     @Test
-    void anAddressStaysLiveWhileAnyBalancerUsesItAndLeavesWithTheLast() {
-        BalancerConfig greeter = balancer("greeter", 8080, "10.0.0.1", "10.0.0.2");
-        BalancerConfig refunds = balancer("refunds", 8081, "10.0.0.2", "10.0.0.3");
-        RoutingSnapshot both = new RoutingSnapshot(List.of(greeter, refunds));
-        use.update(RoutingSnapshot.EMPTY, both);
-        assertThat(use.live()).containsExactlyInAnyOrder(address("10.0.0.1"), address("10.0.0.2"), address("10.0.0.3"));
+    void anUpstreamStaysLiveWhileAnyBalancerUsesItAndLeavesWithTheLast() {
+        use.use(GREETER, balancer(GREETER, "10.0.0.1", "10.0.0.2"), UpstreamTls.PLAINTEXT);
+        BalancerConfig refunds = balancer(REFUNDS, "10.0.0.2", "10.0.0.3");
+        use.use(REFUNDS, refunds, UpstreamTls.PLAINTEXT);
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.1"), plain("10.0.0.2"), plain("10.0.0.3"));
 
-        RoutingSnapshot refundsOnly = new RoutingSnapshot(List.of(refunds));
-        use.update(both, refundsOnly);
-        assertThat(use.live()).containsExactlyInAnyOrder(address("10.0.0.2"), address("10.0.0.3"));
+        use.use(GREETER, null, null);
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.2"), plain("10.0.0.3"));
 
-        RoutingSnapshot refundsMoved = new RoutingSnapshot(List.of(balancer("refunds", 8081, "10.0.0.3", "10.0.0.4")));
-        use.update(refundsOnly, refundsMoved);
-        assertThat(use.live()).containsExactlyInAnyOrder(address("10.0.0.3"), address("10.0.0.4"));
+        use.use(REFUNDS, balancer(REFUNDS, "10.0.0.3", "10.0.0.4"), UpstreamTls.PLAINTEXT);
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.3"), plain("10.0.0.4"));
 
-        use.update(refundsMoved, RoutingSnapshot.EMPTY);
+        use.use(REFUNDS, null, null);
         assertThat(use.live()).isEmpty();
     }
 
     @Test
-    void theLiveSetIsAViewThatFollowsLaterSnapshots() {
-        var live = use.live();
-        RoutingSnapshot one = new RoutingSnapshot(List.of(balancer("greeter", 8080, "10.0.0.1")));
+    void theSameConfigAgainChangesNothingAndTheLiveSetIsAViewThatFollows() {
+        Set<UpstreamKey> live = use.live();
+        BalancerConfig greeter = balancer(GREETER, "10.0.0.1");
 
-        use.update(RoutingSnapshot.EMPTY, one);
+        use.use(GREETER, greeter, UpstreamTls.PLAINTEXT);
+        use.use(GREETER, greeter, UpstreamTls.PLAINTEXT);
+        assertThat(live).containsExactly(plain("10.0.0.1"));
 
-        assertThat(live).containsExactly(address("10.0.0.1"));
+        use.use(GREETER, null, null);
+        assertThat(live).as("counted once, so one removal empties it").isEmpty();
     }
 
-    private static BalancerConfig balancer(String name, int port, String... hosts) {
-        return new BalancerConfig(new BalancerId("shop", name), 1, port, LoadBalancingPolicy.RoundRobin,
+    private static BalancerConfig balancer(BalancerId id, String... hosts) {
+        return new BalancerConfig(id, 1, 8080, LoadBalancingPolicy.RoundRobin,
                 new BackendSet(Arrays.stream(hosts).map(h -> new Endpoint(h, 50051, 1, EndpointState.READY)).toList()));
     }
 
-    private static EndpointAddress address(String host) {
-        return new EndpointAddress(host, 50051);
+    private static UpstreamKey plain(String host) {
+        return new UpstreamKey(new EndpointAddress(host, 50051), UpstreamTls.PLAINTEXT);
     }
 }
