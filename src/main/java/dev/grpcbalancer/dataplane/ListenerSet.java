@@ -2,7 +2,6 @@ package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.tls.TlsContexts;
-import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
