@@ -235,3 +235,33 @@ RBAC rules in every watched namespace (or cluster-wide with watchAnyNamespace).
   resources: ["events"]
   verbs: ["create", "get", "patch"]
 {{- end }}
+
+{{/*
+The label matchers that scope the alert rules to this release's metrics: the series the chart's
+ServiceMonitor scrapes (job = the admin Service, namespace = the release namespace).
+*/}}
+{{- define "grpc-balancer.alertSelector" -}}
+{{- printf "namespace=%q,job=\"%s-admin\"" .Release.Namespace (include "grpc-balancer.fullname" .) -}}
+{{- end }}
+
+{{/*
+One alerting rule of the PrometheusRule, when values enable it: dict with root (the chart
+context), name (a key of metrics.prometheusRule.alerts), expr, summary and description (Prometheus
+templates, passed through untouched). runbook_url points to the alert's section in docs/helm.md.
+*/}}
+{{- define "grpc-balancer.alert" -}}
+{{- $rule := .root.Values.metrics.prometheusRule }}
+{{- $alert := index $rule.alerts .name }}
+{{- if $alert.enabled -}}
+- alert: {{ .name }}
+  expr: |-
+    {{- .expr | nindent 4 }}
+  for: {{ $alert.for }}
+  labels:
+    {{- toYaml (merge (dict "severity" $alert.severity) $rule.alertLabels) | nindent 4 }}
+  annotations:
+    summary: {{ .summary | quote }}
+    description: {{ .description | quote }}
+    runbook_url: {{ printf "%s#%s" $rule.runbookUrl (lower .name) | quote }}
+{{- end }}
+{{- end }}

@@ -10,6 +10,7 @@ import dev.grpcbalancer.testing.AdminHttp;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.CliProcess;
 import dev.grpcbalancer.testing.FreePorts;
+import dev.grpcbalancer.testing.Kubeconfig;
 import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
 import dev.grpcbalancer.testing.grpc.TestClient;
@@ -21,7 +22,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -104,7 +104,7 @@ class ControllerProcessTest {
 
     @Test
     void unreachableApiServerAtStartExitsWithAClearError() throws Exception {
-        Path config = Files.writeString(directory.resolve("kubeconfig"), kubeconfigFor("https://127.0.0.1:1"));
+        Path config = Kubeconfig.write(directory, "https://127.0.0.1:1");
 
         cli = CliProcess.start(directory, "unreachable", Map.of("KUBECONFIG", config.toString()),
                 "controller", "--sync-timeout", "3s", "--admin-port", String.valueOf(FreePorts.freeLoopbackPort()),
@@ -136,24 +136,7 @@ class ControllerProcessTest {
     }
 
     private Path kubeconfig() throws IOException {
-        return Files.writeString(directory.resolve("kubeconfig"), kubeconfigFor(client.getMasterUrl().toString()));
-    }
-
-    private static String kubeconfigFor(String server) {
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                - name: test
-                  user: {token: test}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test, namespace: grpc-balancer}
-                current-context: test
-                """.formatted(server);
+        return Kubeconfig.write(directory, client.getMasterUrl().toString());
     }
 
 }

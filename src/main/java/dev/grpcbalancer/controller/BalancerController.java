@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
@@ -52,6 +53,14 @@ public final class BalancerController implements AutoCloseable {
          * @param snapshotChanged whether the snapshot differed from the previous one
          */
         void reconciled(long eventNanos, long startNanos, long publishedNanos, boolean snapshotChanged);
+
+        /**
+         * The status this replica wants each balancer to have after a run (as the leader writes
+         * it; every replica computes it, with its own listeners' state). The map is immutable; an
+         * unchanged balancer keeps its {@link DesiredStatus} instance.
+         */
+        default void planned(Map<BalancerId, DesiredStatus> statuses) {
+        }
     }
 
     private final ControllerSettings settings;
@@ -141,6 +150,16 @@ public final class BalancerController implements AutoCloseable {
         return writer.statusWrites();
     }
 
+    /** Reconcile runs that failed with an error (logged; the next change or recheck runs again). */
+    public long reconcileFailures() {
+        return loop.failures();
+    }
+
+    /** Writes to the API server (status patches, managed Services) that failed on this replica. */
+    public long writeFailures() {
+        return writer.writeFailures();
+    }
+
     private void reconcile(long eventNanos) {
         long startNanos = System.nanoTime();
         // Changes first, then the stores: a change that lands in between is translated now and again next run.
@@ -155,7 +174,9 @@ public final class BalancerController implements AutoCloseable {
         published = result.snapshot();
         observer.reconciled(eventNanos, startNanos, System.nanoTime(), changedSnapshot);
         logChanges(result);
-        writer.submit(statuses.plan(result.outcomes(), lastValid, listeners.listenerStates()));
+        StatusWriter.Plan plan = statuses.plan(result.outcomes(), lastValid, listeners.listenerStates());
+        writer.submit(plan);
+        observer.planned(plan.statuses());
     }
 
     /**

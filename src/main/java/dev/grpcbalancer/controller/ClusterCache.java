@@ -8,6 +8,7 @@ import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -21,10 +22,12 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -65,17 +68,22 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         requireNonNull(onChange, "onChange");
         this.controllerNamespace = settings.controllerNamespace();
         // A GrpcBalancer is not an input of another balancer: a changed one is a new object version,
-        // which the translation notices itself.
-        ResourceEventHandler<GrpcBalancer> balancerHandler = new Signal<>(onChange, changes, balancer -> List.of());
+        // which the translation notices itself. An update of its status alone (the leader's own
+        // status writes, most of all) changes nothing the controller computes: no signal.
+        ResourceEventHandler<GrpcBalancer> balancerHandler = new Signal<>(onChange, changes, balancer -> List.of(),
+                (old, now) -> !sameVersion(old, now) && !onlyStatusChanged(old, now));
         ResourceEventHandler<Service> serviceHandler = new Signal<>(onChange, changes,
-                service -> List.of(InputRef.service(service.getMetadata().getNamespace(), service.getMetadata().getName())));
+                service -> List.of(InputRef.service(service.getMetadata().getNamespace(), service.getMetadata().getName())),
+                (old, now) -> !sameVersion(old, now));
         ResourceEventHandler<EndpointSlice> sliceHandler = new Signal<>(onChange, changes, slice -> serviceOf(slice)
                 .map(service -> List.of(InputRef.endpointSlicesOf(slice.getMetadata().getNamespace(), service)))
-                .orElse(List.of()));
+                .orElse(List.of()), (old, now) -> !sameVersion(old, now));
         ResourceEventHandler<Secret> secretHandler = new Signal<>(onChange, changes,
-                secret -> List.of(InputRef.secret(secret.getMetadata().getNamespace(), secret.getMetadata().getName())));
+                secret -> List.of(InputRef.secret(secret.getMetadata().getNamespace(), secret.getMetadata().getName())),
+                (old, now) -> !sameVersion(old, now));
         ResourceEventHandler<ConfigMap> configMapHandler = new Signal<>(onChange, changes, configMap ->
-                List.of(InputRef.configMap(configMap.getMetadata().getNamespace(), configMap.getMetadata().getName())));
+                List.of(InputRef.configMap(configMap.getMetadata().getNamespace(), configMap.getMetadata().getName())),
+                (old, now) -> !sameVersion(old, now));
         for (Informable<GrpcBalancer> source : scoped(settings, ns -> client.resources(GrpcBalancer.class).inNamespace(ns),
                 () -> client.resources(GrpcBalancer.class).inAnyNamespace())) {
             balancers.add(register(source.runnableInformer(0), balancerHandler));
@@ -215,12 +223,32 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         all.forEach(SharedIndexInformer::stop);
     }
 
+    private static boolean sameVersion(HasMetadata a, HasMetadata b) {
+        String version = a.getMetadata().getResourceVersion();
+        return version != null && version.equals(b.getMetadata().getResourceVersion());
+    }
+
+    /**
+     * Whether only the status (or fields the controller never reads, such as managedFields) of a
+     * balancer changed: the same object, spec generation, labels, annotations and deletion mark.
+     */
+    static boolean onlyStatusChanged(GrpcBalancer old, GrpcBalancer now) {
+        ObjectMeta a = old.getMetadata();
+        ObjectMeta b = now.getMetadata();
+        return a.getGeneration() != null && a.getGeneration().equals(b.getGeneration())
+                && Objects.equals(a.getUid(), b.getUid())
+                && Objects.equals(a.getLabels(), b.getLabels())
+                && Objects.equals(a.getAnnotations(), b.getAnnotations())
+                && Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp());
+    }
+
     /**
      * Every event notes the inputs it touched (before and after an update: a slice may move to
-     * another Service) and signals; the reconcile loop reads the stores itself.
+     * another Service) and signals; the reconcile loop reads the stores itself. An update signals
+     * only when {@code matters} says it changed something.
      */
     private record Signal<T extends HasMetadata>(Runnable onChange, Set<InputRef> changes,
-            Function<T, List<InputRef>> inputs) implements ResourceEventHandler<T> {
+            Function<T, List<InputRef>> inputs, BiPredicate<T, T> matters) implements ResourceEventHandler<T> {
 
         @Override
         public void onAdd(T obj) {
@@ -230,7 +258,7 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
 
         @Override
         public void onUpdate(T oldObj, T newObj) {
-            if (!sameVersion(oldObj, newObj)) {
+            if (matters.test(oldObj, newObj)) {
                 changes.addAll(inputs.apply(oldObj));
                 changes.addAll(inputs.apply(newObj));
                 onChange.run();
@@ -241,11 +269,6 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         public void onDelete(T obj, boolean deletedFinalStateUnknown) {
             changes.addAll(inputs.apply(obj));
             onChange.run();
-        }
-
-        private static boolean sameVersion(HasMetadata a, HasMetadata b) {
-            String version = a.getMetadata().getResourceVersion();
-            return version != null && version.equals(b.getMetadata().getResourceVersion());
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,15 @@ final class ManagedServices {
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> podSelector;
+    private final AtomicLong failures = new AtomicLong();
+    /**
+     * Per Service name, the want and the informer's Service object that were last found to match:
+     * while both are the same, the next sync skips the comparison. Only the writer thread uses it.
+     */
+    private final Map<String, Verified> verified = new HashMap<>();
+
+    private record Verified(Want want, Service service) {
+    }
 
     ManagedServices(KubernetesClient client, String namespace, Map<String, String> podSelector) {
         this.client = requireNonNull(client, "client");
@@ -76,8 +86,10 @@ final class ManagedServices {
 
     /**
      * Creates, updates and deletes Services so that exactly {@code wants} exist. {@code existing}
-     * are the managed Services as the informer last saw them. API errors are logged per Service
-     * and retried at the next sync.
+     * are the managed Services as the informer last saw them. API errors are logged per Service,
+     * counted ({@link #failures()}) and retried at the next sync. A Service whose want and informer
+     * object are the ones last found to match is not compared again, so a sync over a thousand
+     * unchanged balancers builds no Service objects.
      *
      * @return how many writes were made
      */
@@ -85,9 +97,15 @@ final class ManagedServices {
         Map<String, Service> byName = new HashMap<>();
         existing.forEach(service -> byName.put(service.getMetadata().getName(), service));
         int writes = 0;
+        Map<String, Verified> stillVerified = new HashMap<>();
         for (Want want : wants) {
+            Service current = byName.remove(want.name());
+            Verified known = verified.get(want.name());
+            if (current != null && known != null && known.service == current && known.want.equals(want)) {
+                stillVerified.put(want.name(), known);
+                continue;
+            }
             Service desired = desired(want);
-            Service current = byName.remove(desired.getMetadata().getName());
             try {
                 if (current == null) {
                     client.services().inNamespace(namespace).resource(desired).create();
@@ -99,8 +117,11 @@ final class ManagedServices {
                     log.info("[{}] updated Service {}/{} ({} on port {})", want.id(), namespace,
                             desired.getMetadata().getName(), want.type(), want.port());
                     writes++;
+                } else {
+                    stillVerified.put(want.name(), new Verified(want, current));
                 }
             } catch (KubernetesClientException e) {
+                failures.incrementAndGet();
                 log.warn("[{}] could not write Service {}/{}: {}", want.id(), namespace,
                         desired.getMetadata().getName(), e.getMessage());
             }
@@ -113,10 +134,18 @@ final class ManagedServices {
                                 : orphan.getMetadata().getAnnotations().get(BALANCER_ANNOTATION));
                 writes++;
             } catch (KubernetesClientException e) {
+                failures.incrementAndGet();
                 log.warn("could not delete Service {}/{}: {}", namespace, orphan.getMetadata().getName(), e.getMessage());
             }
         }
+        verified.clear();
+        verified.putAll(stillVerified);
         return writes;
+    }
+
+    /** Service creates, updates and deletes that failed so far. */
+    long failures() {
+        return failures.get();
     }
 
     private static boolean matches(Service current, Service desired) {

@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ final class ReconcileLoop implements AutoCloseable {
     private final LongConsumer body;
     private final Thread thread;
     private final Object lock = new Object();
+    private final AtomicLong failures = new AtomicLong();
     private boolean dirty;
     private long firstEventNanos;
     private boolean closed;
@@ -37,6 +39,11 @@ final class ReconcileLoop implements AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /** Runs that threw (each is logged; the next change or recheck runs again). */
+    long failures() {
+        return failures.get();
     }
 
     void trigger() {
@@ -75,6 +82,7 @@ final class ReconcileLoop implements AutoCloseable {
                 body.accept(eventNanos);
             } catch (RuntimeException e) {
                 // A bug in one run must not stop the controller: the next change or recheck runs again.
+                failures.incrementAndGet();
                 log.error("reconcile failed: {}", e.toString(), e);
             }
         }

@@ -28,12 +28,21 @@ import java.util.function.Function;
  */
 final class StatusPlanner {
 
-    /** What one status was built from; outcome and managed Service compare by identity. */
+    /**
+     * What one status was built from; outcome and managed Service compare by identity, the listener
+     * by what the status shows of it (port, bound, error: not its client connection count, which
+     * changes all the time and is not in the status).
+     */
     private record Inputs(BalancerOutcome outcome, ListenerState listener, Service managedService) {
 
         boolean same(Inputs other) {
-            return other != null && outcome == other.outcome && Objects.equals(listener, other.listener)
+            return other != null && outcome == other.outcome && sameListener(listener, other.listener)
                     && managedService == other.managedService;
+        }
+
+        private static boolean sameListener(ListenerState a, ListenerState b) {
+            return a == null || b == null ? a == b
+                    : a.port() == b.port() && a.bound() == b.bound() && Objects.equals(a.error(), b.error());
         }
     }
 

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * API server never delays a snapshot: status patches, Events and managed Services. The reconcile
  * loop {@link #submit}s its newest plan; plans that arrive within the batch delay replace each
  * other and go out together. Only the leader writes; a write is made only when the object differs
- * from what the informer shows, so resyncs and unchanged plans cost nothing.
+ * from what the informer shows, so resyncs and unchanged plans cost nothing: a balancer whose
+ * desired status (the same instance: the planner reuses it while its inputs are unchanged) was
+ * already found equal to the same informer object is not compared again.
  */
 final class StatusWriter implements AutoCloseable {
 
@@ -58,6 +61,12 @@ final class StatusWriter implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final AtomicReference<Plan> pending = new AtomicReference<>();
     private final AtomicLong statusWrites = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    /** Per balancer, the desired status and the informer object last found equal; writer thread only. */
+    private Map<BalancerId, Written> written = new HashMap<>();
+
+    private record Written(DesiredStatus desired, GrpcBalancer object) {
+    }
 
     /** {@code managedServices} is null when no pod selector is configured (no Services are kept). */
     StatusWriter(KubernetesClient client, ClusterCache cache, ManagedServices managedServices, EventRecorder events,
@@ -91,6 +100,14 @@ final class StatusWriter implements AutoCloseable {
         return statusWrites.get();
     }
 
+    /**
+     * Writes to the API server that failed so far: status patches, managed Service changes, and
+     * flushes cut short by an unexpected error (Events are best effort and not counted).
+     */
+    long writeFailures() {
+        return failures.get() + (managedServices == null ? 0 : managedServices.failures());
+    }
+
     private void flush() {
         Plan plan = pending.getAndSet(null);
         if (plan == null || !leadership.isLeader()) {
@@ -100,16 +117,25 @@ final class StatusWriter implements AutoCloseable {
             if (managedServices != null) {
                 managedServices.sync(plan.services(), cache.managedServices());
             }
-            plan.statuses().forEach(this::writeStatus);
+            Map<BalancerId, Written> stillWritten = new HashMap<>();
+            plan.statuses().forEach((id, desired) -> writeStatus(id, desired, stillWritten));
+            written = stillWritten;
         } catch (RuntimeException e) {
+            failures.incrementAndGet();
             log.error("writing status failed; the next change or recheck retries: {}", e.toString(), e);
         }
     }
 
-    private void writeStatus(BalancerId id, DesiredStatus desired) {
+    /** Writes {@code desired} unless the object shows it; notes it in {@code stillWritten} once it does. */
+    private void writeStatus(BalancerId id, DesiredStatus desired, Map<BalancerId, Written> stillWritten) {
         GrpcBalancer current = cache.balancer(id.namespace(), id.name());
         if (current == null || !leadership.isLeader()) {
             return; // deleted meanwhile: nothing to report on
+        }
+        Written known = written.get(id);
+        if (known != null && known.desired == desired && known.object == current) {
+            stillWritten.put(id, known);
+            return;
         }
         GrpcBalancerStatus old = current.getStatus();
         List<Condition> oldConditions = old == null ? null : old.getConditions();
@@ -122,6 +148,7 @@ final class StatusWriter implements AutoCloseable {
         status.setRules(desired.rules());
         status.setAddresses(desired.addresses());
         if (status.equals(old)) {
+            stillWritten.put(id, new Written(desired, current));
             return;
         }
         // A JSON patch that sets the whole status: lists (conditions, addresses) are replaced, never
@@ -132,6 +159,7 @@ final class StatusWriter implements AutoCloseable {
                     .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
             statusWrites.incrementAndGet();
         } catch (KubernetesClientException e) {
+            failures.incrementAndGet();
             log.warn("[{}] could not write status: {}", id, e.getMessage());
             return;
         }

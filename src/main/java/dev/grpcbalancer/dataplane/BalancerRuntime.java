@@ -8,6 +8,7 @@ import dev.grpcbalancer.dataplane.tls.TlsContexts;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.EndpointCounts;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.CaBundle;
@@ -180,6 +181,12 @@ final class BalancerRuntime {
     /** The routes, in the config's order. */
     List<RouteRuntime> routes() {
         return List.copyOf(routes.values());
+    }
+
+    /** The endpoints of route {@code route} now ({@link EndpointCounts#NONE} for a route it does not have). */
+    EndpointCounts endpointCounts(String route) {
+        RouteRuntime found = routes.get(route);
+        return found == null ? EndpointCounts.NONE : found.endpointCounts();
     }
 
     /** The load balancer of backend {@code backend} of route {@code route}, or null. */

@@ -2,7 +2,6 @@ package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.tls.TlsContexts;
-import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
@@ -23,11 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +60,7 @@ final class ListenerSet {
     private final Map<BalancerId, Binding> bindings = new LinkedHashMap<>();
     /** Ports whose server channel is closing, until it has closed. */
     private final Map<Integer, CompletableFuture<Void>> portsClosing = new HashMap<>();
+    private final EndpointUse endpointUse = new EndpointUse();
     private RoutingSnapshot current = RoutingSnapshot.EMPTY;
     private boolean closed;
 
@@ -109,29 +107,36 @@ final class ListenerSet {
             }
         }
         List<Binding> added = new ArrayList<>();
+        // New and changed balancers only: an unchanged one (most of a thousand) costs a lookup.
+        List<Binding> changed = new ArrayList<>();
         for (BalancerConfig config : snapshot.balancers()) {
             Binding existing = bindings.get(config.id());
             if (existing == null) {
                 Binding binding = start(config);
                 bindings.put(config.id(), binding);
                 added.add(binding);
+                changed.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
                 BalancerRuntime previous = existing.listener.runtime();
                 existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), calls.ticker(), tls));
                 existing.healthChecks.update();
+                changed.add(existing);
                 log.info("[{}] updated: {}", config.id(), summary(config));
             }
         }
         added.forEach(this::bindWhenPortFree);
-        for (BalancerConfig config : snapshot.balancers()) {
-            meterEndpoints(config, bindings.get(config.id()).listener.runtime().meters());
-        }
+        changed.forEach(binding -> meterEndpoints(binding.listener.runtime()));
         for (BalancerConfig gone : current.balancers()) {
             if (!next.containsKey(gone.id())) {
                 meters.remove(gone.id().toString());
+                endpointUse.use(gone.id(), null, null);
             }
         }
-        pools.retain(upstreamKeys());
+        for (Binding binding : changed) {
+            BalancerRuntime runtime = binding.listener.runtime();
+            endpointUse.use(runtime.config().id(), runtime.config(), runtime.upstreamTls());
+        }
+        pools.retain(endpointUse.live());
         tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
         current = snapshot;
         publishView();
@@ -158,15 +163,19 @@ final class ListenerSet {
         Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker(), tls));
         balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                 set -> set.view().clientConnections(id));
+        balancerMeters.countEndpoints(route -> listener.runtime().endpointCounts(route));
         HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
         checks.update();
         return new Binding(listener, checks);
     }
 
-    private void meterEndpoints(BalancerConfig config, BalancerMeters balancerMeters) {
+    /** Gives the per-endpoint meters (when kept) the endpoints of {@code runtime}'s config. */
+    private void meterEndpoints(BalancerRuntime runtime) {
+        BalancerMeters balancerMeters = runtime.meters();
         if (!balancerMeters.perEndpoint()) {
             return;
         }
+        BalancerConfig config = runtime.config();
         BalancerId id = config.id();
         for (Route route : config.effectiveRoutes()) {
             for (RouteBackend backend : route.backends()) {
@@ -179,18 +188,6 @@ final class ListenerSet {
                         address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.EJECTIONS));
             }
         }
-    }
-
-    /** The endpoints of the running balancers, each with how its balancer secures connections to it. */
-    private Set<UpstreamKey> upstreamKeys() {
-        Set<UpstreamKey> live = new HashSet<>();
-        for (Binding binding : bindings.values()) {
-            BalancerRuntime runtime = binding.listener.runtime();
-            for (Endpoint endpoint : runtime.config().allEndpoints()) {
-                live.add(new UpstreamKey(endpoint.address(), runtime.upstreamTls()));
-            }
-        }
-        return live;
     }
 
     /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */

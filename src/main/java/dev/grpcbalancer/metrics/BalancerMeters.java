@@ -22,6 +22,9 @@ import java.util.function.ToDoubleFunction;
  * asked for, the {@link EndpointMeters} of each route's backends. Cardinality is bounded by the
  * configuration: never a raw path; with method meters only the services and methods that exact
  * matches name carry their own {@code grpc_service}/{@code grpc_method} (others have them empty).
+ * Once {@link #countEndpoints} is given a counter, every route (not {@link #UNMATCHED}) also has
+ * gauges of its endpoints by state ({@code grpcbalancer_endpoints{state}}), available, ejected and
+ * unhealthy ({@link EndpointGauges}).
  */
 public final class BalancerMeters {
 
@@ -35,6 +38,10 @@ public final class BalancerMeters {
     private final List<Meter> meters = new ArrayList<>();
     private final ConcurrentMap<List<String>, CallMeters> calls = new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, EndpointMeters> endpoints = new ConcurrentHashMap<>();
+    /** Per route, its endpoint gauges; none until {@link #countEndpoints} is called. */
+    private final ConcurrentMap<String, List<Meter>> endpointGauges = new ConcurrentHashMap<>();
+    /** What the endpoint gauges read; held here because Micrometer holds a gauge's object weakly. */
+    private volatile EndpointCounter endpointCounter;
     /** Created when the balancer first gets a TLS listener (on the publishing thread), then read by event loops. */
     private volatile TlsHandshakeMeters handshakes;
     /** Expiry of the certificates the balancer uses; created with its first certificate. */
@@ -70,6 +77,31 @@ public final class BalancerMeters {
             }
             return new CallMeters(registry, callTags);
         });
+    }
+
+    /** Counts a route's endpoints; called at every scrape (on the admin thread), so it answers from memory. */
+    @FunctionalInterface
+    public interface EndpointCounter {
+
+        /** The endpoints of route {@code route} now; {@link EndpointCounts#NONE} for a route that is gone. */
+        EndpointCounts count(String route);
+    }
+
+    /**
+     * Gives the endpoint gauges of every route their source: registers them for the routes known
+     * so far; routes added later get theirs in {@link #retain}. Called once, when the balancer's
+     * listener exists.
+     */
+    public void countEndpoints(EndpointCounter counter) {
+        endpointCounter = requireNonNull(counter, "counter");
+        calls.keySet().forEach(key -> addEndpointGauges(key.get(0)));
+    }
+
+    private void addEndpointGauges(String route) {
+        EndpointCounter counter = endpointCounter;
+        if (counter != null && !route.equals(UNMATCHED)) {
+            endpointGauges.computeIfAbsent(route, r -> EndpointGauges.register(registry, tags.and("route", r), counter, r));
+        }
     }
 
     /**
@@ -135,9 +167,16 @@ public final class BalancerMeters {
 
     /**
      * Drops the meters of routes not in {@code routes} (by name; {@link #UNMATCHED} is always kept)
-     * and of backends not in {@code backends} (route name to backend names).
+     * and of backends not in {@code backends} (route name to backend names); adds the endpoint
+     * gauges of new routes.
      */
     public void retain(Set<String> routes, Map<String, Set<String>> backends) {
+        routes.forEach(this::addEndpointGauges);
+        for (String route : List.copyOf(endpointGauges.keySet())) {
+            if (!routes.contains(route)) {
+                endpointGauges.remove(route).forEach(registry::remove);
+            }
+        }
         for (List<String> key : List.copyOf(calls.keySet())) {
             if (!key.get(0).equals(UNMATCHED) && !routes.contains(key.get(0))) {
                 calls.remove(key).meters().forEach(registry::remove);
@@ -158,6 +197,8 @@ public final class BalancerMeters {
         meters.forEach(registry::remove);
         calls.values().forEach(c -> c.meters().forEach(registry::remove));
         calls.clear();
+        endpointGauges.values().forEach(gauges -> gauges.forEach(registry::remove));
+        endpointGauges.clear();
         endpoints.values().forEach(EndpointMeters::remove);
         endpoints.clear();
     }

@@ -15,13 +15,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Kubernetes objects as the API server would hold them, built for controller tests. */
-final class ClusterObjects {
+/** Kubernetes objects as the API server would hold them, built for controller (and chart) tests. */
+public final class ClusterObjects {
 
     private ClusterObjects() {
     }
 
-    static GrpcBalancer balancer(String namespace, String name, int listenerPort, String service, int servicePort) {
+    public static GrpcBalancer balancer(String namespace, String name, int listenerPort, String service, int servicePort) {
         GrpcBalancer balancer = new GrpcBalancer();
         balancer.getMetadata().setNamespace(namespace);
         balancer.getMetadata().setName(name);
@@ -35,7 +35,7 @@ final class ClusterObjects {
     }
 
     /** A Service with one named port whose targetPort is the name {@code grpc}. */
-    static Service service(String namespace, String name, int port) {
+    public static Service service(String namespace, String name, int port) {
         return new ServiceBuilder()
                 .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
                 .withNewSpec()
@@ -46,11 +46,11 @@ final class ClusterObjects {
                 .build();
     }
 
-    static Endpoint ready(String ip) {
+    public static Endpoint ready(String ip) {
         return endpoint(ip, true, true, false);
     }
 
-    static Endpoint endpoint(String ip, Boolean ready, Boolean serving, Boolean terminating) {
+    public static Endpoint endpoint(String ip, Boolean ready, Boolean serving, Boolean terminating) {
         return new EndpointBuilder()
                 .withAddresses(ip)
                 .withNewConditions().withReady(ready).withServing(serving).withTerminating(terminating).endConditions()
@@ -58,11 +58,11 @@ final class ClusterObjects {
     }
 
     /** An IPv4 slice of {@code service} whose port {@code grpc} is {@code port}. */
-    static EndpointSlice slice(String namespace, String name, String service, int port, Endpoint... endpoints) {
+    public static EndpointSlice slice(String namespace, String name, String service, int port, Endpoint... endpoints) {
         return slice(namespace, name, service, port, Arrays.asList(endpoints));
     }
 
-    static EndpointSlice slice(String namespace, String name, String service, int port, List<Endpoint> endpoints) {
+    public static EndpointSlice slice(String namespace, String name, String service, int port, List<Endpoint> endpoints) {
         return new EndpointSliceBuilder()
                 .withNewMetadata().withNamespace(namespace).withName(name)
                     .withLabels(Map.of("kubernetes.io/service-name", service)).endMetadata()

@@ -40,6 +40,13 @@ class HelmInstallNotesTest extends HelmChartTest {
     }
 
     @Test
+    void notesWarnWhenAlertsWereAskedForButTheApiIsMissingAndNameTheDashboard() {
+        assertThat(notes("--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.grafanaDashboard.enabled=true"))
+                .contains("WARNING: metrics.prometheusRule.enabled is true but this cluster has no",
+                        "ConfigMap " + Chart.NAMESPACE + "/gb-grpc-balancer-dashboard");
+    }
+
+    @Test
     void notesTellWhatToGrantWithoutRbac() {
         assertThat(notes("--set", "rbac.create=false")).contains("RBAC was not created", "docs/helm.md");
     }

@@ -40,6 +40,12 @@ class HelmLintTest extends HelmChartTest {
         assertRejected("adminPort=70000", "adminPort");
     }
 
+    @Test
+    void schemaRejectsAnUnknownAlertAndAnUnknownGrpcCode() {
+        assertRejected("metrics.prometheusRule.alerts.GrpcBalancerDown.enabled=true", "GrpcBalancerDown");
+        assertRejected("metrics.prometheusRule.errorRatio.codes={UNAVAILABLE,TIMEOUT}", "codes");
+    }
+
     private void assertRejected(String setting, String mentioned) {
         Helm.Result lint = helm.run("lint", "--strict", Helm.CHART.toString(), "--set", setting);
 

@@ -6,13 +6,17 @@ import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.lb.Selection;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.CallMeters;
+import dev.grpcbalancer.metrics.EndpointCounts;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutePolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
 import java.util.Collection;
@@ -151,6 +155,32 @@ public final class RouteRuntime {
     /** The load balancer of each backend, in the route's order. */
     public List<LoadBalancer> balancers() {
         return balancers;
+    }
+
+    /**
+     * The route's endpoints now, summed over its backends: by the snapshot's state, and by what each
+     * backend's load balancer knows (ejections, health). For the endpoint gauges; not on the call path.
+     */
+    public EndpointCounts endpointCounts() {
+        int ready = 0;
+        int draining = 0;
+        int available = 0;
+        int ejected = 0;
+        int unhealthy = 0;
+        List<RouteBackend> backends = route.backends();
+        for (int i = 0; i < backends.size(); i++) {
+            LoadBalancer balancer = balancers.get(i);
+            for (Endpoint endpoint : backends.get(i).endpoints().endpoints()) {
+                LoadBalancer.EndpointStatus status = balancer.status(endpoint.address());
+                boolean isReady = endpoint.state() == EndpointState.READY;
+                ready += isReady ? 1 : 0;
+                draining += isReady ? 0 : 1;
+                available += isReady && status.healthy() && !status.ejected() ? 1 : 0;
+                ejected += status.ejected() ? 1 : 0;
+                unhealthy += status.healthy() ? 0 : 1;
+            }
+        }
+        return new EndpointCounts(ready, draining, available, ejected, unhealthy);
     }
 
     /** Why a call found no endpoint: for its UNAVAILABLE message. */

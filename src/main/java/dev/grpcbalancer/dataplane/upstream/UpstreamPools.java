@@ -72,11 +72,12 @@ public final class UpstreamPools {
     /**
      * Keeps the connections of {@code live} endpoints (with their TLS settings); every other one
      * takes no new streams and its connections close when their streams end (bounded by the drain
-     * timeout). Any thread.
+     * timeout). Any thread. Each event loop reads {@code live} when its task runs, so it must be
+     * safe to read from any thread (immutable, or a concurrent view that is only ever more current).
      */
     public void retain(Set<UpstreamKey> live) {
-        Set<UpstreamKey> copy = Set.copyOf(live);
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retain(copy)));
+        requireNonNull(live, "live");
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retain(live)));
     }
 
     /** Closes every upstream connection; completes when every pool has closed its own. */

@@ -1,0 +1,77 @@
+package dev.grpcbalancer.dataplane;
+
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
+import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.Endpoint;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which upstreams (endpoint address and how connections to it are secured) the running balancers
+ * use, kept balancer by balancer: publishing one changed balancer among a thousand looks at that
+ * balancer's endpoints only, not at every endpoint of every balancer. Updated by the listeners'
+ * owner; {@link #live()} may be read from any thread (the upstream pools read it on their event
+ * loops).
+ */
+final class EndpointUse {
+
+    /** Per upstream, how many running balancers use it. */
+    private final Map<UpstreamKey, Integer> users = new ConcurrentHashMap<>();
+    private final Set<UpstreamKey> live = Collections.unmodifiableSet(users.keySet());
+    /** What each balancer was last counted with. Owner only. */
+    private final Map<BalancerId, Use> uses = new HashMap<>();
+
+    private record Use(BalancerConfig config, UpstreamTls tls) {
+    }
+
+    /**
+     * Balancer {@code id} now uses the endpoints of {@code config}, secured as {@code tls};
+     * {@code config} null: it is gone. The same config and TLS instances as before cost nothing.
+     */
+    void use(BalancerId id, BalancerConfig config, UpstreamTls tls) {
+        Use before = uses.get(id);
+        if (before != null && before.config == config && before.tls == tls) {
+            return;
+        }
+        Use after = config == null ? null : new Use(config, tls);
+        Set<UpstreamKey> old = keys(before);
+        Set<UpstreamKey> now = keys(after);
+        for (UpstreamKey key : now) {
+            if (!old.contains(key)) {
+                users.merge(key, 1, Integer::sum);
+            }
+        }
+        for (UpstreamKey key : old) {
+            if (!now.contains(key)) {
+                users.computeIfPresent(key, (k, count) -> count == 1 ? null : count - 1);
+            }
+        }
+        if (after == null) {
+            uses.remove(id);
+        } else {
+            uses.put(id, after);
+        }
+    }
+
+    /** The upstreams some running balancer uses: a live view, safe to read from any thread. */
+    Set<UpstreamKey> live() {
+        return live;
+    }
+
+    private static Set<UpstreamKey> keys(Use use) {
+        if (use == null) {
+            return Set.of();
+        }
+        Set<UpstreamKey> keys = new HashSet<>();
+        for (Endpoint endpoint : use.config.allEndpoints()) {
+            keys.add(new UpstreamKey(endpoint.address(), use.tls));
+        }
+        return keys;
+    }
+}
