@@ -1,28 +1,59 @@
 package dev.grpcbalancer.lb;
 
 import dev.grpcbalancer.snapshot.Endpoint;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The endpoint picked for one call. Counts as a call in flight on that endpoint until
  * {@link #finish()}; finishing twice has no further effect. Owned by the thread of its call.
- * {@link #succeeded()} and {@link #failed()} report the outcome to outlier detection.
+ * {@link #succeeded()} and {@link #failed()} report the outcome to outlier detection;
+ * {@link #requestSent()} and {@link #responseStarted()} time the response for the policies that
+ * learn from latency (PeakEwma; for the others they do nothing).
  */
 public final class Selection {
 
     private final Endpoint endpoint;
     private final EndpointLoad load;
     private final WeightedLoadBalancer owner;
+    /** Calls in flight that a load bound counts (ConsistentHash), or null. */
+    private final AtomicInteger counted;
+    /** When the request headers went out, while a latency sample is being taken; 0 otherwise. */
+    private long sentAt;
     private boolean finished;
 
-    Selection(Endpoint endpoint, EndpointLoad load, WeightedLoadBalancer owner) {
+    Selection(Endpoint endpoint, EndpointLoad load, WeightedLoadBalancer owner, AtomicInteger counted) {
         this.endpoint = endpoint;
         this.load = load;
         this.owner = owner;
+        this.counted = counted;
         load.started();
+        if (counted != null) {
+            counted.incrementAndGet();
+        }
     }
 
     public Endpoint endpoint() {
         return endpoint;
+    }
+
+    /** The call's request headers went out to the endpoint: its response time starts now. */
+    public void requestSent() {
+        if (owner.measuresLatency()) {
+            long now = owner.now();
+            sentAt = now == 0 ? 1 : now;
+        }
+    }
+
+    /**
+     * The endpoint's response headers arrived (only the first call after {@link #requestSent()}
+     * counts): a latency sample for the policy.
+     */
+    public void responseStarted() {
+        if (sentAt != 0) {
+            long now = owner.now();
+            owner.latencySample(load, now - sentAt, now);
+            sentAt = 0;
+        }
     }
 
     /** The backend answered well: its run of consecutive failures ends. */
@@ -42,6 +73,9 @@ public final class Selection {
         if (!finished) {
             finished = true;
             load.finished();
+            if (counted != null) {
+                counted.decrementAndGet();
+            }
         }
     }
 }
