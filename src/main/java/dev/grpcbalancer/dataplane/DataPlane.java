@@ -102,7 +102,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             Listener existing = listeners.get(config.id());
             if (existing != null) {
                 if (!config.equals(existing.runtime().config())) {
-                    existing.update(BalancerRuntime.of(config, existing.runtime()));
+                    existing.update(BalancerRuntime.of(config, existing.runtime(), settings.locality()));
                     healthChecks.get(config.id()).update();
                     log.info("[{}] updated: {} endpoints ({} ready), policy {}", config.id(),
                             config.backends().endpoints().size(), config.backends().readyCount(), config.policy());
@@ -110,10 +110,17 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
             } else {
                 BalancerMeters balancerMeters = meters.balancer(config.id().toString());
                 Listener listener = new Listener(config.id(), config.listenerPort(),
-                        BalancerRuntime.of(config, null, balancerMeters));
+                        BalancerRuntime.of(config, null, balancerMeters, settings.locality()));
                 BalancerId id = config.id();
                 balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                         dataPlane -> dataPlane.clientConnections(id));
+                if (!settings.locality().zone().isEmpty()) {
+                    String description = "Calls sent to endpoints in this replica's zone (same) or another zone (other)";
+                    balancerMeters.functionCounter("grpcbalancer.calls.locality", description, "locality", "same",
+                            this, dataPlane -> dataPlane.localityCalls(id).sameZone());
+                    balancerMeters.functionCounter("grpcbalancer.calls.locality", description, "locality", "other",
+                            this, dataPlane -> dataPlane.localityCalls(id).otherZone());
+                }
                 listeners.put(config.id(), listener);
                 HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
                 healthChecks.put(config.id(), checks);
@@ -239,15 +246,18 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         for (Listener listener : listeners.values()) {
             BalancerRuntime runtime = listener.runtime();
             BalancerConfig config = runtime.config();
+            LoadBalancer balancer = runtime.loadBalancer();
             List<BalancerView.EndpointView> endpoints = new ArrayList<>();
             for (Endpoint endpoint : config.backends().endpoints()) {
-                LoadBalancer.EndpointStatus status = runtime.loadBalancer().status(endpoint.address());
+                LoadBalancer.EndpointStatus status = balancer.status(endpoint.address());
                 endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
-                        endpoint.state().name(), runtime.loadBalancer().inFlight(endpoint.address()),
+                        endpoint.state().name(), endpoint.zone(), balancer.inFlight(endpoint.address()),
                         status.healthy(), status.ejected(), status.ejections()));
             }
+            LoadBalancer.ZoneRouting zoneRouting = balancer.zoneRouting();
             views.add(new BalancerView(config.id(), config.generation(), listener.port(), listener.isBound(),
-                    listener.bindError(), listener.connectionCount(), config.policy().name(), endpoints));
+                    listener.bindError(), listener.connectionCount(), config.policy().name(), settings.locality().zone(),
+                    new BalancerView.ZoneRoutingView(zoneRouting.active(), zoneRouting.detail()), endpoints));
         }
         return views;
     }
@@ -255,6 +265,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private synchronized LoadBalancer.EndpointStatus endpointStatus(BalancerId id, EndpointAddress address) {
         Listener listener = listeners.get(id);
         return listener == null ? LoadBalancer.EndpointStatus.UNKNOWN : listener.runtime().loadBalancer().status(address);
+    }
+
+    private synchronized LoadBalancer.LocalityCalls localityCalls(BalancerId id) {
+        Listener listener = listeners.get(id);
+        return listener == null ? new LoadBalancer.LocalityCalls(0, 0) : listener.runtime().loadBalancer().localityCalls();
     }
 
     private synchronized int clientConnections(BalancerId id) {

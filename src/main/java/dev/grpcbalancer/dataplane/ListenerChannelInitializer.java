@@ -1,5 +1,8 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.http2.ClientPingPolicy;
+import dev.grpcbalancer.dataplane.http2.IdleTimeoutHandler;
+import dev.grpcbalancer.dataplane.http2.MaxConnectionAgeHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import io.netty.channel.Channel;
@@ -11,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pipeline of a client connection: h2c with prior knowledge and the protections Netty offers
  * (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
- * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection}.
+ * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection};
+ * then its lifecycle: the PING policy, the maximum age and the idle timeout.
  */
 final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -45,5 +49,20 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
                 decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, pools));
         ch.pipeline().addLast(connection);
+        addLifecycle(ch, connection);
+    }
+
+    private void addLifecycle(Channel ch, ClientConnection connection) {
+        ClientConnectionSettings lifecycle = settings.clientConnections()
+                .forBalancer(listener.runtime().config().listener());
+        connection.addPingListener(new ClientPingPolicy(connection, lifecycle.permitKeepaliveTime().toNanos(),
+                lifecycle.permitKeepaliveWithoutCalls(), System::nanoTime));
+        if (!lifecycle.maxConnectionAge().isZero()) {
+            ch.pipeline().addLast(new MaxConnectionAgeHandler(connection, lifecycle.maxConnectionAge().toNanos(),
+                    lifecycle.maxConnectionAgeGrace().toNanos()));
+        }
+        if (!lifecycle.idleTimeout().isZero()) {
+            ch.pipeline().addLast(new IdleTimeoutHandler(connection, lifecycle.idleTimeout().toNanos()));
+        }
     }
 }

@@ -222,7 +222,7 @@ final class ProxyCall implements StreamHandler {
         if (done) {
             return;
         }
-        Selection selection = runtime.loadBalancer().pick(lastEndpoint);
+        Selection selection = runtime.loadBalancer().pick(lastEndpoint, runtime.hashKey(requestHeaders));
         if (selection == null) {
             fail(GrpcCode.UNAVAILABLE, lastFailure != null ? lastFailure
                     : "no endpoints available for balancer " + runtime.config().id());
@@ -251,7 +251,8 @@ final class ProxyCall implements StreamHandler {
             next.perTryTimer = inbound.eventLoop().schedule(() -> perTryTimeoutPassed(next), perTry,
                     TimeUnit.NANOSECONDS);
         }
-        pools.openStream(inbound.eventLoop(), lastEndpoint, next, runtime.config().timeouts().connect());
+        pools.openStream(inbound.eventLoop(), lastEndpoint, next, runtime.config().timeouts().connect(),
+                runtime.config().keepalive());
     }
 
     private void streamOpened(Attempt opened, ProxyStream stream) {
@@ -270,6 +271,7 @@ final class ProxyCall implements StreamHandler {
             headers.setInt(PREVIOUS_ATTEMPTS, attempts - 1);
         }
         boolean headersEndStream = requestEnded && noUnsent() && replay.isEmpty();
+        opened.selection.requestSent();
         stream.writeHeaders(headers, headersEndStream).addListener(f -> {
             if (!f.isSuccess() && opened == attempt && !responseStarted) {
                 attemptNotSent(opened, true, "could not start a stream on " + opened.endpoint() + ": " + f.cause());
@@ -386,6 +388,7 @@ final class ProxyCall implements StreamHandler {
         if (from != attempt || done) {
             return;
         }
+        from.selection.responseStarted();
         timer.frame();
         if (!responseStarted && endStream) {
             // Trailers-only: nothing went to the client yet, so a retryable status may be retried.

@@ -12,7 +12,7 @@ import java.util.Set;
  * can take it: the node's while any of its endpoints is available, else the zone's while enough of
  * its endpoints are available (no fewer than the panic threshold of them and, for hints that name
  * each endpoint's own zone, at least {@code minZoneSharePercent} of an even share of all available
- * endpoints), else every candidate.
+ * endpoints), else every candidate. Retries go to every candidate.
  *
  * <p>The choice of group is worked out again only when an endpoint's availability changes (the
  * loads' health version), so the common pick reads one volatile field more than the policy does.
@@ -44,19 +44,16 @@ final class ZoneAwareLoadBalancer implements LoadBalancer {
         this.settings = all.settings;
     }
 
+    /**
+     * A retry ({@code avoid} set) is picked over every zone: the attempt that failed may have
+     * failed for its zone's sake, and outlier detection or health checks have not said so yet.
+     */
     @Override
     public Selection pick(EndpointAddress avoid, CharSequence hashKey) {
-        if (sameNode == null && sameZone == null) {
+        if (avoid != null || sameNode == null && sameZone == null) {
             return all.pick(avoid, hashKey);
         }
-        WeightedLoadBalancer group = current().group();
-        Selection selection = group.pick(avoid, hashKey);
-        if (group != all && avoid != null && selection.endpoint().address().equals(avoid)) {
-            // the local group has nothing but the endpoint a retry must avoid: look further
-            selection.finish();
-            selection = all.pick(avoid, hashKey);
-        }
-        return selection;
+        return current().group().pick(null, hashKey);
     }
 
     @Override

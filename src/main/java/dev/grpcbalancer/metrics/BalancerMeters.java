@@ -91,6 +91,13 @@ public final class BalancerMeters {
         keep(Gauge.builder(name, source, value).tags(tags).description(description).register(registry));
     }
 
+    /** A counter of this balancer tagged {@code tag=value}, read from {@code source}, removed with the rest. */
+    public <T> void functionCounter(String name, String description, String tag, String value, T source,
+            ToDoubleFunction<T> count) {
+        keep(FunctionCounter.builder(name, source, count).tags(tags).tag(tag, value).description(description)
+                .register(registry));
+    }
+
     public void callStarted() {
         started.increment();
         active.incrementAndGet();

@@ -111,15 +111,19 @@ class ZoneAwareRoutingTest {
     }
 
     @Test
-    void aRetryLeavesTheZoneWhenItsOnlyEndpointIsTheOneToAvoid() {
-        BackendSet set = set(inZone(1, "a"), inZone(2, "b"), inZone(3, "c"));
+    void retriesArePickedOverEveryZone() {
+        BackendSet set = set(inZone(1, "a"), inZone(2, "a"), inZone(3, "b"), inZone(4, "c"));
         LoadBalancer balancer = create(LoadBalancingPolicy.RoundRobin, set, IN_A, 0, OutlierDetection.DISABLED);
 
-        Selection retry = balancer.pick(address(1));
+        Map<String, Long> zones = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            Selection retry = balancer.pick(address(1));
+            zones.merge(retry.endpoint().zone(), 1L, Long::sum);
+            assertThat(retry.endpoint().address()).isNotEqualTo(address(1));
+            retry.finish();
+        }
 
-        assertThat(retry.endpoint().zone()).isNotEqualTo("a");
-        retry.finish();
-        assertThat(balancer.inFlight(address(1))).isZero();
+        assertThat(zones).containsOnlyKeys("a", "b", "c");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -39,6 +40,8 @@ final class EndpointConnections {
     private long backoffNanos;
     private long backoffUntilNanos;
     private String lastFailure;
+    /** The backend sent "too_many_pings" this often: new connections ping 2^n times less often. */
+    private int keepaliveDoublings;
 
     EndpointConnections(EndpointAddress address, EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings,
             Runnable onEmpty) {
@@ -83,17 +86,17 @@ final class EndpointConnections {
         while (!draining && !waiters.isEmpty() && (long) connecting * perConnection < waiters.size()
                 && connections.size() < settings.maxConnectionsPerEndpoint()
                 && System.nanoTime() >= backoffUntilNanos) {
-            connect(waiters.peekLast().connectTimeout());
+            connect(waiters.peekLast());
         }
     }
 
-    private void connect(Duration requested) {
-        Duration timeout = requested.isZero() ? settings.connectTimeout() : requested;
+    private void connect(PendingStream pending) {
+        Duration timeout = pending.connectTimeout().isZero() ? settings.connectTimeout() : pending.connectTimeout();
         connecting++;
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         ChannelFuture connectFuture = bootstrap.clone(loop)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-                .handler(new UpstreamChannelInitializer(connection, settings))
+                .handler(new UpstreamChannelInitializer(connection, settings, keepalive(pending.keepalive())))
                 .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
         connections.add(connection);
         // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
@@ -122,14 +125,42 @@ final class EndpointConnections {
             return; // already accounted for
         }
         connecting--;
-        lastFailure = reason;
-        backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
-        backoffUntilNanos = System.nanoTime() + backoffNanos;
-        log.debug("{}; backing off {} ms", reason, TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+        startBackoff(reason);
         if (connecting == 0) {
             failWaiters(reason);
         }
         emptyCheck();
+    }
+
+    private void startBackoff(String reason) {
+        lastFailure = reason;
+        backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+        backoffUntilNanos = System.nanoTime() + backoffNanos;
+        log.debug("{}; backing off {} ms", reason, TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+    }
+
+    /**
+     * A ready connection's keepalive found it dead (it is closing, its calls end): like a failed
+     * connect, new calls for this endpoint fail over at once until the backoff ends, and the next
+     * call after it opens a new connection.
+     */
+    void connectionDead(UpstreamConnection connection, String reason) {
+        startBackoff("connection to " + address + " is dead: " + reason);
+    }
+
+    /** The backend objected to our PINGs (GOAWAY "too_many_pings"): ping half as often on new connections. */
+    void keepaliveTooFrequent() {
+        if (keepaliveDoublings < 16) {
+            keepaliveDoublings++;
+        }
+        log.warn("backend {} sent GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\": new connections to it send keepalive"
+                + " PINGs {} times less often (raise the backend's permitted keepalive time, or set spec.keepalive.interval)",
+                address, 1 << keepaliveDoublings);
+    }
+
+    private Keepalive keepalive(Keepalive requested) {
+        return keepaliveDoublings == 0 || !requested.enabled() ? requested
+                : new Keepalive(requested.interval().multipliedBy(1L << keepaliveDoublings), requested.timeout());
     }
 
     void connectionReady(UpstreamConnection connection) {

@@ -1,13 +1,18 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Pipeline of a connection to a backend: one HTTP/2 client connection handler, owned by the pool. */
+/**
+ * Pipeline of a connection to a backend: one HTTP/2 client connection handler, owned by the pool,
+ * and its keepalive.
+ */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     /** Every HTTP/2 frame of backend connections is logged at TRACE on this logger. */
@@ -15,10 +20,12 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     private final UpstreamConnection connection;
     private final UpstreamSettings settings;
+    private final Keepalive keepalive;
 
-    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings) {
+    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, Keepalive keepalive) {
         this.connection = connection;
         this.settings = settings;
+        this.keepalive = keepalive;
     }
 
     @Override
@@ -33,5 +40,9 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
         UpstreamConnection.Handler handler = builder.build((decoder, encoder, initialSettings) ->
                 connection.newHandler(decoder, encoder, initialSettings, settings.connectionWindowBytes()));
         ch.pipeline().addLast(handler);
+        if (keepalive.enabled()) {
+            ch.pipeline().addLast(new KeepaliveHandler(handler, keepalive.interval().toNanos(),
+                    keepalive.timeout().toNanos(), connection.keepaliveEvents()));
+        }
     }
 }

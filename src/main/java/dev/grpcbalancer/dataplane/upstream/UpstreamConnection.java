@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -121,6 +122,23 @@ final class UpstreamConnection {
                 drainDeadline = null;
             }
         }
+    }
+
+    /** What this connection's keepalive tells the pool. */
+    KeepaliveHandler.Events keepaliveEvents() {
+        return new KeepaliveHandler.Events() {
+            @Override
+            public void dead(String reason) {
+                log.info("connection to {} with {} streams open is dead ({}): closing it, its calls end with UNAVAILABLE",
+                        owner.address(), openStreams(), reason);
+                owner.connectionDead(UpstreamConnection.this, reason);
+            }
+
+            @Override
+            public void tooManyPings() {
+                owner.keepaliveTooFrequent();
+            }
+        };
     }
 
     /** The channel, once its pipeline is set up; null before. */

@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -52,8 +53,19 @@ public final class UpstreamPools {
      * applies.
      */
     public void openStream(EventLoop loop, EndpointAddress address, StreamCallback callback, Duration connectTimeout) {
+        openStream(loop, address, callback, connectTimeout, Keepalive.DEFAULT);
+    }
+
+    /**
+     * {@link #openStream(EventLoop, EndpointAddress, StreamCallback, Duration)}, where a connection
+     * opened for this stream gets {@code keepalive} (like the connect timeout, the keepalive of the
+     * call that made the pool connect applies).
+     */
+    public void openStream(EventLoop loop, EndpointAddress address, StreamCallback callback, Duration connectTimeout,
+            Keepalive keepalive) {
         assert loop.inEventLoop();
-        pool(loop).open(address, new PendingStream(callback, requireNonNull(connectTimeout, "connectTimeout")));
+        pool(loop).open(address, new PendingStream(callback, requireNonNull(connectTimeout, "connectTimeout"),
+                requireNonNull(keepalive, "keepalive")));
     }
 
     /**
