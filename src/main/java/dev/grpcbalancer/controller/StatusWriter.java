@@ -119,6 +119,7 @@ final class StatusWriter implements AutoCloseable {
         status.setEndpoints(desired.endpoints());
         status.setReadyEndpoints(desired.readyEndpoints());
         status.setAddresses(desired.addresses());
+        status.setZoneRouting(desired.zoneRouting());
         if (status.equals(old)) {
             return;
         }

@@ -21,11 +21,11 @@ import java.util.Objects;
         message = "set exactly one of backendRef (a Service) and staticEndpoints")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
-    "outlierDetection", "healthCheck"})
+    "outlierDetection", "healthCheck", "keepalive"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
-    private static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;weight=[0-9]{1,4})?$";
+    private static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;(weight|zone)=[^\\s;]+){0,2}$";
 
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
     @Required
@@ -34,8 +34,8 @@ public class GrpcBalancerSpec {
     @JsonPropertyDescription("A Service in the same namespace and its Service port. Exclusive with staticEndpoints.")
     private BackendRef backendRef;
 
-    @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000);"
-            + " IPv6 hosts in brackets. Exclusive with backendRef.")
+    @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000) and"
+            + " \";zone=Z\"; IPv6 hosts in brackets. Exclusive with backendRef.")
     @Size(min = 1, max = 1000)
     private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
 
@@ -57,6 +57,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("HTTP/2 PINGs on the connections to the backends, to find dead ones (default 30s/10s).")
+    private KeepaliveSpec keepalive;
 
     public GrpcBalancerSpec() {
     }
@@ -133,6 +136,14 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    public KeepaliveSpec getKeepalive() {
+        return keepalive;
+    }
+
+    public void setKeepalive(KeepaliveSpec keepalive) {
+        this.keepalive = keepalive;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -144,13 +155,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(retry, other.retry)
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
-                && Objects.equals(healthCheck, other.healthCheck);
+                && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(keepalive, other.keepalive);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
-                healthCheck);
+                healthCheck, keepalive);
     }
 
     @Override
@@ -158,6 +170,6 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + "}";
+                + ", healthCheck=" + healthCheck + ", keepalive=" + keepalive + "}";
     }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * addresses it listens on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "addresses"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "addresses", "zoneRouting"})
 public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
@@ -31,6 +31,10 @@ public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("Where clients reach the balancer.")
     private List<BalancerAddress> addresses;
+
+    @JsonPropertyDescription("The zones of the endpoints and the preference calls are routed by; absent when no"
+            + " endpoint has a zone and nothing asks for one.")
+    private ZoneRoutingStatus zoneRouting;
 
     public GrpcBalancerStatus() {
     }
@@ -76,6 +80,14 @@ public class GrpcBalancerStatus {
         this.addresses = addresses;
     }
 
+    public ZoneRoutingStatus getZoneRouting() {
+        return zoneRouting;
+    }
+
+    public void setZoneRouting(ZoneRoutingStatus zoneRouting) {
+        this.zoneRouting = zoneRouting;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerStatus other
@@ -83,17 +95,19 @@ public class GrpcBalancerStatus {
                 && Objects.equals(conditions, other.conditions)
                 && Objects.equals(endpoints, other.endpoints)
                 && Objects.equals(readyEndpoints, other.readyEndpoints)
-                && Objects.equals(addresses, other.addresses);
+                && Objects.equals(addresses, other.addresses)
+                && Objects.equals(zoneRouting, other.zoneRouting);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, addresses);
+        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, addresses, zoneRouting);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerStatus{observedGeneration=" + observedGeneration + ", conditions=" + conditions
-                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", addresses=" + addresses + "}";
+                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", addresses=" + addresses
+                + ", zoneRouting=" + zoneRouting + "}";
     }
 }

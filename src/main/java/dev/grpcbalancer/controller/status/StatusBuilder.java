@@ -63,7 +63,7 @@ public final class StatusBuilder {
         int draining = (int) backends.drainingCount();
         return new DesiredStatus(outcome.generation(), conditions,
                 new EndpointsStatus(backends.endpoints().size() + notReady(outcome), ready, draining),
-                outcome.config() == null ? List.of() : addresses(managedService));
+                outcome.config() == null ? List.of() : addresses(managedService), ZoneStatus.of(outcome));
     }
 
     private static Conditions.Desired accepted(BalancerOutcome outcome) {

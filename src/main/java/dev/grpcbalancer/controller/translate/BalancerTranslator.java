@@ -87,12 +87,14 @@ public final class BalancerTranslator {
         Long generation = balancer.getMetadata().getGeneration();
         List<SpecError> errors = new ArrayList<>();
         ResilienceSpecs.Resilience resilience = ResilienceSpecs.read(balancer.getSpec(), errors);
+        TrafficSpecs.Traffic traffic = TrafficSpecs.read(balancer.getSpec(), errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid balancer: " + errors); // validated before
         }
+        BackendSet hinted = traffic.trafficDistribution().map(t -> ZoneHints.apply(backends, t)).orElse(backends);
         return new BalancerConfig(idOf(balancer), generation == null ? 0 : generation,
-                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), backends,
+                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), hinted,
                 resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
-                resilience.slowStartWindow());
+                resilience.slowStartWindow(), traffic.loadBalancing(), traffic.listener(), traffic.keepalive());
     }
 }

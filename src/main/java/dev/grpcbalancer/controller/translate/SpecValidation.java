@@ -32,7 +32,8 @@ public final class SpecValidation {
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code backendRef} and
      * {@code staticEndpoints} is set, each of them, the load-balancing policy, the managed
-     * Service type, and the retry, timeout, outlier detection, health check and slow start sections.
+     * Service type, the retry, timeout, outlier detection, health check and slow start sections, the
+     * policies' tunables, zone-aware routing, the client connection lifecycle and keepalive.
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
@@ -48,6 +49,7 @@ public final class SpecValidation {
         checkPolicy(spec.getLoadBalancing(), errors);
         checkService(spec.getService(), errors);
         ResilienceSpecs.read(spec, errors);
+        TrafficSpecs.read(spec, errors);
         return List.copyOf(errors);
     }
 
