@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * N grpc-java echo/stream servers on 127.0.0.1 (ephemeral ports), inside the bench JVM, sharing
  * one small event loop group; handlers run on the event loop (directExecutor, they never block).
  * Every backend counts the calls, stream messages and TCP connections it served, so the report
- * can show how each target spread the load.
+ * can show how each target spread the load. The first backend can be made slow ({@link #slowDown}):
+ * it then answers every Echo that much later (a timer, never a blocked thread).
  */
 final class BenchBackends implements AutoCloseable {
 
@@ -44,6 +47,13 @@ final class BenchBackends implements AutoCloseable {
     private final List<Server> servers = new ArrayList<>();
     private final List<Counters> counters = new ArrayList<>();
     private final Map<Integer, byte[]> payloads = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bench-slow-backend");
+        t.setDaemon(true);
+        return t;
+    });
+    /** How late the first backend answers an Echo; 0: at once. */
+    private volatile long slowNanos;
 
     BenchBackends(int count, EventLoopGroup group) throws IOException {
         for (int i = 0; i < count; i++) {
@@ -62,7 +72,7 @@ final class BenchBackends implements AutoCloseable {
                             return attrs;
                         }
                     })
-                    .addService(service(c))
+                    .addService(service(c, i == 0))
                     .addService(health())
                     .build()
                     .start();
@@ -98,10 +108,23 @@ final class BenchBackends implements AutoCloseable {
         return d;
     }
 
-    private ServerServiceDefinition service(Counters c) {
+    /** From now on the first backend answers every Echo {@code millis} late (0: at once again). */
+    void slowDown(long millis) {
+        slowNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    private ServerServiceDefinition service(Counters c, boolean mayBeSlow) {
         return ServerServiceDefinition.builder(BenchMethods.SERVICE)
                 .addMethod(BenchMethods.ECHO, ServerCalls.asyncUnaryCall((req, obs) -> {
                     c.unaryCalls.increment();
+                    long delay = mayBeSlow ? slowNanos : 0;
+                    if (delay > 0) {
+                        delayer.schedule(() -> {
+                            obs.onNext(req);
+                            obs.onCompleted();
+                        }, delay, TimeUnit.NANOSECONDS);
+                        return;
+                    }
                     obs.onNext(req);
                     obs.onCompleted();
                 }))
@@ -141,6 +164,7 @@ final class BenchBackends implements AutoCloseable {
 
     @Override
     public void close() {
+        delayer.shutdownNow();
         for (Server s : servers) {
             s.shutdownNow();
         }

@@ -9,6 +9,10 @@ import java.util.List;
 /** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
 final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+    /** The policies a {@code balancer:<Policy>} target may run. */
+    static final List<String> POLICIES = List.of("RoundRobin", "LeastRequest", "Random", "PeakEwma", "ConsistentHash");
+    /** The workload whose first backend answers every call {@code --slow-ms} late. */
+    static final String UNARY_SLOW = "unary-slow";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -26,6 +30,8 @@ final class BenchOptions {
     Path jar = Path.of("target/grpc-balancer.jar");
     Path peerTemplates = Path.of("src/bench/peers");
     List<String> balancerJvmOpts = List.of();
+    int slowMillis = 20;
+    int keys;
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -37,8 +43,14 @@ final class BenchOptions {
             "  --connections N       client connections (one ManagedChannel each) (4)",
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
-            "  --targets LIST        direct,balancer,haproxy,nginx (all)",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all); balancer:<Policy> runs another balancer",
+            "                        with that loadBalancing.policy (RoundRobin, LeastRequest, Random, PeakEwma,",
+            "                        ConsistentHash on header x-bench-key), compared with balancer",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; unary-slow:",
+            "                        unary with the first backend answering every call --slow-ms late",
+            "  --slow-ms N           the slow backend's delay in unary-slow (20)",
+            "  --keys N              unary calls carry x-bench-key, one of N keys in turn (0 = no header; for",
+            "                        balancer:ConsistentHash, e.g. 1000)",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -84,6 +96,8 @@ final class BenchOptions {
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
+                case "--slow-ms" -> o.slowMillis = positive(name, value);
+                case "--keys" -> o.keys = Integer.parseInt(value) == 0 ? 0 : positive(name, value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
@@ -99,9 +113,19 @@ final class BenchOptions {
         return o;
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
+    /** Whether {@code workload} is one of unary calls (unary, unary-slow). */
+    static boolean isUnary(String workload) {
+        return workload.equals("unary") || workload.equals(UNARY_SLOW);
+    }
+
+    /** The policy of a {@code balancer:<Policy>} target, or null for any other target. */
+    static String policyOf(String target) {
+        return target.startsWith("balancer:") ? target.substring("balancer:".length()) : null;
+    }
+
+    /** Message size of a {@code stream-<size>} workload, or -1 for the unary ones. */
     static int streamMessageSize(String workload) {
-        if (workload.equals("unary")) {
+        if (isUnary(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();
@@ -114,8 +138,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String t : value.split(",")) {
             t = t.trim();
-            if (!ALL_TARGETS.contains(t)) {
-                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ")");
+            boolean policyTarget = t.startsWith("balancer:") && POLICIES.contains(t.substring("balancer:".length()));
+            if (!ALL_TARGETS.contains(t) && !policyTarget) {
+                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS
+                        + ", balancer:<Policy> with a policy of " + POLICIES + ")");
             }
             out.add(t);
         }
@@ -126,9 +152,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (!w.equals("unary") && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
+            boolean ok = isUnary(w) || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || (!isUnary(w) && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+                throw new IllegalArgumentException("bad workload " + w + " (unary, unary-slow, stream-1k, stream-1m,"
+                        + " stream-<size>[k|m] up to 3m)");
             }
             out.add(w);
         }

@@ -183,7 +183,7 @@ public final class Benchmark {
             List<Integer> targetPorts = peer == null ? backends.ports() : List.of(peer.port());
             Sampler sampler = new Sampler(backends,
                     Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
-            if (peer != null && peer.name().equals("balancer")) {
+            if (peer != null && peer.name().startsWith("balancer")) {
                 jvmWarmup(peer, backends, clientGroup);
             }
             return Optional.of(new Running(target, peer, sampler));
@@ -248,11 +248,14 @@ public final class Benchmark {
     /** Null for direct. */
     private Peers.Peer startPeer(String target, List<Integer> backendPorts, Peers peers)
             throws IOException, InterruptedException {
+        if (BenchOptions.policyOf(target) != null) {
+            return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts, BenchOptions.policyOf(target));
+        }
         switch (target) {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts);
+                return peers.startBalancer(o.jar, backendPorts, o.balancerJvmOpts, null);
             case "haproxy":
             case "nginx":
                 if (!Peers.onPath(target)) {
@@ -285,11 +288,17 @@ public final class Benchmark {
             }
             int size = BenchOptions.streamMessageSize(workload);
             if (size < 0) {
-                UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
+                backends.slowDown(workload.equals(BenchOptions.UNARY_SLOW) ? o.slowMillis : 0);
+                UnaryLoad.Result r;
+                try {
+                    r = new UnaryLoad(channels, o.concurrency, o.payload, sampler, o.keys).run(warmup, duration);
+                } finally {
+                    backends.slowDown(0);
+                }
                 if (verbose) {
-                    OUT.printf("[%s] unary: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
-                            Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),
-                            r.errors());
+                    OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
+                            workload, Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(),
+                            r.latency().p999(), r.errors());
                 }
                 return r;
             }

@@ -85,19 +85,26 @@ final class Peers implements AutoCloseable {
     }
 
     /**
-     * The balancer JVM: {@code java [jvmOpts] -jar JAR run --config YAML --admin-port N}, plus
+     * The balancer JVM, with the template's {@code loadBalancing} or, for a {@code policy}, that
+     * policy (ConsistentHash hashes {@code x-bench-key}): {@code java [jvmOpts] -jar JAR run --config
+     * YAML --admin-port N}, plus
      * {@code --io-threads}, {@code --bind-address 127.0.0.1} and {@code --admin-address 127.0.0.1}
      * when its {@code run --help} lists them (the stable contract has only --config and
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
-    Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
+    Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts, String policy)
+            throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
+        String name = policy == null ? "balancer" : "balancer:" + policy;
         int port = freePort();
         int admin = freePort();
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
-        Path cfg = render("balancer.yaml.tmpl", "balancer.yaml", port, servers);
+        Path cfg = render("balancer.yaml.tmpl", name + ".yaml", port, servers);
+        if (policy != null) {
+            cfg = withPolicy(cfg, policy);
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -116,12 +123,33 @@ final class Peers implements AutoCloseable {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        Process p = launch("balancer", cmd);
+        Process p = launch(name, cmd);
         awaitReadyz(p, admin);
-        awaitListening(p, port, "balancer");
-        return new Peer("balancer", port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
-                + String.join(" ", args).replace(cfg.toString(), "balancer.yaml") + "; "
-                + summarize(cfg, List.of("loadBalancing")), log("balancer"));
+        awaitListening(p, port, name);
+        return new Peer(name, port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+                + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
+                + summarize(cfg, List.of("loadBalancing")), log(name));
+    }
+
+    /** The rendered balancer config with its {@code loadBalancing} line set to {@code policy}. */
+    private static Path withPolicy(Path cfg, String policy) throws IOException {
+        String loadBalancing = policy.equals("ConsistentHash")
+                ? "{policy: ConsistentHash, consistentHash: {header: x-bench-key}}"
+                : "{policy: " + policy + "}";
+        List<String> lines = Files.readAllLines(cfg);
+        boolean replaced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).stripLeading().startsWith("loadBalancing:")) {
+                String indent = lines.get(i).substring(0, lines.get(i).indexOf('l'));
+                lines.set(i, indent + "loadBalancing: " + loadBalancing);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            throw new IOException(cfg + ": the balancer template has no one-line loadBalancing: to set policy " + policy);
+        }
+        Files.write(cfg, lines);
+        return cfg;
     }
 
     void stop(Peer peer) throws InterruptedException {

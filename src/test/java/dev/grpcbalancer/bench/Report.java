@@ -25,6 +25,8 @@ final class Report {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
     private final Map<String, String> warmups = new LinkedHashMap<>();
+    /** The format of the target column: wide enough for balancer:ConsistentHash#2. */
+    private final String col;
 
     /** The figures of a table row: one window, or with --rounds the medians over the rounds' windows. */
     private record Row(double throughput, double mib, double p50, double p99, double p999, double max, long errors,
@@ -68,6 +70,8 @@ final class Report {
     Report(PrintStream out, BenchOptions options) {
         this.out = out;
         this.options = options;
+        int width = options.targets.stream().mapToInt(String::length).max().orElse(0) + 2;
+        this.col = "%-" + Math.max(9, width) + "s";
     }
 
     void settings(String target, String text) {
@@ -119,8 +123,8 @@ final class Report {
         out.println();
         out.println("================================ RESULTS ================================");
         out.println("targets and settings:");
-        settings.forEach((t, s) -> out.printf("  %-9s %s%n", t, s));
-        failures.forEach((t, s) -> out.printf("  %-9s NOT MEASURED: %s%n", t, s));
+        settings.forEach((t, s) -> out.printf("  " + col + " %s%n", t, s));
+        failures.forEach((t, s) -> out.printf("  " + col + " NOT MEASURED: %s%n", t, s));
         warmups.forEach((w, s) -> out.printf("JIT warm-up of the %s: %s%n", w, s));
         for (String workload : options.workloads) {
             Map<String, List<Object>> raw = results.getOrDefault(workload, Map.of());
@@ -133,8 +137,8 @@ final class Report {
                 rows.put(target, list);
             });
             out.println();
-            if (workload.equals("unary")) {
-                unaryTable(rows);
+            if (BenchOptions.isUnary(workload)) {
+                unaryTable(workload, rows);
             } else {
                 streamTable(workload, rows);
             }
@@ -164,18 +168,20 @@ final class Report {
         return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
     }
 
-    private void unaryTable(Map<String, List<Row>> rows) {
-        out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
-                secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
-        out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
+    private void unaryTable(String workload, Map<String, List<Row>> rows) {
+        out.printf("== %s: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s%s ==%n",
+                workload, options.payload, options.connections, options.concurrency,
+                options.connections * options.concurrency, secs(options.warmup.toMillis()),
+                secs(options.duration.toMillis()), roundsNote(), workload.equals(BenchOptions.UNARY_SLOW)
+                        ? ", backend b1 answers every call " + options.slowMillis + " ms late" : "");
+        out.printf(col + " %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
         rows.forEach((target, rounds) -> {
             Row u = summary(rounds);
             if (u == null) {
                 return;
             }
-            out.printf("%-9s %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
+            out.printf(col + " %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
                     u.p50(), u.p99(), u.p999(), u.max(), u.errors(), u.conns(), cores(u.proxy()), cores(u.bench()),
                     cores(u.other()));
             if (u.firstError() != null) {
@@ -191,14 +197,14 @@ final class Report {
         out.printf("== %s: server streaming, %s messages, %d calls (1 per connection), warm-up %s, measured %s%s ==%n",
                 workload, bytes(size), options.connections, secs(options.warmup.toMillis()),
                 secs(options.duration.toMillis()), roundsNote());
-        out.printf("%-9s %11s %9s %7s %6s %6s %6s %6s%n", "target", "msgs/s", "MiB/s", "errors", "conns", "proxy",
+        out.printf(col + " %11s %9s %7s %6s %6s %6s %6s%n", "target", "msgs/s", "MiB/s", "errors", "conns", "proxy",
                 "bench", "other");
         rows.forEach((target, rounds) -> {
             Row s = summary(rounds);
             if (s == null) {
                 return;
             }
-            out.printf("%-9s %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.throughput()), s.mib(),
+            out.printf(col + " %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.throughput()), s.mib(),
                     s.errors(), s.conns(), cores(s.proxy()), cores(s.bench()), cores(s.other()));
             if (s.firstError() != null) {
                 out.printf("          first error: %s%n", oneLine(s.firstError()));
@@ -220,7 +226,7 @@ final class Report {
                 tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
                 p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
             }
-            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
+            out.printf("  " + col + " rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
                     unary ? ";  p99 " + p99 + " ms" : "");
         });
     }
@@ -231,11 +237,20 @@ final class Report {
      * min-max over those rounds are printed.
      */
     private void ratios(Map<String, List<Row>> rows, boolean unary) {
-        List<Row> b = rows.get("balancer");
+        for (String policy : rows.keySet()) {
+            if (BenchOptions.policyOf(policy) != null) {
+                ratios(rows, unary, policy, List.of("balancer"));
+            }
+        }
+        ratios(rows, unary, "balancer", List.of("direct", "haproxy", "nginx"));
+    }
+
+    private void ratios(Map<String, List<Row>> rows, boolean unary, String target, List<String> others) {
+        List<Row> b = rows.get(target);
         if (b == null) {
             return;
         }
-        for (String other : List.of("direct", "haproxy", "nginx")) {
+        for (String other : others) {
             List<Row> o = rows.get(other);
             if (o == null) {
                 continue;
@@ -252,10 +267,10 @@ final class Report {
                 continue;
             }
             if (options.rounds == 1) {
-                out.printf(unary ? "  balancer/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  balancer/%-8s throughput %5.2fx%n",
-                        other, tput.get(0), p99.get(0));
+                out.printf(unary ? "  %s/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  %s/%-8s throughput %5.2fx%n",
+                        target, other, tput.get(0), p99.get(0));
             } else {
-                out.printf("  balancer/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", other, median(tput),
+                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", target, other, median(tput),
                         tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
                                 range(p99)) : "");
             }
@@ -264,7 +279,7 @@ final class Report {
 
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
-        boolean unary = workload.equals("unary");
+        boolean unary = BenchOptions.isUnary(workload);
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
@@ -301,7 +316,7 @@ final class Report {
                 long v = served[i];
                 sb.append(String.format(Locale.ROOT, "b%d %s (%4.1f%%)  ", i + 1, num(v), total == 0 ? 0.0 : 100.0 * v / total));
             }
-            out.printf("    %-9s %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
+            out.printf("    " + col + " %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
         });
     }
 
