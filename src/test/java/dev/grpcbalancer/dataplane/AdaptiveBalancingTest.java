@@ -11,7 +11,6 @@ import dev.grpcbalancer.testing.grpc.CallResult;
 import dev.grpcbalancer.testing.grpc.InterceptedBackend;
 import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
-import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Metadata;
@@ -20,14 +19,11 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,27 +116,7 @@ class AdaptiveBalancingTest {
         };
     }
 
-    /** {@code calls} unary calls over the one client connection, at most {@code concurrency} in flight. */
     private Map<String, Integer> callsPerBackend(int calls, int concurrency) {
-        Semaphore slots = new Semaphore(concurrency);
-        List<TestCall> started = new ArrayList<>();
-        for (int i = 0; i < calls; i++) {
-            try {
-                assertThat(slots.tryAcquire(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-            TestCall call = client.startUnary(utf8("call " + i), RequestHeaders.none(), DEADLINE);
-            call.result().whenComplete((result, error) -> slots.release());
-            started.add(call);
-        }
-        Map<String, Integer> served = new HashMap<>();
-        for (TestCall call : started) {
-            CallResult result = call.await(DEADLINE);
-            assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
-            served.merge(result.backendId(), 1, Integer::sum);
-        }
-        return served;
+        return client.callsPerBackend(calls, concurrency, DEADLINE);
     }
 }

@@ -1,26 +1,17 @@
 package dev.grpcbalancer.dataplane;
 
 import static dev.grpcbalancer.testing.ProxyFixture.endpoint;
-import static dev.grpcbalancer.testing.grpc.TestService.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.testing.ProxyFixture;
-import dev.grpcbalancer.testing.grpc.CallResult;
 import dev.grpcbalancer.testing.grpc.InterceptedBackend;
-import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
-import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
-import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +23,6 @@ import org.junit.jupiter.api.Test;
 class BalancingTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private TestBackend a;
     private TestBackend b;
@@ -132,39 +122,10 @@ class BalancingTest {
         assertThat(a.stats().callsStarted()).isEqualTo(10);
     }
 
-    /**
-     * Makes {@code calls} unary calls over the one client connection, at most {@code concurrency}
-     * in flight (a new one starts as soon as one ends), checks that every one succeeded with its
-     * own body, and counts them by backend.
-     */
+    /** {@link TestClient#callsPerBackend} over the one client connection, which stays one. */
     private Map<String, Integer> callsPerBackend(int calls, int concurrency) {
-        Semaphore slots = new Semaphore(concurrency);
-        List<TestCall> started = new ArrayList<>();
-        for (int i = 0; i < calls; i++) {
-            acquire(slots);
-            TestCall call = client.startUnary(utf8("call " + i), RequestHeaders.none(), DEADLINE);
-            call.result().whenComplete((result, error) -> slots.release());
-            started.add(call);
-        }
-        Map<String, Integer> served = new TreeMap<>();
-        for (int i = 0; i < calls; i++) {
-            CallResult result = started.get(i).await(WAIT);
-            assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
-            assertThat(result.bodyUtf8()).isEqualTo("call " + i);
-            served.merge(result.backendId(), 1, Integer::sum);
-        }
+        Map<String, Integer> served = client.callsPerBackend(calls, concurrency, DEADLINE);
         assertThat(proxy.clientConnections()).as("client connections to the proxy").isEqualTo(1);
         return served;
-    }
-
-    private static void acquire(Semaphore slots) {
-        try {
-            if (!slots.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("no call ended within " + WAIT);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 }

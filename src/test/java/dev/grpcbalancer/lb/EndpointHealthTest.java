@@ -9,7 +9,6 @@ import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -146,12 +145,6 @@ class EndpointHealthTest {
     }
 
     private static Map<EndpointAddress, Long> picks(LoadBalancer balancer, int n) {
-        Map<EndpointAddress, Long> counts = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            Selection selection = balancer.pick(null);
-            counts.merge(selection.endpoint().address(), 1L, Long::sum);
-            selection.finish();
-        }
-        return counts;
+        return Picks.count(balancer, n);
     }
 }

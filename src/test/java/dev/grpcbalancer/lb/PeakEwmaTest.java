@@ -92,12 +92,7 @@ class PeakEwmaTest {
         }
         LoadBalancer balancer = create(new BackendSet(List.of(ready(A), ready(B), ready(C), ready(D))), before);
 
-        Map<EndpointAddress, Long> picks = new HashMap<>();
-        for (int i = 0; i < 1_200; i++) {
-            Selection selection = balancer.pick(null);
-            picks.merge(selection.endpoint().address(), 1L, Long::sum);
-            selection.finish();
-        }
+        Map<EndpointAddress, Long> picks = Picks.count(balancer, 1_200);
 
         // costed at 3 ms, D wins against C (10 ms), loses to A (1 ms) and ties with B
         assertThat(picks.getOrDefault(C, 0L)).as(picks.toString()).isZero();
@@ -150,14 +145,8 @@ class PeakEwmaTest {
         sample(balancer, C, 200 * MS);
 
         LoadBalancer rebuilt = create(three(), balancer);
-        Map<EndpointAddress, Long> picks = new HashMap<>();
-        for (int i = 0; i < 300; i++) {
-            Selection selection = rebuilt.pick(null);
-            picks.merge(selection.endpoint().address(), 1L, Long::sum);
-            selection.finish();
-        }
 
-        assertThat(picks).doesNotContainKey(C);
+        assertThat(Picks.count(rebuilt, 300)).doesNotContainKey(C);
     }
 
     /**

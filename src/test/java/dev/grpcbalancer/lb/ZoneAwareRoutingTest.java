@@ -193,13 +193,7 @@ class ZoneAwareRoutingTest {
     }
 
     private static Map<EndpointAddress, Long> picks(LoadBalancer balancer, int n) {
-        Map<EndpointAddress, Long> counts = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            Selection selection = balancer.pick(null);
-            counts.merge(selection.endpoint().address(), 1L, Long::sum);
-            selection.finish();
-        }
-        return counts;
+        return Picks.count(balancer, n);
     }
 
     private static Map<String, Long> zonesOf(LoadBalancer balancer, BackendSet set, int n) {

@@ -1,11 +1,7 @@
 package dev.grpcbalancer.dataplane.http2;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Closes a client connection that has carried no call for the idle timeout (GOAWAY first, by the
@@ -14,13 +10,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Sits after the connection's {@link ProxyConnection} in the pipeline; confined to the event loop.
  */
-public final class IdleTimeoutHandler extends ChannelInboundHandlerAdapter {
+public final class IdleTimeoutHandler extends ConnectionTimerHandler {
 
     private final ProxyConnection connection;
     private final long idleNanos;
-    private ChannelHandlerContext ctx;
     private long idleSince;
-    private ScheduledFuture<?> timer;
 
     public IdleTimeoutHandler(ProxyConnection connection, long idleNanos) {
         if (idleNanos <= 0) {
@@ -39,59 +33,21 @@ public final class IdleTimeoutHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        if (ctx.channel().isActive()) {
-            start();
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        start();
-        super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        stop();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        stop();
-    }
-
-    private void start() {
-        if (timer == null) {
-            idleSince = System.nanoTime();
-            schedule(idleNanos);
-        }
+    void connectionActive() {
+        idleSince = System.nanoTime();
+        schedule(this::check, idleNanos);
     }
 
     private void check() {
         if (connection.connection().numActiveStreams() > 0) {
-            schedule(idleNanos);
+            schedule(this::check, idleNanos);
             return;
         }
         long idle = System.nanoTime() - idleSince;
         if (idle < idleNanos) {
-            schedule(idleNanos - idle);
+            schedule(this::check, idleNanos - idle);
             return;
         }
-        timer = null;
-        ctx.channel().close();
-    }
-
-    private void schedule(long delayNanos) {
-        timer = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void stop() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        context().channel().close();
     }
 }

@@ -2,10 +2,8 @@ package dev.grpcbalancer.dataplane.http2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Sits after the connection's {@link ProxyConnection} in the pipeline; confined to the event loop.
  */
-public final class KeepaliveHandler extends ChannelInboundHandlerAdapter {
+public final class KeepaliveHandler extends ConnectionTimerHandler {
 
     /** What the pool hears from the keepalive. */
     public interface Events {
@@ -41,10 +39,8 @@ public final class KeepaliveHandler extends ChannelInboundHandlerAdapter {
     private final long intervalNanos;
     private final long timeoutNanos;
     private final Events events;
-    private ChannelHandlerContext ctx;
     private long lastReadNanos;
     private long pingSentNanos;
-    private ScheduledFuture<?> timer;
 
     public KeepaliveHandler(ProxyConnection connection, long intervalNanos, long timeoutNanos, Events events) {
         if (intervalNanos <= 0 || timeoutNanos <= 0) {
@@ -66,41 +62,15 @@ public final class KeepaliveHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        if (ctx.channel().isActive()) {
-            start();
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        start();
-        super.channelActive(ctx);
+    void connectionActive() {
+        lastReadNanos = System.nanoTime();
+        schedule(this::check, intervalNanos);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         lastReadNanos = System.nanoTime();
         super.channelReadComplete(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        stop();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        stop();
-    }
-
-    private void start() {
-        if (timer == null) {
-            lastReadNanos = System.nanoTime();
-            schedule(this::check, intervalNanos);
-        }
     }
 
     /** Time to look: silent for an interval with calls on it, the connection gets a PING. */
@@ -123,19 +93,7 @@ public final class KeepaliveHandler extends ChannelInboundHandlerAdapter {
             check();
             return;
         }
-        timer = null;
         events.dead("no answer to a keepalive PING within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         connection.closeNow();
-    }
-
-    private void schedule(Runnable task, long delayNanos) {
-        timer = ctx.executor().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void stop() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 }

@@ -1,9 +1,6 @@
 package dev.grpcbalancer.dataplane.http2;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -18,8 +15,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Sits after the connection's {@link ProxyConnection} in the pipeline; confined to the event loop.
  */
-public final class MaxConnectionAgeHandler extends ChannelInboundHandlerAdapter
-        implements ProxyConnection.PingListener {
+public final class MaxConnectionAgeHandler extends ConnectionTimerHandler implements ProxyConnection.PingListener {
 
     private static final long PING_DATA = 0x6d61785f616765L; // "max_age"
     /** How long the second GOAWAY waits for the PING ACK at most. */
@@ -28,8 +24,6 @@ public final class MaxConnectionAgeHandler extends ChannelInboundHandlerAdapter
     private final ProxyConnection connection;
     private final long ageNanos;
     private final long graceNanos;
-    private ChannelHandlerContext ctx;
-    private ScheduledFuture<?> timer;
     private long goAwayNanos;
     private boolean closing;
 
@@ -47,42 +41,16 @@ public final class MaxConnectionAgeHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        if (ctx.channel().isActive()) {
-            start();
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        start();
-        super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelTimer();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelTimer();
-    }
-
-    private void start() {
-        if (timer == null && goAwayNanos == 0) {
-            double jitter = 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
-            timer = ctx.executor().schedule(this::firstGoAway, (long) (ageNanos * jitter), TimeUnit.NANOSECONDS);
-        }
+    void connectionActive() {
+        double jitter = 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
+        schedule(this::firstGoAway, (long) (ageNanos * jitter));
     }
 
     private void firstGoAway() {
         goAwayNanos = System.nanoTime();
         connection.goAway(Integer.MAX_VALUE, Http2Error.NO_ERROR, "max_age");
         connection.ping(PING_DATA);
-        timer = ctx.executor().schedule(this::finalGoAway, PING_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        schedule(this::finalGoAway, PING_WAIT_NANOS);
     }
 
     @Override
@@ -102,13 +70,6 @@ public final class MaxConnectionAgeHandler extends ChannelInboundHandlerAdapter
         connection.goAway(connection.connection().remote().lastStreamCreated(), Http2Error.NO_ERROR, "max_age");
         long left = graceNanos == 0 ? -1 : Math.max(1, graceNanos - (System.nanoTime() - goAwayNanos));
         connection.gracefulShutdownTimeoutMillis(left < 0 ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        ctx.channel().close();
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        context().channel().close();
     }
 }
