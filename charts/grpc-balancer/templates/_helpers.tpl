@@ -226,7 +226,8 @@ RBAC rules in every watched namespace (or cluster-wide with watchAnyNamespace).
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list", "watch"]
+# Events: create, and get + patch to count a repeated one in its series (fabric8 reads before it patches).
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create", "get", "patch"]
 {{- end }}

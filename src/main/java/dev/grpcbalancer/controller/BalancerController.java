@@ -3,25 +3,18 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
-import dev.grpcbalancer.controller.crd.ManagedServiceSpec;
-import dev.grpcbalancer.controller.status.DesiredStatus;
-import dev.grpcbalancer.controller.status.StatusBuilder;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
-import dev.grpcbalancer.controller.translate.ManagedServiceNames;
-import dev.grpcbalancer.controller.translate.SpecValidation;
+import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.snapshot.BalancerId;
-import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.ListenerStates;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.snapshot.SnapshotSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes controller: informers over GrpcBalancers, Services and EndpointSlices feed one
- * reconcile thread, which translates the whole cluster state into a routing snapshot for the data
- * plane ({@link ClusterTranslator}) and a status per balancer ({@link StatusBuilder}). The leader
- * writes status, Events and managed Services on a thread of its own ({@link StatusWriter}).
+ * reconcile thread, which translates the cluster state into a routing snapshot for the data plane
+ * ({@link ClusterTranslator}, again only for the balancers whose inputs changed) and a status per
+ * balancer ({@link StatusPlanner}). The leader writes status, Events and managed Services on a
+ * thread of its own ({@link StatusWriter}).
  *
  * <pre>
  * informer events --trigger--> ReconcileLoop --translate--> SnapshotSink.publish (every replica)
@@ -69,9 +63,12 @@ public final class BalancerController implements AutoCloseable {
     private final StatusWriter writer;
     private final ManagedServices managedServices;
 
+    private final StatusPlanner statuses;
+
     // Owned by the reconcile thread (and start(), before the thread runs).
     private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
-    private Map<BalancerId, String> lastSummary = Map.of();
+    private ClusterTranslator.Memo memo = ClusterTranslator.Memo.EMPTY;
+    private Map<BalancerId, BalancerOutcome> lastOutcomes = Map.of();
     private RoutingSnapshot published;
     private volatile boolean ready;
 
@@ -87,6 +84,7 @@ public final class BalancerController implements AutoCloseable {
         this.leadership = new Leadership(client, settings, loop::trigger);
         this.managedServices = settings.podSelector().isEmpty() ? null
                 : new ManagedServices(client, settings.controllerNamespace(), settings.podSelector());
+        this.statuses = new StatusPlanner(managedServices != null, cache::managedService);
         this.writer = new StatusWriter(client, cache, managedServices,
                 new EventRecorder(client, settings.identity(), clock), leadership, settings.statusBatch(), clock);
         listeners.onListenerChange(loop::trigger);
@@ -140,53 +138,32 @@ public final class BalancerController implements AutoCloseable {
 
     private void reconcile(long eventNanos) {
         long startNanos = System.nanoTime();
+        // Changes first, then the stores: a change that lands in between is translated now and again next run.
+        Set<InputRef> changed = cache.takeChanges();
         ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache, lastValid,
-                published == null ? RoutingSnapshot.EMPTY : published);
+                published == null ? RoutingSnapshot.EMPTY : published, memo, changed);
+        memo = result.memo();
         lastValid = ClusterTranslator.lastValid(result, lastValid);
-        boolean changed = !result.snapshot().equals(published);
+        boolean changedSnapshot = !result.snapshot().equals(published);
         sink.publish(result.snapshot());
         published = result.snapshot();
-        observer.reconciled(eventNanos, startNanos, System.nanoTime(), changed);
+        observer.reconciled(eventNanos, startNanos, System.nanoTime(), changedSnapshot);
         logChanges(result);
-
-        Map<BalancerId, ListenerState> listening = listeners.listenerStates();
-        Map<BalancerId, String> serviceTypes = new HashMap<>();
-        for (BalancerOutcome outcome : result.outcomes().values()) {
-            String type = outcome.config() == null ? ManagedServiceSpec.NONE
-                    : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
-            if (managedServices != null && !ManagedServiceSpec.NONE.equals(type)) {
-                serviceTypes.put(outcome.id(), type);
-            }
-        }
-        Map<BalancerId, String> serviceNames = ManagedServiceNames.assign(serviceTypes.keySet());
-        Map<BalancerId, DesiredStatus> statuses = new HashMap<>();
-        List<ManagedServices.Want> services = new ArrayList<>();
-        for (BalancerOutcome outcome : result.outcomes().values()) {
-            String serviceName = serviceNames.get(outcome.id());
-            if (serviceName != null) {
-                services.add(new ManagedServices.Want(outcome.id(), serviceName, outcome.config().listenerPort(),
-                        serviceTypes.get(outcome.id())));
-            }
-            statuses.put(outcome.id(), StatusBuilder.build(outcome, listening.get(outcome.id()),
-                    serviceName == null ? null : cache.managedService(serviceName)));
-        }
-        writer.submit(new StatusWriter.Plan(statuses, services));
+        writer.submit(statuses.plan(result.outcomes(), lastValid, listeners.listenerStates()));
     }
 
-    /** Logs each balancer whose outcome changed, on every replica (status is written by the leader only). */
+    /**
+     * Logs each balancer whose outcome changed, on every replica (status is written by the leader
+     * only). Outcomes the translator reused are the same instances and are skipped.
+     */
     private void logChanges(ClusterTranslator.Result result) {
-        Map<BalancerId, String> summaries = new HashMap<>();
         for (BalancerOutcome outcome : result.outcomes().values()) {
-            String summary;
-            if (!outcome.isValid()) {
-                summary = "invalid: " + outcome.errors();
-            } else if (outcome.portHolder() != null) {
-                summary = "port " + outcome.resource().getSpec().getListener().getPort() + " held by " + outcome.portHolder();
-            } else {
-                summary = "serving on port " + outcome.config().listenerPort();
+            BalancerOutcome before = lastOutcomes.get(outcome.id());
+            if (outcome == before) {
+                continue;
             }
-            summaries.put(outcome.id(), summary);
-            if (!summary.equals(lastSummary.get(outcome.id()))) {
+            String summary = summary(outcome);
+            if (before == null || !summary.equals(summary(before))) {
                 if (outcome.isAccepted()) {
                     log.info("[{}] {}", outcome.id(), summary);
                 } else {
@@ -194,12 +171,21 @@ public final class BalancerController implements AutoCloseable {
                 }
             }
         }
-        for (BalancerId gone : lastSummary.keySet()) {
-            if (!summaries.containsKey(gone)) {
+        for (BalancerId gone : lastOutcomes.keySet()) {
+            if (!result.outcomes().containsKey(gone)) {
                 log.info("[{}] deleted", gone);
             }
         }
-        lastSummary = summaries;
+        lastOutcomes = result.outcomes();
+    }
+
+    private static String summary(BalancerOutcome outcome) {
+        if (!outcome.isValid()) {
+            return "invalid: " + outcome.errors();
+        } else if (outcome.portHolder() != null) {
+            return "port " + outcome.resource().getSpec().getListener().getPort() + " held by " + outcome.portHolder();
+        }
+        return "serving on port " + outcome.config().listenerPort();
     }
 
     /** Stops writing (gives up the Lease) and watching; the data plane keeps the last snapshot. */

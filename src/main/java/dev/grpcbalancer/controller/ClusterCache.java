@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
+import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -14,9 +15,14 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -24,8 +30,10 @@ import java.util.function.Supplier;
  * Shared informers over everything the controller reads: GrpcBalancers, Services and
  * EndpointSlices of the watched namespaces (one informer per namespace and kind, or one per kind
  * for all namespaces), and the managed Services in the controller's own namespace. Every change
- * runs {@code onChange}, which only signals the reconcile loop. EndpointSlices are indexed by
- * their Service ({@code kubernetes.io/service-name}).
+ * runs {@code onChange}, which only signals the reconcile loop, after noting which translation
+ * input it touched ({@link InputRef}; {@link #takeChanges}), so that only the balancers that read
+ * it are translated again. EndpointSlices are indexed by their Service
+ * ({@code kubernetes.io/service-name}).
  *
  * <p>Reads are from the informers' stores: consistent per object, never blocking on the API
  * server. When the API server is unreachable the stores keep the last known state and the
@@ -41,29 +49,37 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
     private final SharedIndexInformer<Service> managedServices;
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
     private final String controllerNamespace;
+    private final Set<InputRef> changes = ConcurrentHashMap.newKeySet();
 
     ClusterCache(KubernetesClient client, ControllerSettings settings, Runnable onChange) {
         requireNonNull(client, "client");
         requireNonNull(onChange, "onChange");
         this.controllerNamespace = settings.controllerNamespace();
-        ResourceEventHandler<HasMetadata> handler = new Signal(onChange);
+        // A GrpcBalancer is not an input of another balancer: a changed one is a new object version,
+        // which the translation notices itself.
+        ResourceEventHandler<GrpcBalancer> balancerHandler = new Signal<>(onChange, changes, balancer -> List.of());
+        ResourceEventHandler<Service> serviceHandler = new Signal<>(onChange, changes,
+                service -> List.of(InputRef.service(service.getMetadata().getNamespace(), service.getMetadata().getName())));
+        ResourceEventHandler<EndpointSlice> sliceHandler = new Signal<>(onChange, changes, slice -> serviceOf(slice)
+                .map(service -> List.of(InputRef.endpointSlicesOf(slice.getMetadata().getNamespace(), service)))
+                .orElse(List.of()));
         for (Informable<GrpcBalancer> source : scoped(settings, ns -> client.resources(GrpcBalancer.class).inNamespace(ns),
                 () -> client.resources(GrpcBalancer.class).inAnyNamespace())) {
-            balancers.add(register(source.runnableInformer(0), handler));
+            balancers.add(register(source.runnableInformer(0), balancerHandler));
         }
         for (Informable<Service> source : scoped(settings, ns -> client.services().inNamespace(ns),
                 () -> client.services().inAnyNamespace())) {
-            services.add(register(source.runnableInformer(0), handler));
+            services.add(register(source.runnableInformer(0), serviceHandler));
         }
         for (Informable<EndpointSlice> source : scoped(settings,
                 ns -> client.discovery().v1().endpointSlices().inNamespace(ns),
                 () -> client.discovery().v1().endpointSlices().inAnyNamespace())) {
             SharedIndexInformer<EndpointSlice> informer = source.runnableInformer(0);
             informer.addIndexers(Map.of(BY_SERVICE, ClusterCache::serviceKeys));
-            slices.add(register(informer, handler));
+            slices.add(register(informer, sliceHandler));
         }
         managedServices = register(client.services().inNamespace(settings.controllerNamespace())
-                .withLabels(ManagedServices.ownedSelector()).runnableInformer(0), handler);
+                .withLabels(ManagedServices.ownedSelector()).runnableInformer(0), serviceHandler);
     }
 
     private static <T> List<Informable<T>> scoped(ControllerSettings settings, Function<String, Informable<T>> inNamespace,
@@ -75,16 +91,30 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> register(SharedIndexInformer<T> informer,
-            ResourceEventHandler<HasMetadata> handler) {
+            ResourceEventHandler<T> handler) {
         informer.addEventHandler(handler);
         all.add(informer);
         return informer;
     }
 
     private static List<String> serviceKeys(EndpointSlice slice) {
+        return serviceOf(slice).map(service -> List.of(slice.getMetadata().getNamespace() + "/" + service))
+                .orElse(List.of());
+    }
+
+    private static Optional<String> serviceOf(EndpointSlice slice) {
         Map<String, String> labels = slice.getMetadata().getLabels();
-        String service = labels == null ? null : labels.get(ServiceBackends.SERVICE_NAME_LABEL);
-        return service == null ? List.of() : List.of(slice.getMetadata().getNamespace() + "/" + service);
+        return Optional.ofNullable(labels == null ? null : labels.get(ServiceBackends.SERVICE_NAME_LABEL));
+    }
+
+    /** The inputs changed since the last call (changes that arrive meanwhile go to the next one). */
+    Set<InputRef> takeChanges() {
+        Set<InputRef> taken = new HashSet<>();
+        for (Iterator<InputRef> it = changes.iterator(); it.hasNext(); ) {
+            taken.add(it.next());
+            it.remove();
+        }
+        return taken;
     }
 
     /** Starts every informer; completes when all have listed once (or fails with the first error). */
@@ -155,23 +185,31 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         all.forEach(SharedIndexInformer::stop);
     }
 
-    /** Every event only signals: the reconcile loop reads the stores itself. */
-    private record Signal(Runnable onChange) implements ResourceEventHandler<HasMetadata> {
+    /**
+     * Every event notes the inputs it touched (before and after an update: a slice may move to
+     * another Service) and signals; the reconcile loop reads the stores itself.
+     */
+    private record Signal<T extends HasMetadata>(Runnable onChange, Set<InputRef> changes,
+            Function<T, List<InputRef>> inputs) implements ResourceEventHandler<T> {
 
         @Override
-        public void onAdd(HasMetadata obj) {
+        public void onAdd(T obj) {
+            changes.addAll(inputs.apply(obj));
             onChange.run();
         }
 
         @Override
-        public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+        public void onUpdate(T oldObj, T newObj) {
             if (!sameVersion(oldObj, newObj)) {
+                changes.addAll(inputs.apply(oldObj));
+                changes.addAll(inputs.apply(newObj));
                 onChange.run();
             }
         }
 
         @Override
-        public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            changes.addAll(inputs.apply(obj));
             onChange.run();
         }
 

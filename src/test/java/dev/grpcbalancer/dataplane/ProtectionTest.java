@@ -150,6 +150,79 @@ class ProtectionTest {
     }
 
     @Test
+    void moreThanTwoEmptyDataFramesInARowEndTheConnectionWithEnhanceYourCalm() throws Exception {
+        try (RawHttp2Client client = connect()) {
+            client.headers(1, RawHttp2Client.grpcRequest("/test.Echo/Unary"), false);
+            // Two empty DATA frames are tolerated (a sender may flush an empty frame): a PING still comes back.
+            client.data(1, new byte[0], false);
+            client.data(1, new byte[0], false);
+            client.writeFrame(RawHttp2Client.PING, 0, 0, new byte[8]);
+            client.flush();
+            List<Frame> beforeFlood = client.readUntil(f -> f.type() == RawHttp2Client.PING);
+            assertThat(beforeFlood).as(beforeFlood.toString()).noneMatch(f -> f.type() == RawHttp2Client.GOAWAY)
+                    .last().satisfies(ping -> assertThat(ping.flags() & RawHttp2Client.FLAG_ACK).isNotZero());
+
+            client.data(1, new byte[0], false);
+            client.flush();
+            List<Frame> frames = client.readUntil(f -> f.type() == RawHttp2Client.GOAWAY);
+            assertThat(frames).as(frames.toString()).last().satisfies(goAway -> {
+                assertThat(goAway.type()).isEqualTo(RawHttp2Client.GOAWAY);
+                assertThat(goAway.errorCode()).isEqualTo((int) Http2Error.ENHANCE_YOUR_CALM.code());
+            });
+        }
+    }
+
+    @Test
+    void pingFloodFromAClientThatReadsNoAcksIsCutOffAndOthersAreServed() throws Exception {
+        byte[] ping = new byte[8];
+        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.PING, 0, 0, ping, 8000));
+    }
+
+    @Test
+    void settingsFloodFromAClientThatReadsNoAcksIsCutOffAndOthersAreServed() throws Exception {
+        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.SETTINGS, 0, 0, new byte[0], 8000));
+    }
+
+    /** Writes 8000 frames. */
+    private interface FrameWriter {
+        void write8000(RawHttp2Client client) throws IOException;
+    }
+
+    /**
+     * Sends control frames that each make the server queue an answer (an ack) and never reads: once
+     * the socket buffers are full the acks pile up in the server, until its cap on queued control
+     * frames (10,000) closes the connection. Frames are sent in batches of 8,000; the server must
+     * have closed the connection before the client wrote 4,000,000 of them (measured here: the
+     * cut comes after 0.4 to 0.8 million, most of which filled the loopback socket buffers). A
+     * client that behaves is served all along.
+     */
+    private void assertFloodOfControlFramesIsCutOff(FrameWriter flood) throws Exception {
+        try (RawHttp2Client bystander = connect();
+                RawHttp2Client flooder = new RawHttp2Client(new InetSocketAddress(HOST, port), READ_TIMEOUT, 4096)) {
+            int sent = 0;
+            boolean closedByServer = false;
+            while (sent < 4_000_000 && !closedByServer) {
+                try {
+                    flood.write8000(flooder);
+                    flooder.flush();
+                    sent += 8000;
+                } catch (IOException e) {
+                    closedByServer = true;
+                }
+            }
+            assertThat(closedByServer).as("connection closed by the server after %d control frames", sent).isTrue();
+            assertThat(sent).as("the cap of 10,000 queued control frames plus what the socket buffers took")
+                    .isGreaterThan(10_000);
+
+            bystander.writeFrame(RawHttp2Client.PING, 0, 0, new byte[8]);
+            bystander.flush();
+            List<Frame> seen = bystander.readUntil(f -> f.type() == RawHttp2Client.PING && (f.flags() & RawHttp2Client.FLAG_ACK) != 0);
+            assertThat(seen).as(seen.toString()).noneMatch(f -> f.type() == RawHttp2Client.GOAWAY)
+                    .last().satisfies(ack -> assertThat(ack.type()).isEqualTo(RawHttp2Client.PING));
+        }
+    }
+
+    @Test
     void continuationFloodIsCutOffAtTheHeaderListLimit() throws Exception {
         try (RawHttp2Client client = connect()) {
             Http2Headers request = RawHttp2Client.grpcRequest("/test.Echo/Unary");

@@ -2,6 +2,7 @@ package dev.grpcbalancer.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,14 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * The helm binary for the chart tests: from PATH, else from the cache folder that
- * {@code .ci/install-k8s-tools.sh} installs into. Tests call {@link #require()}, which skips them
- * (a JUnit assumption) with the command to run when helm is in neither place.
+ * The helm binary for the chart tests, found by {@link Tools}: from PATH, else from the folder
+ * that {@code .ci/install-k8s-tools.sh} installs into (the build runs it before the tests).
  */
 final class Helm {
 
@@ -32,34 +30,12 @@ final class Helm {
         this.binary = binary;
     }
 
-    /** helm, or the test is skipped with a message that says how to install it. */
+    /**
+     * helm from PATH or the tools folder; the test is skipped (failed under {@code CI=true}) with
+     * the command that installs it when it is in neither.
+     */
     static Helm require() {
-        Optional<Path> found = locate();
-        Assumptions.assumeTrue(found.isPresent(),
-                "helm is neither on PATH nor in " + cacheBin()
-                        + ": run .ci/install-k8s-tools.sh to install it (the chart tests are skipped)");
-        return new Helm(found.get());
-    }
-
-    static Optional<Path> locate() {
-        String path = System.getenv().getOrDefault("PATH", "");
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, "helm"));
-            }
-        }
-        candidates.add(cacheBin().resolve("helm"));
-        return candidates.stream().filter(Files::isExecutable).findFirst();
-    }
-
-    /** {@code ${GRPC_BALANCER_TOOLS:-$HOME/.cache/grpc-balancer/tools}/bin}, as the install script. */
-    static Path cacheBin() {
-        String tools = System.getenv("GRPC_BALANCER_TOOLS");
-        Path root = tools == null || tools.isEmpty()
-                ? Path.of(System.getProperty("user.home"), ".cache", "grpc-balancer", "tools")
-                : Path.of(tools);
-        return root.resolve("bin");
+        return new Helm(Tools.require("helm"));
     }
 
     Path binary() {

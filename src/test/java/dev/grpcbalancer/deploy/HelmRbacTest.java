@@ -13,35 +13,28 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
+import dev.grpcbalancer.controller.ControllerSettings;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The chart's RBAC grants the controller's service account exactly the API calls the controller
- * makes, in exactly the namespaces it makes them in: no more, no wildcards.
+ * makes, in exactly the namespaces it makes them in: no more, no wildcards. What the controller
+ * makes is recorded from the controller itself ({@link ControllerScenario}), not written down here.
  */
 class HelmRbacTest extends HelmChartTest {
 
     /** Scope of a grant: a namespace, or {@link #CLUSTER} for a ClusterRole. */
     private static final String CLUSTER = "<cluster>";
 
-    /** What the controller does in every namespace it watches. */
-    private static final Map<String, Set<String>> WATCHED = Map.of(
-            "grpcbalancer.dev/grpcbalancers", Set.of("get", "list", "watch"),
-            "grpcbalancer.dev/grpcbalancers/status", Set.of("patch"),
-            "/services", Set.of("list", "watch"),
-            "discovery.k8s.io/endpointslices", Set.of("list", "watch"),
-            "events.k8s.io/events", Set.of("create", "patch"));
-
-
-
+    /** Recorded requests of each controller configuration: the scenario runs once per distinct one. */
+    private static final Map<ControllerSettings, Set<ApiRequest>> SCENARIOS = new ConcurrentHashMap<>();
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
@@ -56,30 +49,40 @@ class HelmRbacTest extends HelmChartTest {
         });
     }
 
+    /**
+     * The controller, configured by the command line the chart renders, runs its whole scenario
+     * ({@link ControllerScenario}) against the mock API server; every request it made must be
+     * allowed by the rules bound to the chart's service account, and every rule must have allowed
+     * at least one of them.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
-    void serviceAccountGetsExactlyTheControllersCallsPerNamespace(String valuesFile) {
+    void serviceAccountIsGrantedExactlyWhatTheControllerAsksFor(String valuesFile) {
         JsonNode values = Chart.values(valuesFile);
+        Assumptions.assumeTrue(values.path("rbac").path("create").asBoolean(),
+                "rbac.create=false: the user grants the controller's requests (noRbac... asserts no rule is rendered)");
         Chart.Rendered rendered = Chart.render(helm, valuesFile);
-        String account = balancerServiceAccount(rendered);
+        Deployment deployment = HelmTemplateTest.balancerDeployment(rendered);
+        ControllerSettings settings = ControllerScenario.settings(
+                deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs(), Chart.NAMESPACE);
+        List<Grant> grants = grants(rendered, balancerServiceAccount(rendered));
 
-        Map<String, Map<String, Set<String>>> expected = new TreeMap<>();
-        if (values.path("rbac").path("create").asBoolean()) {
-            if (values.path("watchAnyNamespace").asBoolean()) {
-                grant(expected, CLUSTER, WATCHED);
-            } else {
-                List<String> watched = HelmTemplateTest.texts(values.path("watchNamespaces"));
-                for (String namespace : watched.isEmpty() ? List.of(Chart.NAMESPACE) : watched) {
-                    grant(expected, namespace, WATCHED);
-                }
-            }
-            grant(expected, Chart.NAMESPACE, Map.of("/services", Set.of("create", "update", "delete", "list", "watch")));
-            if (values.path("leaderElection").path("enabled").asBoolean()) {
-                grant(expected, Chart.NAMESPACE, Map.of("coordination.k8s.io/leases", Set.of("get", "create", "update")));
-            }
+        Set<ApiRequest> requests = SCENARIOS.computeIfAbsent(settings, HelmRbacTest::runScenario);
+
+        assertThat(requests.stream().filter(r -> grants.stream().noneMatch(g -> g.allows(r))).toList())
+                .as("requests of the controller that the chart's RBAC does not allow (grants: %s)", grants)
+                .isEmpty();
+        assertThat(grants.stream().filter(g -> requests.stream().noneMatch(g::allows)).toList())
+                .as("grants the controller never used in the scenario (requests: %s)", requests)
+                .isEmpty();
+    }
+
+    private static Set<ApiRequest> runScenario(ControllerSettings settings) {
+        try {
+            return ControllerScenario.run(settings);
+        } catch (Exception e) {
+            throw new AssertionError("scenario failed for " + settings, e);
         }
-
-        assertThat(granted(rendered, account)).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -104,13 +107,13 @@ class HelmRbacTest extends HelmChartTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
-    void leaseGetAndUpdateAreLimitedToTheLeaseName(String valuesFile) {
+    void leaseReadsAndWritesAreLimitedToTheLeaseName(String valuesFile) {
         JsonNode values = Chart.values(valuesFile);
         Chart.Rendered rendered = Chart.render(helm, valuesFile);
 
         assertThat(rules(rendered))
                 .filteredOn(rule -> rule.getResources().contains("leases"))
-                .filteredOn(rule -> rule.getVerbs().contains("get") || rule.getVerbs().contains("update"))
+                .filteredOn(rule -> !rule.getVerbs().contains("create"))
                 .allSatisfy(rule -> assertThat(rule.getResourceNames())
                         .containsExactly(values.path("leaderElection").path("leaseName").asText()));
     }
@@ -147,23 +150,39 @@ class HelmRbacTest extends HelmChartTest {
     }
 
     /**
-     * "group/resource" to verbs, per scope, that the bindings of the render give the service
-     * account (in the release namespace).
+     * One verb on one resource, in one scope (a namespace, or {@link #CLUSTER}), maybe limited to
+     * some object names: a rule bound to the service account, split up.
      */
-    private static Map<String, Map<String, Set<String>>> granted(Chart.Rendered rendered, String account) {
-        Map<String, Map<String, Set<String>>> granted = new TreeMap<>();
+    record Grant(String scope, String group, String resource, String verb, List<String> resourceNames) {
+
+        boolean allows(ApiRequest request) {
+            return group.equals(request.group()) && resource.equals(request.resource()) && verb.equals(request.verb())
+                    && (scope.equals(CLUSTER) || scope.equals(request.namespace()))
+                    && (resourceNames.isEmpty() || resourceNames.contains(request.name()));
+        }
+
+        @Override
+        public String toString() {
+            return verb + " " + (group.isEmpty() ? "" : group + "/") + resource + " in " + scope
+                    + (resourceNames.isEmpty() ? "" : " " + resourceNames);
+        }
+    }
+
+    /** The grants the bindings of the render give the service account (in the release namespace). */
+    private static List<Grant> grants(Chart.Rendered rendered, String account) {
+        List<Grant> grants = new ArrayList<>();
         for (RoleBinding binding : rendered.all(RoleBinding.class)) {
             if (bindsAccount(binding.getSubjects(), account)) {
                 String namespace = binding.getMetadata().getNamespace();
-                grant(granted, namespace, rulesOf(rendered, binding.getRoleRef(), namespace));
+                grants.addAll(split(rulesOf(rendered, binding.getRoleRef(), namespace), namespace));
             }
         }
         for (ClusterRoleBinding binding : rendered.all(ClusterRoleBinding.class)) {
             if (bindsAccount(binding.getSubjects(), account)) {
-                grant(granted, CLUSTER, rulesOf(rendered, binding.getRoleRef(), null));
+                grants.addAll(split(rulesOf(rendered, binding.getRoleRef(), null), CLUSTER));
             }
         }
-        return granted;
+        return grants;
     }
 
     private static boolean bindsAccount(List<Subject> subjects, String account) {
@@ -171,7 +190,7 @@ class HelmRbacTest extends HelmChartTest {
                 && s.getName().equals(account) && Chart.NAMESPACE.equals(s.getNamespace()));
     }
 
-    private static Map<String, Set<String>> rulesOf(Chart.Rendered rendered, RoleRef ref, String namespace) {
+    private static List<PolicyRule> rulesOf(Chart.Rendered rendered, RoleRef ref, String namespace) {
         assertThat(ref.getApiGroup()).isEqualTo("rbac.authorization.k8s.io");
         List<? extends HasMetadata> roles = ref.getKind().equals("ClusterRole")
                 ? rendered.all(ClusterRole.class) : rendered.all(Role.class);
@@ -181,20 +200,20 @@ class HelmRbacTest extends HelmChartTest {
                         || namespace.equals(r.getMetadata().getNamespace()))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("binding refers to a missing " + ref.getKind() + " " + ref.getName()));
-        List<PolicyRule> rules = role instanceof Role r ? r.getRules() : ((ClusterRole) role).getRules();
-        Map<String, Set<String>> verbs = new TreeMap<>();
+        return role instanceof Role r ? r.getRules() : ((ClusterRole) role).getRules();
+    }
+
+    private static List<Grant> split(List<PolicyRule> rules, String scope) {
+        List<Grant> grants = new ArrayList<>();
         for (PolicyRule rule : rules) {
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
-                    verbs.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(rule.getVerbs());
+                    for (String verb : rule.getVerbs()) {
+                        grants.add(new Grant(scope, group, resource, verb, List.copyOf(rule.getResourceNames())));
+                    }
                 }
             }
         }
-        return verbs;
-    }
-
-    private static void grant(Map<String, Map<String, Set<String>>> grants, String scope, Map<String, Set<String>> verbs) {
-        Map<String, Set<String>> inScope = grants.computeIfAbsent(scope, k -> new TreeMap<>());
-        verbs.forEach((resource, v) -> inScope.computeIfAbsent(resource, k -> new TreeSet<>()).addAll(new LinkedHashSet<>(v)));
+        return grants;
     }
 }

@@ -75,7 +75,18 @@ public final class RawHttp2Client implements AutoCloseable {
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
 
     public RawHttp2Client(InetSocketAddress server, Duration readTimeout) throws IOException {
+        this(server, readTimeout, 0);
+    }
+
+    /**
+     * A client whose socket receive buffer is {@code receiveBufferBytes} (0: the system's), e.g.
+     * small for a client that does not read, so that the server's writes back up sooner.
+     */
+    public RawHttp2Client(InetSocketAddress server, Duration readTimeout, int receiveBufferBytes) throws IOException {
         socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.connect(server, (int) readTimeout.toMillis());
         socket.setSoTimeout((int) readTimeout.toMillis());
         socket.setTcpNoDelay(true);
@@ -116,15 +127,24 @@ public final class RawHttp2Client implements AutoCloseable {
     }
 
     public void writeFrame(int type, int flags, int streamId, byte[] payload) throws IOException {
-        byte[] header = new byte[9];
-        header[0] = (byte) (payload.length >>> 16);
-        header[1] = (byte) (payload.length >>> 8);
-        header[2] = (byte) payload.length;
-        header[3] = (byte) type;
-        header[4] = (byte) flags;
-        System.arraycopy(int32(streamId & 0x7FFFFFFF), 0, header, 5, 4);
-        out.write(header);
-        out.write(payload);
+        writeRepeated(type, flags, streamId, payload, 1);
+    }
+
+    /** Writes the same frame {@code times} times in one socket write (for floods). */
+    public void writeRepeated(int type, int flags, int streamId, byte[] payload, int times) throws IOException {
+        int frameLength = 9 + payload.length;
+        byte[] frames = new byte[frameLength * times];
+        for (int i = 0; i < times; i++) {
+            int at = i * frameLength;
+            frames[at] = (byte) (payload.length >>> 16);
+            frames[at + 1] = (byte) (payload.length >>> 8);
+            frames[at + 2] = (byte) payload.length;
+            frames[at + 3] = (byte) type;
+            frames[at + 4] = (byte) flags;
+            System.arraycopy(int32(streamId & 0x7FFFFFFF), 0, frames, at + 5, 4);
+            System.arraycopy(payload, 0, frames, at + 9, payload.length);
+        }
+        out.write(frames);
     }
 
     public void flush() throws IOException {

@@ -2,7 +2,7 @@ package dev.grpcbalancer.e2e;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.File;
+import dev.grpcbalancer.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The {@code helm} binary on this machine, run against one cluster's kubeconfig. It is found on
  * PATH, else where {@code .ci/install-k8s-tools.sh} puts it
- * ({@code ${GRPC_BALANCER_TOOLS:-~/.cache/grpc-balancer/tools}/bin/helm}).
+ * ({@code ${GRPC_BALANCER_TOOLS:-$HOME/.cache/grpc-balancer/tools}/bin/helm}), see {@link Tools}.
  */
 final class Helm {
 
@@ -34,11 +33,7 @@ final class Helm {
 
     /** Where helm is, if anywhere. */
     static Optional<Path> find() {
-        String tools = Optional.ofNullable(System.getenv("GRPC_BALANCER_TOOLS"))
-                .orElse(Path.of(System.getProperty("user.home"), ".cache", "grpc-balancer", "tools").toString());
-        Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, "helm"));
-        return Stream.concat(onPath, Stream.of(Path.of(tools, "bin", "helm"))).filter(Files::isExecutable).findFirst();
+        return Tools.find("helm");
     }
 
     /** helm at {@code binary} for the cluster of {@code kubeconfig}; output files go to {@code directory}. */

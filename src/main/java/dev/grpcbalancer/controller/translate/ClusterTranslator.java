@@ -12,11 +12,14 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * Translates every {@link GrpcBalancer} the controller sees, with the Services and EndpointSlices
@@ -28,6 +31,15 @@ import java.util.Map;
  * oldest balancer ({@link PortClaims}), the others run nothing; backends of a {@code backendRef}
  * come from {@link ServiceBackends} and are empty when the Service cannot be resolved, so the
  * listener stays open and calls get UNAVAILABLE.
+ *
+ * <p>Incremental: each balancer's translation reads the cluster through a {@link RecordingCluster},
+ * and the result's {@link Memo} keeps, per balancer, what it read ({@link InputRef}s) and what came
+ * out. Given the previous memo and the refs that changed since, a balancer whose resource is the
+ * same object version and whose inputs did not change is not translated again: its
+ * {@link BalancerConfig} and {@link BalancerOutcome} are the same instances as before, so the data
+ * plane and the status code see nothing new. Port claims are decided over all balancers on every
+ * run (they couple balancers to each other and are cheap). The result is the same as a full
+ * translation of the same state.
  */
 public final class ClusterTranslator {
 
@@ -41,19 +53,46 @@ public final class ClusterTranslator {
         Collection<EndpointSlice> endpointSlices(String namespace, String serviceName);
     }
 
-    /** The outcome: the snapshot to publish and what happened to each balancer, by id. */
-    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes) {
+    /**
+     * The outcome: the snapshot to publish, what happened to each balancer, by id, and the memo to
+     * pass to the next run.
+     */
+    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes, Memo memo) {
 
         public Result {
             requireNonNull(snapshot, "snapshot");
             outcomes = Map.copyOf(requireNonNull(outcomes, "outcomes"));
+            requireNonNull(memo, "memo");
         }
+    }
+
+    /** Per balancer, what its last translation read and produced; immutable. */
+    public static final class Memo {
+
+        public static final Memo EMPTY = new Memo(Map.of());
+
+        private final Map<BalancerId, Entry> entries;
+
+        private Memo(Map<BalancerId, Entry> entries) {
+            this.entries = entries;
+        }
+
+        /** What the last translation of {@code id} read from the cluster (empty when unknown). */
+        public Set<InputRef> inputs(BalancerId id) {
+            Entry entry = entries.get(id);
+            return entry == null ? Set.of() : entry.candidate.inputs;
+        }
+    }
+
+    private record Entry(Candidate candidate, BalancerOutcome outcome) {
     }
 
     private ClusterTranslator() {
     }
 
     /**
+     * Translates every balancer (no memo).
+     *
      * @param balancers every GrpcBalancer seen (any order; ones without a name are skipped)
      * @param lastValid per balancer, the last resource whose spec was valid (it must have the same
      *     uid to be used: a deleted and recreated balancer starts afresh)
@@ -62,16 +101,34 @@ public final class ClusterTranslator {
      */
     public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running) {
+        return translate(balancers, cluster, lastValid, running, Memo.EMPTY, Set.of());
+    }
+
+    /**
+     * Translates the balancers that are new, whose resource changed (another object or
+     * {@code resourceVersion}) or that read an input in {@code changed}; reuses {@code previous}
+     * for the others.
+     *
+     * @param previous the memo of the last result
+     * @param changed the inputs that changed since that result (a ref nobody read is ignored)
+     */
+    public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
         requireNonNull(balancers, "balancers");
         requireNonNull(cluster, "cluster");
         requireNonNull(lastValid, "lastValid");
+        requireNonNull(previous, "previous");
+        requireNonNull(changed, "changed");
         Map<BalancerId, BalancerConfig> listening = requireNonNull(running, "running").byId();
         List<Candidate> candidates = new ArrayList<>();
         for (GrpcBalancer balancer : balancers) {
             if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
                 continue;
             }
-            candidates.add(candidate(balancer, cluster, lastValid));
+            Entry before = previous.entries.get(BalancerTranslator.idOf(balancer));
+            candidates.add(before != null && sameVersion(before.candidate.resource, balancer)
+                    && Collections.disjoint(before.candidate.inputs, changed)
+                    ? before.candidate : candidate(balancer, cluster, lastValid));
         }
         candidates.sort(Comparator.comparing(Candidate::id));
 
@@ -88,20 +145,28 @@ public final class ClusterTranslator {
 
         List<BalancerConfig> next = new ArrayList<>();
         Map<BalancerId, BalancerOutcome> outcomes = new LinkedHashMap<>();
+        Map<BalancerId, Entry> memo = new HashMap<>();
         for (Candidate candidate : candidates) {
             BalancerId holder = losers.get(candidate.id);
             BalancerConfig config = holder == null ? candidate.config : null;
             if (config != null) {
                 next.add(config);
             }
-            outcomes.put(candidate.id, new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
-                    candidate.resolution, config, config == null ? 0 : candidate.servingGeneration));
+            Entry before = previous.entries.get(candidate.id);
+            BalancerOutcome outcome = before != null && before.candidate == candidate
+                    && Objects.equals(before.outcome.portHolder(), holder)
+                    ? before.outcome
+                    : new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
+                            candidate.resolution, config, config == null ? 0 : candidate.servingGeneration);
+            outcomes.put(candidate.id, outcome);
+            memo.put(candidate.id, new Entry(candidate, outcome));
         }
-        return new Result(new RoutingSnapshot(next), outcomes);
+        return new Result(new RoutingSnapshot(next), outcomes, new Memo(Map.copyOf(memo)));
     }
 
+    /** One balancer translated on its own; {@code inputs} is everything it read from the cluster. */
     private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
-            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+            BackendResolution resolution, BalancerConfig config, long servingGeneration, Set<InputRef> inputs) {
     }
 
     private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid) {
@@ -111,16 +176,17 @@ public final class ClusterTranslator {
         if (!errors.isEmpty()) {
             GrpcBalancer previous = lastValid.get(id);
             if (previous == null || !sameUid(previous, balancer)) {
-                return new Candidate(id, balancer, errors, null, null, 0);
+                return new Candidate(id, balancer, errors, null, null, 0, Set.of());
             }
             effective = previous;
         }
+        RecordingCluster recording = new RecordingCluster(cluster);
         BackendResolution resolution = null;
         BackendSet backends;
         BackendRef ref = effective.getSpec().getBackendRef();
         if (ref != null) {
-            resolution = ServiceBackends.resolve(id.namespace(), ref, cluster.service(id.namespace(), ref.getName()),
-                    cluster.endpointSlices(id.namespace(), ref.getName()));
+            resolution = ServiceBackends.resolve(id.namespace(), ref, recording.service(id.namespace(), ref.getName()),
+                    recording.endpointSlices(id.namespace(), ref.getName()));
             backends = resolution instanceof BackendResolution.Resolved resolved ? resolved.backends() : BackendSet.EMPTY;
         } else {
             backends = StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints());
@@ -128,7 +194,19 @@ public final class ClusterTranslator {
         BalancerConfig config = BalancerTranslator.translate(effective, backends).config();
         Long generation = effective.getMetadata().getGeneration();
         return new Candidate(id, balancer, errors, errors.isEmpty() ? resolution : null, config,
-                generation == null ? 0 : generation);
+                generation == null ? 0 : generation, recording.read());
+    }
+
+    /**
+     * The same version of the same object: the same instance (an informer's store hands out the
+     * same object until it changes), or the same uid and {@code resourceVersion}.
+     */
+    private static boolean sameVersion(GrpcBalancer a, GrpcBalancer b) {
+        if (a == b) {
+            return true;
+        }
+        String version = a.getMetadata().getResourceVersion();
+        return version != null && version.equals(b.getMetadata().getResourceVersion()) && sameUid(a, b);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ClusterTranslatorTest {
@@ -106,13 +107,9 @@ class ClusterTranslatorTest {
     @Test
     void portClashRunsOnlyTheOlderBalancer() {
         addService("greeter", "10.0.0.1");
-        GrpcBalancer older = referencing("greeter", 8080, "uid-1");
-        older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
-        GrpcBalancer younger = referencing("greeter", 8080, "uid-2");
-        younger.getMetadata().setName("other");
-        younger.getMetadata().setCreationTimestamp("2026-06-01T00:00:00Z");
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
 
-        ClusterTranslator.Result result = translate(List.of(younger, older), Map.of());
+        ClusterTranslator.Result result = translate(List.of(olderAndYounger.get(1), olderAndYounger.get(0)), Map.of());
 
         assertThat(result.snapshot().balancers()).extracting(b -> b.id()).containsExactly(GREETER);
         assertThat(result.outcomes().get(OTHER).portHolder()).isEqualTo(GREETER);
@@ -132,8 +129,103 @@ class ClusterTranslatorTest {
         assertThat(result.outcomes().get(GREETER).resolution()).isNull();
     }
 
+    @Test
+    void memoRecordsTheServiceAndSlicesEachBalancerRead() {
+        addService("greeter", "10.0.0.1");
+        GrpcBalancer fixed = referencing("greeter", 9090, "uid-2");
+        fixed.getMetadata().setName("other");
+        fixed.getSpec().setBackendRef(null);
+        fixed.getSpec().setStaticEndpoints(List.of("10.0.0.9:7000"));
+
+        ClusterTranslator.Result result = translate(List.of(referencing("greeter", 8080, "uid-1"), fixed), Map.of());
+
+        assertThat(result.memo().inputs(GREETER)).containsExactlyInAnyOrder(
+                InputRef.service("shop", "greeter"), InputRef.endpointSlicesOf("shop", "greeter"));
+        assertThat(result.memo().inputs(OTHER)).isEmpty();
+    }
+
+    @Test
+    void onlyBalancersThatReadAChangedInputAreTranslatedAgain() {
+        addService("greeter", "10.0.0.1");
+        addService("payments", "10.0.1.1");
+        GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
+        GrpcBalancer payments = referencing("payments", 9090, "uid-2");
+        payments.getMetadata().setName("other");
+        List<GrpcBalancer> balancers = List.of(greeter, payments);
+        ClusterTranslator.Result first = translate(balancers, Map.of());
+
+        addService("greeter", "10.0.0.1", "10.0.0.2");
+        ClusterTranslator.Result second = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "greeter")));
+
+        assertThat(second.snapshot().balancer(GREETER).orElseThrow().backends().endpoints()).hasSize(2);
+        assertThat(second.outcomes().get(OTHER)).isSameAs(first.outcomes().get(OTHER));
+        assertThat(second.snapshot().balancer(OTHER).orElseThrow())
+                .isSameAs(first.snapshot().balancer(OTHER).orElseThrow());
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+                .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
+    }
+
+    @Test
+    void withoutTheChangedRefTheMemoIsTrustedAndNothingIsTranslated() {
+        addService("greeter", "10.0.0.1");
+        List<GrpcBalancer> balancers = List.of(referencing("greeter", 8080, "uid-1"));
+        ClusterTranslator.Result first = translate(balancers, Map.of());
+
+        addService("greeter", "10.0.0.1", "10.0.0.2");
+        ClusterTranslator.Result unrelated = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "payments"), InputRef.service("other", "greeter")));
+
+        assertThat(unrelated.outcomes().get(GREETER)).isSameAs(first.outcomes().get(GREETER));
+        assertThat(unrelated.snapshot()).isEqualTo(first.snapshot());
+    }
+
+    @Test
+    void aNewVersionOfTheBalancerIsTranslatedAgainWithoutAnyInputChange() {
+        addService("greeter", "10.0.0.1");
+        GrpcBalancer v1 = referencing("greeter", 8080, "uid-1");
+        v1.getMetadata().setResourceVersion("1");
+        ClusterTranslator.Result first = translate(List.of(v1), Map.of());
+        GrpcBalancer sameVersionOtherCopy = referencing("greeter", 8080, "uid-1");
+        sameVersionOtherCopy.getMetadata().setResourceVersion("1");
+        GrpcBalancer v2 = referencing("greeter", 8081, "uid-1");
+        v2.getMetadata().setResourceVersion("2");
+
+        ClusterTranslator.Result same = ClusterTranslator.translate(List.of(sameVersionOtherCopy), cluster, Map.of(),
+                first.snapshot(), first.memo(), Set.of());
+        ClusterTranslator.Result moved = ClusterTranslator.translate(List.of(v2), cluster, Map.of(),
+                first.snapshot(), first.memo(), Set.of());
+
+        assertThat(same.outcomes().get(GREETER)).isSameAs(first.outcomes().get(GREETER));
+        assertThat(moved.snapshot().balancer(GREETER).orElseThrow().listenerPort()).isEqualTo(8081);
+    }
+
+    @Test
+    void portFreedByADeletedBalancerGoesToTheWaitingOneWhoseInputsDidNotChange() {
+        addService("greeter", "10.0.0.1");
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
+        ClusterTranslator.Result first = translate(olderAndYounger, Map.of());
+
+        ClusterTranslator.Result second = ClusterTranslator.translate(olderAndYounger.subList(1, 2), cluster, Map.of(),
+                first.snapshot(), first.memo(), Set.of());
+
+        assertThat(second.outcomes().get(OTHER).portHolder()).isNull();
+        assertThat(second.snapshot().balancer(OTHER).orElseThrow().listenerPort()).isEqualTo(8080);
+        assertThat(second.outcomes()).doesNotContainKey(GREETER);
+    }
+
     private ClusterTranslator.Result translate(List<GrpcBalancer> balancers, Map<BalancerId, GrpcBalancer> lastValid) {
         return ClusterTranslator.translate(balancers, cluster, lastValid, RoutingSnapshot.EMPTY);
+    }
+
+    /** {@code greeter} created in January and {@code other} in June, both on port 8080. */
+    private static List<GrpcBalancer> olderAndYoungerOnOnePort() {
+        GrpcBalancer older = referencing("greeter", 8080, "uid-1");
+        older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+        GrpcBalancer younger = referencing("greeter", 8080, "uid-2");
+        younger.getMetadata().setName("other");
+        younger.getMetadata().setCreationTimestamp("2026-06-01T00:00:00Z");
+        return List.of(older, younger);
     }
 
     private static GrpcBalancer referencing(String service, int port, String uid) {

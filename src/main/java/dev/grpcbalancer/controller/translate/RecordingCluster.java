@@ -1,0 +1,42 @@
+package dev.grpcbalancer.controller.translate;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A {@link ClusterTranslator.Cluster} that remembers every lookup made through it as an
+ * {@link InputRef}: what one balancer's translation depends on, recorded by the translation
+ * itself rather than derived from the spec, so that an input can never be read without being
+ * tracked. Every lookup of the interface records its ref here (the compiler asks for new ones).
+ */
+final class RecordingCluster implements ClusterTranslator.Cluster {
+
+    private final ClusterTranslator.Cluster cluster;
+    private final Set<InputRef> read = new HashSet<>();
+
+    RecordingCluster(ClusterTranslator.Cluster cluster) {
+        this.cluster = requireNonNull(cluster, "cluster");
+    }
+
+    @Override
+    public Service service(String namespace, String name) {
+        read.add(InputRef.service(namespace, name));
+        return cluster.service(namespace, name);
+    }
+
+    @Override
+    public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
+        read.add(InputRef.endpointSlicesOf(namespace, serviceName));
+        return cluster.endpointSlices(namespace, serviceName);
+    }
+
+    /** Every ref looked up so far. */
+    Set<InputRef> read() {
+        return Set.copyOf(read);
+    }
+}
