@@ -31,6 +31,7 @@ public final class ClientPingPolicy implements ProxyConnection.PingListener {
     private long lastAcceptable;
     private long framesWrittenAtLastPing = -1;
     private int strikes;
+    private boolean cutOff;
 
     public ClientPingPolicy(ProxyConnection connection, long permitNanos, boolean permitWithoutCalls,
             LongSupplier nanoTime) {
@@ -44,6 +45,9 @@ public final class ClientPingPolicy implements ProxyConnection.PingListener {
 
     @Override
     public void pingRead(long data) {
+        if (cutOff) {
+            return; // the rest of a flood, read before the connection closed
+        }
         long written = connection.framesWritten();
         if (written != framesWrittenAtLastPing) {
             // we told the client something since its last PING: a fresh start, as grpc-java resets on writes
@@ -54,6 +58,7 @@ public final class ClientPingPolicy implements ProxyConnection.PingListener {
         if (acceptable()) {
             return;
         }
+        cutOff = true;
         log.info("{} PINGs more often than every {} s: GOAWAY ENHANCE_YOUR_CALM", connection.channelDescription(),
                 TimeUnit.NANOSECONDS.toSeconds(permitNanos));
         connection.goAway(connection.connection().remote().lastStreamCreated(), Http2Error.ENHANCE_YOUR_CALM,
