@@ -16,7 +16,6 @@ public record Keepalive(Duration interval, Duration timeout) {
 
     /** 30 s / 10 s. */
     public static final Keepalive DEFAULT = new Keepalive(Duration.ofSeconds(30), Duration.ofSeconds(10));
-    public static final Keepalive OFF = new Keepalive(Duration.ZERO, Duration.ofSeconds(10));
 
     public Keepalive {
         requireNonNull(interval, "interval");
