@@ -35,7 +35,7 @@ final class DataPlaneOptions {
     int maxConcurrentStreams;
 
     @Option(names = "--access-log",
-            description = "Log one line per call (balancer, method, endpoint, grpc-status, duration, bytes, attempts)"
+            description = "Log one line per call (balancer, method, endpoint, grpc-status, duration, bytes, attempts, route)"
                     + " on logger dev.grpcbalancer.access (default: off).")
     boolean accessLog;
 
@@ -43,6 +43,11 @@ final class DataPlaneOptions {
             description = "Also export per-endpoint meters labelled with endpoint addresses (default: off: pod IPs"
                     + " as labels make many series).")
     boolean endpointMetrics;
+
+    @Option(names = "--method-metrics",
+            description = "Also label call meters with grpc_service and grpc_method for the methods that exact rule"
+                    + " matches name (a set the configuration bounds; other calls have them empty; default: off).")
+    boolean methodMetrics;
 
     @Option(names = "--io-threads", defaultValue = "0",
             description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")

@@ -56,7 +56,7 @@ final class Serving implements AutoCloseable {
         if (options.accessLog) {
             enableAccessLog();
         }
-        dataPlane = new DataPlane(options.settings(), new DataPlaneMeters(registry, options.endpointMetrics));
+        dataPlane = new DataPlane(options.settings(), new DataPlaneMeters(registry, options.endpointMetrics, options.methodMetrics));
         drainDelay = options.drainDelay;
         BooleanSupplier ready = () -> !shuttingDown && sourceReady && dataPlane.isReady();
         Supplier<String> reason = () -> shuttingDown ? "shutting down"

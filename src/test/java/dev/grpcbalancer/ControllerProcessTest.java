@@ -91,7 +91,7 @@ class ControllerProcessTest {
         assertThat(metrics).contains("grpcbalancer_controller_is_leader 1.0", "grpcbalancer_controller_informers_synced 1.0",
                 "grpcbalancer_controller_reconciles_total", "grpcbalancer_controller_status_writes_total",
                 "grpcbalancer_controller_event_to_snapshot_seconds_bucket", "grpcbalancer_netty_allocator_memory_bytes",
-                "grpcbalancer_calls_finished_total{balancer=\"shop/greeter\",grpc_code=\"OK\"} 1.0",
+                "grpcbalancer_calls_finished_total{balancer=\"shop/greeter\",grpc_code=\"OK\",route=\"default\"} 1.0",
                 "grpcbalancer_call_duration_seconds_bucket{balancer=\"shop/greeter\"");
         assertThat(AdminHttp.get(adminPort, "/debug/balancers")).contains("\"name\" : \"greeter\"", "\"port\" : " + port,
                 "\"address\" : \"127.0.0.2:" + backend.port() + "\"", "\"state\" : \"READY\"",

@@ -1,5 +1,6 @@
 package dev.grpcbalancer;
 
+import static dev.grpcbalancer.testing.FreePorts.accepting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -17,7 +18,6 @@ import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -104,6 +104,52 @@ class StandaloneEndToEndTest {
     }
 
     @Test
+    void rulesFromTheFileRouteByServiceAndANewWeightAppliesOnReload() throws Exception {
+        startWith(routed(port, 1, 0));
+        TestClient client = client(port);
+        assertThat(routedCalls(client, "shop.Cart/Get", 10)).isEqualTo(Map.of("a", 10L));
+        assertThat(routedCalls(client, "shop.Checkout/Pay", 3)).isEqualTo(Map.of("c", 3L));
+        assertThat(client.unary("shop.Other/Get", TestService.utf8("x"), RequestHeaders.none(), WAIT).code())
+                .isEqualTo(Status.Code.UNIMPLEMENTED);
+
+        replaceFile(routed(port, 1, 1));
+
+        Await.until(WAIT, () -> "b".equals(client.unary("shop.Cart/Get", TestService.utf8("x"), RequestHeaders.none(), WAIT)
+                .backendId()), () -> "a cart call answered by b");
+        assertThat(routedCalls(client, "shop.Cart/Get", 20)).isEqualTo(Map.of("a", 10L, "b", 10L));
+    }
+
+    /** Two rules: shop.Cart split between a and b by weight, shop.Checkout to c. */
+    private String routed(int listenerPort, int weightA, int weightB) {
+        return """
+                apiVersion: grpcbalancer.dev/v1alpha1
+                kind: GrpcBalancer
+                metadata: {name: front}
+                spec:
+                  listener: {port: %d}
+                  rules:
+                  - name: cart
+                    matches: [{method: {service: shop.Cart}}]
+                    backendRefs:
+                    - {staticEndpoints: ["127.0.0.2:%d"], weight: %d}
+                    - {staticEndpoints: ["127.0.0.3:%d"], weight: %d}
+                  - name: checkout
+                    matches: [{method: {service: shop.Checkout, method: Pay}}]
+                    backendRefs: [{staticEndpoints: ["127.0.0.4:%d"]}]
+                """.formatted(listenerPort, a.port(), weightA, b.port(), weightB, c.port());
+    }
+
+    private static Map<String, Long> routedCalls(TestClient client, String method, int count) {
+        Map<String, Long> byBackend = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            CallResult result = client.unary(method, TestService.utf8("x"), RequestHeaders.none(), WAIT);
+            assertThat(result.isOk()).as(result.toString()).isTrue();
+            byBackend.merge(result.backendId(), 1L, Long::sum);
+        }
+        return byBackend;
+    }
+
+    @Test
     void brokenEditIsRejectedAndTheLastGoodConfigurationKeepsServing() throws Exception {
         startWith(balancer("echo", port, a, b));
         TestClient client = client(port);
@@ -131,7 +177,7 @@ class StandaloneEndToEndTest {
 
         replaceFile(balancer("other", otherPort, b));
 
-        Await.until(WAIT, () -> !accepting(port), () -> "port " + port + " to close");
+        Await.until(WAIT, () -> !accepting(HOST, port), () -> "port " + port + " to close");
         assertThat(calls(otherClient, 5)).isEqualTo(Map.of("b", 5L));
         assertThat(calls(client(otherPort), 5)).isEqualTo(Map.of("b", 5L));
     }
@@ -186,14 +232,5 @@ class StandaloneEndToEndTest {
         TestClient client = TestClient.builder(new InetSocketAddress(HOST, listenerPort)).disableRetry().build();
         clients.add(client);
         return client;
-    }
-
-    private static boolean accepting(int listenerPort) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, listenerPort), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 }

@@ -118,6 +118,8 @@ final class StatusWriter implements AutoCloseable {
         status.setConditions(Conditions.merge(oldConditions, desired.conditions(), desired.generation(), clock.instant()));
         status.setEndpoints(desired.endpoints());
         status.setReadyEndpoints(desired.readyEndpoints());
+        status.setRuleCount(desired.ruleCount());
+        status.setRules(desired.rules());
         status.setAddresses(desired.addresses());
         status.setZoneRouting(desired.zoneRouting());
         if (status.equals(old)) {

@@ -1,38 +1,50 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
-import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.HealthCheck;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
+import dev.grpcbalancer.snapshot.RoutePolicy;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Active health checking of one balancer's endpoints: every interval each endpoint is asked
+ * Active health checking of one balancer's endpoints, per route backend (endpoint set): every
+ * interval each endpoint of a backend whose route has active checks is asked
  * {@code grpc.health.v1.Health/Check} over the data plane's own upstream connections (see
  * {@link HealthProbe}); thresholds of failed and passed checks in a row turn the endpoint's
- * verdict in the load balancer. All state is confined to one event loop.
+ * verdict in that backend's load balancer. All state is confined to one event loop.
  */
 final class HealthChecks {
 
     private static final Logger log = LoggerFactory.getLogger(HealthChecks.class);
 
+    /** One endpoint of one backend of one route: what a check is for. */
+    private record Target(String route, String backend, EndpointAddress address) {
+
+        @Override
+        public String toString() {
+            return address + (Route.DEFAULT_NAME.equals(route) ? "" : " (rule " + route + ", backend " + backend + ")");
+        }
+    }
+
     private final EventLoop loop;
     private final UpstreamPools pools;
     private final Supplier<BalancerRuntime> runtime;
-    private final Map<EndpointAddress, EndpointCheck> checks = new HashMap<>();
-    private HealthCheck settings = HealthCheck.DEFAULT;
-    private BalancerConfig config;
+    private final Map<Target, EndpointCheck> checks = new HashMap<>();
+    private BalancerId id;
     private boolean stopped;
 
     HealthChecks(EventLoop loop, UpstreamPools pools, Supplier<BalancerRuntime> runtime) {
@@ -41,7 +53,7 @@ final class HealthChecks {
         this.runtime = runtime;
     }
 
-    /** Checks the endpoints of the balancer's current config, with its settings. Any thread. */
+    /** Checks the endpoints of the balancer's current config, with each route's settings. Any thread. */
     void update() {
         loop.execute(this::reconcile);
     }
@@ -60,35 +72,42 @@ final class HealthChecks {
             return;
         }
         BalancerRuntime current = runtime.get();
-        config = current.config();
-        HealthCheck next = config.healthCheck();
-        boolean changed = !next.equals(settings);
-        settings = next;
-        Set<EndpointAddress> live = new HashSet<>();
-        if (next.active()) {
-            for (Endpoint endpoint : config.backends().endpoints()) {
-                live.add(endpoint.address());
+        id = current.config().id();
+        Map<Target, RoutePolicy> live = new HashMap<>();
+        for (RouteRuntime route : current.routes()) {
+            if (!route.policy().healthCheck().active()) {
+                continue;
+            }
+            for (RouteBackend backend : route.route().backends()) {
+                for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                    live.put(new Target(route.name(), backend.name(), endpoint.address()), route.policy());
+                }
             }
         }
         for (EndpointCheck check : List.copyOf(checks.values())) {
-            if (changed || !live.contains(check.address)) {
+            RoutePolicy policy = live.get(check.target);
+            if (policy == null || !policy.healthCheck().equals(check.settings)
+                    || !policy.timeouts().connect().equals(check.connectTimeout)) {
                 check.cancel();
-                checks.remove(check.address);
-                current.loadBalancer().setHealthy(check.address, true);
+                checks.remove(check.target);
+                LoadBalancer balancer = current.balancer(check.target.route(), check.target.backend());
+                if (balancer != null) {
+                    balancer.setHealthy(check.target.address(), true);
+                }
             }
         }
-        for (EndpointAddress address : live) {
-            checks.computeIfAbsent(address, a -> {
-                EndpointCheck check = new EndpointCheck(a);
-                check.schedule(0);
-                return check;
-            });
-        }
+        live.forEach((target, policy) -> checks.computeIfAbsent(target, t -> {
+            EndpointCheck check = new EndpointCheck(t, policy.healthCheck(), policy.timeouts().connect());
+            check.schedule(0);
+            return check;
+        }));
     }
 
-    /** The checks of one endpoint: its counters and next probe. */
+    /** The checks of one endpoint of one backend: its counters and next probe. */
     private final class EndpointCheck {
-        private final EndpointAddress address;
+        private final Target target;
+        private final HealthCheck settings;
+        private final Duration connectTimeout;
         private int passedInARow;
         private int failedInARow;
         private boolean healthy = true;
@@ -96,8 +115,10 @@ final class HealthChecks {
         private HealthProbe probe;
         private boolean cancelled;
 
-        EndpointCheck(EndpointAddress address) {
-            this.address = address;
+        EndpointCheck(Target target, HealthCheck settings, Duration connectTimeout) {
+            this.target = target;
+            this.settings = settings;
+            this.connectTimeout = connectTimeout;
         }
 
         void schedule(long delayNanos) {
@@ -108,8 +129,8 @@ final class HealthChecks {
             if (cancelled) {
                 return;
             }
-            probe = HealthProbe.start(loop, pools, address, settings.service(), settings.timeout(),
-                    config.timeouts().connect(), this::result);
+            probe = HealthProbe.start(loop, pools, target.address(), settings.service(), settings.timeout(),
+                    connectTimeout, runtime.get().config().keepalive(), this::result);
         }
 
         private void result(boolean passed, String detail) {
@@ -117,22 +138,26 @@ final class HealthChecks {
             if (cancelled) {
                 return;
             }
-            LoadBalancer balancer = runtime.get().loadBalancer();
+            LoadBalancer balancer = runtime.get().balancer(target.route(), target.backend());
             if (passed) {
                 failedInARow = 0;
                 passedInARow++;
                 if (!healthy && passedInARow >= settings.healthyThreshold()) {
                     healthy = true;
-                    balancer.setHealthy(address, true);
-                    log.info("[{}] endpoint {} is healthy again", config.id(), address);
+                    if (balancer != null) {
+                        balancer.setHealthy(target.address(), true);
+                    }
+                    log.info("[{}] endpoint {} is healthy again", id, target);
                 }
             } else {
                 passedInARow = 0;
                 failedInARow++;
                 if (healthy && failedInARow >= settings.unhealthyThreshold()) {
                     healthy = false;
-                    balancer.setHealthy(address, false);
-                    log.warn("[{}] endpoint {} is unhealthy after {} failed checks: {}", config.id(), address,
+                    if (balancer != null) {
+                        balancer.setHealthy(target.address(), false);
+                    }
+                    log.warn("[{}] endpoint {} is unhealthy after {} failed checks: {}", id, target,
                             failedInARow, detail);
                 }
             }

@@ -1,10 +1,12 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.GrpcResponses;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -55,9 +57,12 @@ final class HealthProbe implements StreamCallback, StreamHandler {
     }
 
     static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, String service,
-            Duration timeout, Duration connectTimeout, Result result) {
+            Duration timeout, Duration connectTimeout, Keepalive keepalive, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        pools.openStream(loop, address, probe, connectTimeout);
+        ProxyStream stream = pools.openStream(loop, address, probe, connectTimeout, keepalive);
+        if (stream != null) {
+            probe.opened(stream);
+        }
         return probe;
     }
 

@@ -1,10 +1,10 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.http2.ClientPingPolicy;
 import dev.grpcbalancer.dataplane.http2.IdleTimeoutHandler;
 import dev.grpcbalancer.dataplane.http2.MaxConnectionAgeHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
-import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -23,12 +23,12 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private static final Logger FRAME_LOG = LoggerFactory.getLogger("dev.grpcbalancer.frames.client");
 
     private final Listener listener;
-    private final UpstreamPools pools;
+    private final CallEngine calls;
     private final DataPlaneSettings settings;
 
-    ListenerChannelInitializer(Listener listener, UpstreamPools pools, DataPlaneSettings settings) {
+    ListenerChannelInitializer(Listener listener, CallEngine calls, DataPlaneSettings settings) {
         this.listener = listener;
-        this.pools = pools;
+        this.calls = calls;
         this.settings = settings;
     }
 
@@ -47,7 +47,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .encoderEnforceMaxQueuedControlFrames(10_000)
                 .traceFramesTo(FRAME_LOG);
         ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
-                decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, pools));
+                decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, calls));
         ch.pipeline().addLast(connection);
         addLifecycle(ch, connection);
     }
@@ -56,13 +56,13 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         ClientConnectionSettings lifecycle = settings.clientConnections()
                 .forBalancer(listener.runtime().config().listener());
         connection.addPingListener(new ClientPingPolicy(connection, lifecycle.permitKeepaliveTime().toNanos(),
-                lifecycle.permitKeepaliveWithoutCalls(), System::nanoTime));
+                lifecycle.permitKeepaliveWithoutCalls(), calls.ticker()));
         if (!lifecycle.maxConnectionAge().isZero()) {
             ch.pipeline().addLast(new MaxConnectionAgeHandler(connection, lifecycle.maxConnectionAge().toNanos(),
-                    lifecycle.maxConnectionAgeGrace().toNanos()));
+                    lifecycle.maxConnectionAgeGrace().toNanos(), calls.ticker()));
         }
         if (!lifecycle.idleTimeout().isZero()) {
-            ch.pipeline().addLast(new IdleTimeoutHandler(connection, lifecycle.idleTimeout().toNanos()));
+            ch.pipeline().addLast(new IdleTimeoutHandler(connection, lifecycle.idleTimeout().toNanos(), calls.ticker()));
         }
     }
 }

@@ -28,8 +28,9 @@ final class ConsistentHashLoadBalancer extends WeightedLoadBalancer {
     private final AtomicInteger hashedInFlight;
     private final WeightedRoundRobin keyless;
 
-    ConsistentHashLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    ConsistentHashLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
         LoadBalancingOptions.ConsistentHash options = settings.options().consistentHash();
         this.table = this.candidates.length == 0 ? new int[0] : MaglevTable.build(this.candidates, options.tableSize());
         this.boundedLoadFactor = options.boundedLoadFactor();
@@ -53,7 +54,7 @@ final class ConsistentHashLoadBalancer extends WeightedLoadBalancer {
         for (int step = 0; step < steps; step++) {
             int index = table[slot];
             slot = slot + 1 == size ? 0 : slot + 1;
-            if (avoid != null && candidates.length > 1 && candidates[index].address().equals(avoid)) {
+            if (avoid != null && candidates.length > 1 && candidateAddresses[index].equals(avoid)) {
                 continue;
             }
             EndpointLoad load = candidateLoads[index];
@@ -97,8 +98,8 @@ final class ConsistentHashLoadBalancer extends WeightedLoadBalancer {
     }
 
     @Override
-    Selection newSelection(Endpoint endpoint, EndpointLoad load) {
-        return new Selection(endpoint, load, this, hashedInFlight);
+    AtomicInteger countedInFlight() {
+        return hashedInFlight;
     }
 
     @Override

@@ -6,8 +6,9 @@ import java.util.List;
 /** Power of two random choices on calls in flight per unit of weight. */
 final class LeastRequestLoadBalancer extends TwoChoiceLoadBalancer {
 
-    LeastRequestLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    LeastRequestLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
     }
 
     @Override

@@ -3,13 +3,15 @@ package dev.grpcbalancer.lb;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.snapshot.BackendSet;
-import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.Locality;
 import dev.grpcbalancer.snapshot.OutlierDetection;
+import dev.grpcbalancer.snapshot.RoutePolicy;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.function.LongSupplier;
 
 /**
  * Picks the endpoint of each call. An instance is immutable over one {@link BackendSet} and safe
@@ -43,6 +45,14 @@ public interface LoadBalancer {
     default Selection pick(EndpointAddress avoid) {
         return pick(avoid, null);
     }
+
+    /**
+     * Picks an endpoint for a hedged attempt: one outside {@code avoid} (the endpoints the call's
+     * other attempts use) if any such endpoint is available, else as {@link #pick} would.
+     *
+     * @return as {@link #pick}
+     */
+    Selection pickOther(Collection<EndpointAddress> avoid);
 
     /** Calls in flight on {@code address} as counted by this balancer and its predecessors. */
     int inFlight(EndpointAddress address);
@@ -87,20 +97,21 @@ public interface LoadBalancer {
                 Duration.ZERO, System::nanoTime);
     }
 
-    /** The balancer {@code config} describes, outside any zone. */
-    static LoadBalancer create(BalancerConfig config, LoadBalancer previous) {
-        return create(config, previous, Locality.NONE);
+    /** The balancer of one backend set of a route, run with the route's {@code policy}, outside any zone. */
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous) {
+        return create(policy, backends, previous, Locality.NONE, System::nanoTime);
     }
 
     /**
-     * The balancer {@code config} describes, for a balancer running at {@code local} (its zone and
-     * node; unknown parts empty).
+     * The same, for a balancer running at {@code local} (its zone and node; unknown parts empty),
+     * reading time (ejections, slow start, latency estimates) from {@code nanoTime}.
      */
-    static LoadBalancer create(BalancerConfig config, LoadBalancer previous, Locality local) {
-        requireNonNull(config, "config");
-        return LoadBalancers.create(config.policy(), config.backends(), previous,
-                new LoadBalancers.Settings(config.outlierDetection(), config.healthCheck().panicThresholdPercent(),
-                        config.slowStartWindow().toNanos(), config.loadBalancing(), requireNonNull(local, "local"),
-                        System::nanoTime));
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous, Locality local,
+            LongSupplier nanoTime) {
+        requireNonNull(policy, "policy");
+        return LoadBalancers.create(policy.loadBalancing(), backends, previous,
+                new LoadBalancers.Settings(policy.outlierDetection(), policy.healthCheck().panicThresholdPercent(),
+                        policy.slowStartWindow().toNanos(), policy.loadBalancingOptions(), requireNonNull(local, "local"),
+                        requireNonNull(nanoTime, "nanoTime")));
     }
 }

@@ -41,20 +41,18 @@ final class LoadBalancers {
         List<Endpoint> ready = backends.endpoints().stream().filter(e -> e.state() == EndpointState.READY).toList();
         List<Endpoint> candidates = ready.isEmpty() ? backends.endpoints() : ready;
         ZonePlan plan = ZonePlan.of(ready, settings.local(), policy);
-        return new ZoneAwareLoadBalancer(policy(policy, candidates, loads, settings),
-                plan.sameNode().isEmpty() ? null : policy(policy, plan.sameNode(), loads, settings),
-                plan.sameZone().isEmpty() ? null : policy(policy, plan.sameZone(), loads, settings),
-                plan);
+        return new ZoneAwareLoadBalancer(candidates, plan, loads, settings,
+                (group, front) -> policy(policy, group, loads, settings, front));
     }
 
     private static WeightedLoadBalancer policy(LoadBalancingPolicy policy, List<Endpoint> candidates,
-            EndpointLoads loads, Settings settings) {
+            EndpointLoads loads, Settings settings, LoadBalancer front) {
         return switch (policy) {
-            case RoundRobin -> new RoundRobinLoadBalancer(candidates, loads, settings);
-            case LeastRequest -> new LeastRequestLoadBalancer(candidates, loads, settings);
-            case Random -> new RandomLoadBalancer(candidates, loads, settings);
-            case PeakEwma -> new PeakEwmaLoadBalancer(candidates, loads, settings);
-            case ConsistentHash -> new ConsistentHashLoadBalancer(candidates, loads, settings);
+            case RoundRobin -> new RoundRobinLoadBalancer(candidates, loads, settings, front);
+            case LeastRequest -> new LeastRequestLoadBalancer(candidates, loads, settings, front);
+            case Random -> new RandomLoadBalancer(candidates, loads, settings, front);
+            case PeakEwma -> new PeakEwmaLoadBalancer(candidates, loads, settings, front);
+            case ConsistentHash -> new ConsistentHashLoadBalancer(candidates, loads, settings, front);
         };
     }
 

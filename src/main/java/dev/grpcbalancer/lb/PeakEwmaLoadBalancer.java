@@ -24,8 +24,9 @@ final class PeakEwmaLoadBalancer extends TwoChoiceLoadBalancer {
 
     private record Median(double nanos, long at) {}
 
-    PeakEwmaLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    PeakEwmaLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
         this.decayNanos = settings.options().peakEwmaDecay().toNanos();
     }
 

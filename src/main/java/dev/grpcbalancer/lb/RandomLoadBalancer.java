@@ -7,8 +7,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Weighted random choice. */
 final class RandomLoadBalancer extends WeightedLoadBalancer {
 
-    RandomLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    RandomLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
     }
 
     @Override

@@ -8,8 +8,9 @@ final class RoundRobinLoadBalancer extends WeightedLoadBalancer {
 
     private final WeightedRoundRobin rotation;
 
-    RoundRobinLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    RoundRobinLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
         this.rotation = new WeightedRoundRobin(this);
     }
 

@@ -11,8 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 abstract class TwoChoiceLoadBalancer extends WeightedLoadBalancer {
 
-    TwoChoiceLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
-        super(candidates, loads, settings);
+    TwoChoiceLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
     }
 
     /** {@code a} or {@code b}, whichever should take the call. */

@@ -4,8 +4,10 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The part every policy shares: the candidate list (chosen by the factory: ready endpoints, or the
@@ -23,6 +25,8 @@ abstract class WeightedLoadBalancer {
     private static final int REDRAWS = 3;
 
     final Endpoint[] candidates;
+    /** The candidates' addresses, made once: {@link Endpoint#address()} makes a new one each time. */
+    final EndpointAddress[] candidateAddresses;
     final EndpointLoad[] candidateLoads;
     /** cumulativeWeights[i] = sum of weights of candidates 0..i. */
     final long[] cumulativeWeights;
@@ -32,12 +36,20 @@ abstract class WeightedLoadBalancer {
     private final boolean countsLocality;
     final EndpointLoads loads;
     final LoadBalancers.Settings settings;
+    private final LoadBalancer front;
 
-    WeightedLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings) {
+    /**
+     * @param front the {@link LoadBalancer} this policy works behind (its selections name it as
+     *     theirs)
+     */
+    WeightedLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
         this.loads = loads;
         this.settings = settings;
+        this.front = front;
         this.candidates = candidates.toArray(new Endpoint[0]);
-        this.candidateLoads = Arrays.stream(this.candidates).map(e -> loads.get(e.address())).toArray(EndpointLoad[]::new);
+        this.candidateAddresses = Arrays.stream(this.candidates).map(Endpoint::address).toArray(EndpointAddress[]::new);
+        this.candidateLoads = Arrays.stream(candidateAddresses).map(loads::get).toArray(EndpointLoad[]::new);
         this.cumulativeWeights = new long[this.candidates.length];
         this.candidateLocality = new byte[this.candidates.length];
         long sum = 0;
@@ -75,16 +87,42 @@ abstract class WeightedLoadBalancer {
         return select(index);
     }
 
+    /**
+     * Picks a candidate for a hedged attempt: one outside {@code avoid} if any is available, else
+     * as {@link #pick} would.
+     */
+    final Selection pickOther(Collection<EndpointAddress> avoid) {
+        int n = candidates.length;
+        if (n == 0) {
+            return null;
+        }
+        int index = choose();
+        if (!avoid.contains(candidateAddresses[index]) && candidateLoads[index].isAvailableFast()
+                && !(settings.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
+            return select(index);
+        }
+        long now = now();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            int candidate = (start + i) % n;
+            if (!avoid.contains(candidateAddresses[candidate]) && candidateLoads[candidate].available(now)) {
+                return select(candidate);
+            }
+        }
+        return pick(null, null); // every other endpoint is in use or unavailable
+    }
+
     /** The selection of candidate {@code index}, counted by locality. */
     final Selection select(int index) {
         if (countsLocality) {
             loads.localityCounts().count(candidateLocality[index]);
         }
-        return newSelection(candidates[index], candidateLoads[index]);
+        return new Selection(candidates[index], candidateAddresses[index], candidateLoads[index], this, countedInFlight());
     }
 
-    Selection newSelection(Endpoint endpoint, EndpointLoad load) {
-        return new Selection(endpoint, load, this, null);
+    /** The calls in flight a load bound counts (ConsistentHash), or null. */
+    AtomicInteger countedInFlight() {
+        return null;
     }
 
     /** Whether the policy learns from latency: its selections then time the response headers. */
@@ -100,9 +138,13 @@ abstract class WeightedLoadBalancer {
         return settings.nanoTime().getAsLong();
     }
 
+    final LoadBalancer front() {
+        return front;
+    }
+
     private int chooseAvoiding(EndpointAddress avoid) {
         int index = choose();
-        if (avoid != null && candidates.length > 1 && candidates[index].address().equals(avoid)) {
+        if (avoid != null && candidates.length > 1 && candidateAddresses[index].equals(avoid)) {
             index = chooseOther(index);
         }
         return index;
@@ -127,7 +169,7 @@ abstract class WeightedLoadBalancer {
         for (int i = 0; i < n; i++) {
             int candidate = (start + i) % n;
             if (candidateLoads[candidate].available(now)) {
-                if (avoid == null || !candidates[candidate].address().equals(avoid)) {
+                if (avoid == null || !candidateAddresses[candidate].equals(avoid)) {
                     return candidate;
                 }
                 fallback = candidate;

@@ -1,7 +1,10 @@
 package dev.grpcbalancer.lb;
 
+import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -30,18 +33,23 @@ final class ZoneAwareLoadBalancer implements LoadBalancer {
     /** The group calls go to, as of one health version. */
     private record Decision(int healthVersion, WeightedLoadBalancer group, ZoneRouting status) {}
 
+    /** Builds the policy over one group of endpoints, behind {@code front}. */
+    interface Policy {
+        WeightedLoadBalancer over(List<Endpoint> group, LoadBalancer front);
+    }
+
     /**
-     * @param sameNode the policy over the plan's node endpoints, or null
-     * @param sameZone the policy over the plan's zone endpoints, or null
+     * @param candidates every endpoint calls may go to
+     * @param plan which of them are local
      */
-    ZoneAwareLoadBalancer(WeightedLoadBalancer all, WeightedLoadBalancer sameNode, WeightedLoadBalancer sameZone,
-            ZonePlan plan) {
-        this.all = all;
-        this.sameNode = sameNode;
-        this.sameZone = sameZone;
+    ZoneAwareLoadBalancer(List<Endpoint> candidates, ZonePlan plan, EndpointLoads loads, LoadBalancers.Settings settings,
+            Policy policy) {
         this.plan = plan;
-        this.loads = all.loads;
-        this.settings = all.settings;
+        this.loads = loads;
+        this.settings = settings;
+        this.all = policy.over(candidates, this);
+        this.sameNode = plan.sameNode().isEmpty() ? null : policy.over(plan.sameNode(), this);
+        this.sameZone = plan.sameZone().isEmpty() ? null : policy.over(plan.sameZone(), this);
     }
 
     /**
@@ -54,6 +62,12 @@ final class ZoneAwareLoadBalancer implements LoadBalancer {
             return all.pick(avoid, hashKey);
         }
         return current().group().pick(null, hashKey);
+    }
+
+    /** Hedges, like retries, go to every candidate: the zone's endpoints may be what is slow. */
+    @Override
+    public Selection pickOther(Collection<EndpointAddress> avoid) {
+        return all.pickOther(avoid);
     }
 
     @Override

@@ -15,6 +15,7 @@ public final class DataPlaneMeters {
 
     private final MeterRegistry registry;
     private final boolean perEndpoint;
+    private final boolean perMethod;
     private final ConcurrentMap<String, BalancerMeters> balancers = new ConcurrentHashMap<>();
 
     /**
@@ -22,8 +23,19 @@ public final class DataPlaneMeters {
      *     where pods come and go; off unless the operator asks)
      */
     public DataPlaneMeters(MeterRegistry registry, boolean perEndpoint) {
+        this(registry, perEndpoint, false);
+    }
+
+    /**
+     * @param perEndpoint also keep meters per endpoint of each route's backends, labelled with its
+     *     address (many series where pods come and go; off unless the operator asks)
+     * @param perMethod also label call meters with {@code grpc_service} and {@code grpc_method} for
+     *     the methods exact matches name (a set the configuration bounds; off unless asked)
+     */
+    public DataPlaneMeters(MeterRegistry registry, boolean perEndpoint, boolean perMethod) {
         this.registry = requireNonNull(registry, "registry");
         this.perEndpoint = perEndpoint;
+        this.perMethod = perMethod;
     }
 
     /** Meters that go nowhere (tests and tools that do not read them). */
@@ -33,7 +45,7 @@ public final class DataPlaneMeters {
 
     /** The meters of balancer {@code name} ({@code namespace/name}), created on first use. */
     public BalancerMeters balancer(String name) {
-        return balancers.computeIfAbsent(name, n -> new BalancerMeters(registry, n, perEndpoint));
+        return balancers.computeIfAbsent(name, n -> new BalancerMeters(registry, n, perEndpoint, perMethod));
     }
 
     /** Drops the meters of a balancer that no longer runs. */

@@ -3,24 +3,35 @@ package dev.grpcbalancer.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything the data plane needs to run one balancer.
  *
  * @param generation the source's generation of the balancer (metadata.generation), reported by
  *     admin endpoints; a change of generation alone does not restart anything
+ * @param backends the endpoints of the shorthand ({@code spec.backendRef} or
+ *     {@code spec.staticEndpoints}): one route that takes every call; empty when {@code routes} are given
  * @param slowStartWindow a newly added or newly healthy endpoint's share of calls ramps up over
  *     this long; {@link Duration#ZERO} for no ramp
+ * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
+ *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
+ *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  * @param loadBalancing the tunables of the policies (PeakEwma, ConsistentHash) and of zone-aware
- *     routing
+ *     routing, which routes of the shorthand run with and rules start from
  * @param listener how long client connections live (max age, grace, idle timeout)
  * @param keepalive HTTP/2 PINGs on the connections to the backends
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, LoadBalancingOptions loadBalancing, ListenerLifecycle listener,
-        Keepalive keepalive) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, LoadBalancingOptions loadBalancing,
+        ListenerLifecycle listener, Keepalive keepalive) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -31,9 +42,20 @@ public record BalancerConfig(
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(hedging, "hedging");
         requireNonNull(loadBalancing, "loadBalancing");
         requireNonNull(listener, "listener");
         requireNonNull(keepalive, "keepalive");
+        if (!routes.isEmpty() && !backends.isEmpty()) {
+            throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
+        }
+        Set<String> names = new HashSet<>();
+        for (Route route : routes) {
+            if (!names.add(route.name())) {
+                throw new IllegalArgumentException("route " + route.name() + " listed twice");
+            }
+        }
         if (listenerPort < 1 || listenerPort > 65535) {
             throw new IllegalArgumentException("listenerPort must be 1..65535: " + listenerPort);
         }
@@ -42,63 +64,113 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer with the default policy tunables, connection lifecycle and keepalive. */
-    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
-            BackendSet backends, RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
-            HealthCheck healthCheck, Duration slowStartWindow) {
-        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, LoadBalancingOptions.DEFAULT, ListenerLifecycle.DEFAULT, Keepalive.DEFAULT);
-    }
-
     /** A balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO);
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
+    }
+
+    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, List.of());
+    }
+
+    /** A balancer without hedging, with the default policy tunables, connection lifecycle and keepalive. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, HedgingPolicy.DISABLED, LoadBalancingOptions.DEFAULT, ListenerLifecycle.DEFAULT,
+                Keepalive.DEFAULT);
+    }
+
+    /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
+    public RoutePolicy routePolicy() {
+        return new RoutePolicy(policy, loadBalancing, retry, timeouts, outlierDetection, healthCheck, slowStartWindow,
+                hedging);
+    }
+
+    /**
+     * The routes the data plane runs: {@link #routes}, or for the shorthand one route named
+     * {@value Route#DEFAULT_NAME} that takes every call to {@link #backends}.
+     */
+    public List<Route> effectiveRoutes() {
+        if (!routes.isEmpty()) {
+            return routes;
+        }
+        return List.of(new Route(Route.DEFAULT_NAME, List.of(),
+                List.of(new RouteBackend(Route.DEFAULT_NAME, 1, backends)), routePolicy()));
+    }
+
+    /** Every endpoint of every route, each address once (the first seen wins). */
+    public List<Endpoint> allEndpoints() {
+        Map<EndpointAddress, Endpoint> byAddress = new LinkedHashMap<>();
+        for (Route route : effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                for (Endpoint endpoint : backend.endpoints().endpoints()) {
+                    byAddress.putIfAbsent(endpoint.address(), endpoint);
+                }
+            }
+        }
+        return List.copyOf(byAddress.values());
+    }
+
+    public BalancerConfig withRoutes(List<Route> newRoutes) {
+        return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, loadBalancing, listener, keepalive);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, loadBalancing, listener, keepalive);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, window, routes, hedging, loadBalancing, listener, keepalive);
+    }
+
+    public BalancerConfig withHedging(HedgingPolicy newHedging) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withLoadBalancing(LoadBalancingOptions options) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, options, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, options, listener, keepalive);
     }
 
     public BalancerConfig withListener(ListenerLifecycle lifecycle) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, loadBalancing, lifecycle, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, lifecycle, keepalive);
     }
 
     public BalancerConfig withKeepalive(Keepalive newKeepalive) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, loadBalancing, listener, newKeepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, newKeepalive);
     }
 }

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ final class BenchOptions {
     static final List<String> POLICIES = List.of("RoundRobin", "LeastRequest", "Random", "PeakEwma", "ConsistentHash");
     /** The workload whose first backend answers every call {@code --slow-ms} late. */
     static final String UNARY_SLOW = "unary-slow";
+    /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
+    static final String UNARY_H2LOAD = "unary-h2load";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -32,6 +35,10 @@ final class BenchOptions {
     List<String> balancerJvmOpts = List.of();
     int slowMillis = 20;
     int keys;
+    boolean grpcJavaClient = true;
+    boolean h2loadClient = false;
+    /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
+    Path balancerJava = Peers.defaultJava();
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -43,14 +50,19 @@ final class BenchOptions {
             "  --connections N       client connections (one ManagedChannel each) (4)",
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
-            "  --targets LIST        direct,balancer,haproxy,nginx (all); balancer:<Policy> runs another balancer",
-            "                        with that loadBalancing.policy (RoundRobin, LeastRequest, Random, PeakEwma,",
-            "                        ConsistentHash on header x-bench-key), compared with balancer",
+            "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy);",
+            "                        balancer:<Policy> runs another balancer with that loadBalancing.policy",
+            "                        (RoundRobin, LeastRequest, Random, PeakEwma, ConsistentHash on header",
+            "                        x-bench-key), compared with balancer",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; unary-slow:",
-            "                        unary with the first backend answering every call --slow-ms late",
+            "                        unary (grpc-java) with the first backend answering every call --slow-ms late",
             "  --slow-ms N           the slow backend's delay in unary-slow (20)",
             "  --keys N              unary calls carry x-bench-key, one of N keys in turn (0 = no header; for",
             "                        balancer:ConsistentHash, e.g. 1000)",
+            "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
+            "                        connections, streams in flight, warm-up and duration; an empty gRPC",
+            "                        message) or both (grpc-java); stream workloads always use grpc-java",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -63,7 +75,9 @@ final class BenchOptions {
             "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
             "  --backends N          number of backend servers (3)",
             "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
-            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated",
+            "  --balancer-java PATH  run the balancer on this java (a java binary or a JDK's home), e.g. to",
+            "                        compare collectors of another JDK (the bench JVM's own java)");
 
     /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
     static BenchOptions parse(String[] args) {
@@ -102,8 +116,10 @@ final class BenchOptions {
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
                 case "--peer-templates" -> o.peerTemplates = Path.of(value);
+                case "--client" -> o.client(value);
                 case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
                         ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                case "--balancer-java" -> o.balancerJava = java(value);
                 default -> throw new IllegalArgumentException("unknown flag " + name);
             }
         }
@@ -113,12 +129,61 @@ final class BenchOptions {
         return o;
     }
 
-    /** Whether {@code workload} is one of unary calls (unary, unary-slow). */
-    static boolean isUnary(String workload) {
-        return workload.equals("unary") || workload.equals(UNARY_SLOW);
+    /** A java binary, given as itself or as the home of its JDK. */
+    private static Path java(String value) {
+        Path path = Path.of(value);
+        Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalArgumentException("--balancer-java: no java at " + binary);
+        }
+        return binary.toAbsolutePath();
     }
 
-    /** The policy of a {@code balancer:<Policy>} target, or null for any other target. */
+    private void client(String value) {
+        switch (value.trim()) {
+            case "grpc-java" -> {
+                grpcJavaClient = true;
+                h2loadClient = false;
+            }
+            case "h2load" -> {
+                grpcJavaClient = false;
+                h2loadClient = true;
+            }
+            case "both" -> {
+                grpcJavaClient = true;
+                h2loadClient = true;
+            }
+            default -> throw new IllegalArgumentException("unknown client " + value + " (grpc-java, h2load, both)");
+        }
+    }
+
+    /**
+     * What is measured on every target, in order: each workload, the unary one once per client
+     * ({@code unary} with grpc-java, {@link #UNARY_H2LOAD} with h2load).
+     */
+    List<String> measurements() {
+        List<String> out = new ArrayList<>();
+        for (String workload : workloads) {
+            if (!workload.equals("unary")) {
+                out.add(workload);
+                continue;
+            }
+            if (grpcJavaClient) {
+                out.add(workload);
+            }
+            if (h2loadClient) {
+                out.add(UNARY_H2LOAD);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code measurement} is one of unary calls (unary with either client, unary-slow). */
+    static boolean isUnary(String measurement) {
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(UNARY_SLOW);
+    }
+
+    /** The policy of a {@code balancer:<Policy>} target (without {@code @DIR}), or null for any other target. */
     static String policyOf(String target) {
         return target.startsWith("balancer:") ? target.substring("balancer:".length()) : null;
     }
@@ -138,8 +203,12 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String t : value.split(",")) {
             t = t.trim();
-            boolean policyTarget = t.startsWith("balancer:") && POLICIES.contains(t.substring("balancer:".length()));
-            if (!ALL_TARGETS.contains(t) && !policyTarget) {
+            String name = t.contains("@") ? t.substring(0, t.indexOf('@')) : t;
+            if (t.contains("@") && !java.nio.file.Files.isDirectory(Path.of(t.substring(t.indexOf('@') + 1)))) {
+                throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
+            }
+            boolean policyTarget = name.startsWith("balancer:") && POLICIES.contains(policyOf(name));
+            if (!ALL_TARGETS.contains(name) && !policyTarget) {
                 throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS
                         + ", balancer:<Policy> with a policy of " + POLICIES + ")");
             }

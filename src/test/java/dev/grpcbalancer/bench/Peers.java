@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
@@ -41,6 +42,7 @@ final class Peers implements AutoCloseable {
     private final int threads;
     private final Path dir;
     private final List<Process> running = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Integer> instances = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread hook = new Thread(() -> {
         killAll();
         deleteDirUnlessKept();
@@ -63,20 +65,27 @@ final class Peers implements AutoCloseable {
         keepDir = true;
     }
 
+    /** HAProxy with the templates of {@code --peer-templates}. */
     Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
+        return startHaproxy(templates, backends);
+    }
+
+    /** HAProxy with the config template of {@code templateDir} (a target given as {@code haproxy@DIR}). */
+    Peer startHaproxy(Path templateDir, List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
+        String instance = instance("haproxy");
         String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
-        Path cfg = render("haproxy.cfg.tmpl", "haproxy.cfg", port, servers);
-        Process p = launch("haproxy", List.of("haproxy", "-db", "-f", cfg.toString()));
+        Path cfg = render(templateDir, "haproxy.cfg.tmpl", instance + ".cfg", port, servers);
+        Process p = launch(instance, List.of("haproxy", "-db", "-f", cfg.toString()));
         awaitListening(p, port, "haproxy");
         return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server")), log("haproxy"));
+                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance));
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
         int port = freePort();
         String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
-        Path cfg = render("nginx.conf.tmpl", "nginx.conf", port, servers);
+        Path cfg = render(templates, "nginx.conf.tmpl", "nginx.conf", port, servers);
         Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
                 "-e", dir.resolve("nginx-error.log").toString()));
         awaitListening(p, port, "nginx");
@@ -92,7 +101,23 @@ final class Peers implements AutoCloseable {
      * when its {@code run --help} lists them (the stable contract has only --config and
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
-    Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts, String policy)
+    Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
+        return startBalancer(templates, jar, backends, jvmOpts, defaultJava(), null);
+    }
+
+    /** The bench JVM's own java binary. */
+    static Path defaultJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /**
+     * The balancer with the config template of {@code templateDir} (a target given as
+     * {@code balancer@DIR}), run by the java binary {@code javaBinary}; each balancer started gets
+     * its own config file (a balancer reloads its file when it changes); with a {@code policy}
+     * (a {@code balancer:<Policy>} target) the template's {@code loadBalancing} line is replaced.
+     */
+    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts, Path javaBinary,
+            String policy)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
@@ -101,11 +126,12 @@ final class Peers implements AutoCloseable {
         int port = freePort();
         int admin = freePort();
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
-        Path cfg = render("balancer.yaml.tmpl", name + ".yaml", port, servers);
+        String instance = instance("balancer");
+        Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, servers);
         if (policy != null) {
             cfg = withPolicy(cfg, policy);
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
         jvm.addAll(jvmOpts);
@@ -123,12 +149,13 @@ final class Peers implements AutoCloseable {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        Process p = launch(name, cmd);
+        Process p = launch(instance, cmd);
         awaitReadyz(p, admin);
         awaitListening(p, port, name);
-        return new Peer(name, port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+        String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
+        return new Peer(name, port, p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
-                + summarize(cfg, List.of("loadBalancing")), log(name));
+                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance));
     }
 
     /** The rendered balancer config with its {@code loadBalancing} line set to {@code policy}. */
@@ -238,17 +265,31 @@ final class Peers implements AutoCloseable {
      */
     private static String summarize(Path cfg, List<String> prefixes) throws IOException {
         List<String> picked = new ArrayList<>();
+        Map<String, Integer> repeats = new java.util.LinkedHashMap<>();
+        String lastRepeat = null;
         for (String raw : Files.readAllLines(cfg)) {
             String line = raw.strip().replaceAll(";$", "").replaceAll("\\s+", " ");
             for (String prefix : prefixes) {
                 if (!line.startsWith("#") && line.startsWith(prefix)) {
                     boolean server = prefix.startsWith("server");
-                    if (!server || picked.stream().noneMatch(l -> l.startsWith(prefix))) {
-                        picked.add(server ? line + " (one per backend)" : line);
+                    if (server && picked.stream().anyMatch(l -> l.startsWith(prefix))) {
+                        break;
                     }
+                    if (picked.contains(line)) {
+                        break; // the same directive again (another backend section): once is enough
+                    }
+                    if (picked.stream().anyMatch(l -> l.startsWith(prefix)) && prefix.startsWith("use_backend")) {
+                        repeats.merge(prefix, 1, Integer::sum); // routing rules: the first, a count and the last
+                        lastRepeat = line;
+                        break;
+                    }
+                    picked.add(server ? line + " (one per backend)" : line);
                     break;
                 }
             }
+        }
+        if (lastRepeat != null) {
+            picked.add("... " + repeats.values().iterator().next() + " more use_backend rules, the last: " + lastRepeat);
         }
         return String.join(", ", picked);
     }
@@ -257,8 +298,20 @@ final class Peers implements AutoCloseable {
         return dir.resolve(name + ".out");
     }
 
-    private Path render(String template, String out, int port, String servers) throws IOException {
-        Path t = templates.resolve(template);
+    /** {@code name}, then {@code name-2}, {@code name-3}... for further peers of the same kind. */
+    private String instance(String name) {
+        int n = instances.merge(name, 1, Integer::sum);
+        return n == 1 ? name : name + "-" + n;
+    }
+
+    /** ", N rules" when the balancer config has rules. */
+    private static String routes(Path cfg) throws IOException {
+        long rules = Files.readAllLines(cfg).stream().filter(l -> l.strip().startsWith("- name:")).count();
+        return rules == 0 ? "" : ", " + rules + " rules";
+    }
+
+    private Path render(Path templateDir, String template, String out, int port, String servers) throws IOException {
+        Path t = templateDir.resolve(template);
         if (!Files.isRegularFile(t)) {
             throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
         }
@@ -274,13 +327,19 @@ final class Peers implements AutoCloseable {
         return target;
     }
 
-    private Process launch(String name, List<String> cmd) throws IOException {
+    /** {@code cmd} run so that it gets SIGKILL when this JVM dies (util-linux setpriv execs it: same pid). */
+    static List<String> dyingWithThisJvm(List<String> cmd) {
         List<String> full = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
             full.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
         full.addAll(cmd);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        return full;
+    }
+
+    private Process launch(String name, List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(dyingWithThisJvm(cmd)).redirectErrorStream(true).redirectOutput(log(name).toFile())
+                .start();
         running.add(p);
         return p;
     }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -37,6 +38,11 @@ final class Report {
                 return new Row(u.callsPerSecond(), Double.NaN, u.latency().p50(), u.latency().p99(), u.latency().p999(),
                         u.latency().maxMillis(), u.errors(), u.window().clientConnections(), u.window().proxyCores(),
                         u.window().benchCores(), u.window().otherCores(), u.firstError());
+            }
+            if (result instanceof H2Load.Result h) {
+                return new Row(h.requestsPerSecond(), Double.NaN, h.latency().p50(), h.latency().p99(), h.latency().p999(),
+                        h.latency().maxMillis(), h.errors(), h.window().clientConnections(), h.window().proxyCores(),
+                        h.window().benchCores(), h.window().otherCores(), h.firstError());
             }
             StreamLoad.Result s = (StreamLoad.Result) result;
             return new Row(s.messagesPerSecond(), s.mibPerSecond(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
@@ -126,7 +132,7 @@ final class Report {
         settings.forEach((t, s) -> out.printf("  " + col + " %s%n", t, s));
         failures.forEach((t, s) -> out.printf("  " + col + " NOT MEASURED: %s%n", t, s));
         warmups.forEach((w, s) -> out.printf("JIT warm-up of the %s: %s%n", w, s));
-        for (String workload : options.workloads) {
+        for (String workload : options.measurements()) {
             Map<String, List<Object>> raw = results.getOrDefault(workload, Map.of());
             Map<String, List<Row>> rows = new LinkedHashMap<>();
             raw.forEach((target, rs) -> {
@@ -143,14 +149,18 @@ final class Report {
                 streamTable(workload, rows);
             }
             spread(workload, raw);
+            if (workload.equals(BenchOptions.UNARY_H2LOAD)) {
+                grpcCheck(raw);
+            }
             contention(raw);
         }
         out.println();
         out.println("notes: latency = send-to-response per call, closed loop (no coordinated-omission correction);");
         out.println("  conns = established client TCP connections to the target; upstream = established connections to");
         out.println("  the backends' ports (a proxy's pool, or the client's own for direct); CPU in cores used during");
-        out.println("  the window (proxy = its process tree; bench = this JVM: client + backends; other = the rest of");
-        out.println("  the machine: if it is not ~0, other work competed for the cores and the figures are noisy).");
+        out.println("  the window (proxy = its process tree; bench = this JVM: client + backends, and h2load when it is");
+        out.println("  the client; other = the rest of the machine: if it is not ~0, other work competed for the cores");
+        out.println("  and the figures are noisy).");
         if (options.rounds > 1) {
             out.printf("  rounds: every table figure is the median over the %d rounds a target was measured in (errors:%n",
                     options.rounds);
@@ -169,13 +179,24 @@ final class Report {
     }
 
     private void unaryTable(String workload, Map<String, List<Row>> rows) {
-        out.printf("== %s: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s%s ==%n",
-                workload, options.payload, options.connections, options.concurrency,
-                options.connections * options.concurrency, secs(options.warmup.toMillis()),
-                secs(options.duration.toMillis()), roundsNote(), workload.equals(BenchOptions.UNARY_SLOW)
-                        ? ", backend b1 answers every call " + options.slowMillis + " ms late" : "");
+        boolean h2load = workload.equals(BenchOptions.UNARY_H2LOAD);
+        if (h2load) {
+            out.printf("== unary via h2load: Echo of an empty message, %d connections x %d in flight = %d, warm-up %s, "
+                    + "measured %s%s ==%n", options.connections, options.concurrency,
+                    options.connections * options.concurrency, secs(options.warmup.toMillis()),
+                    secs(options.duration.toMillis()), roundsNote());
+            if (options.targets.contains("direct")) {
+                out.println("   (direct: not measured with h2load, which talks to one address)");
+            }
+        } else {
+            out.printf("== %s: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s%s ==%n",
+                    workload, options.payload, options.connections, options.concurrency,
+                    options.connections * options.concurrency, secs(options.warmup.toMillis()),
+                    secs(options.duration.toMillis()), roundsNote(), workload.equals(BenchOptions.UNARY_SLOW)
+                            ? ", backend b1 answers every call " + options.slowMillis + " ms late" : "");
+        }
         out.printf(col + " %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
-                "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
+                "target", h2load ? "req/s" : "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
         rows.forEach((target, rounds) -> {
             Row u = summary(rounds);
             if (u == null) {
@@ -188,8 +209,36 @@ final class Report {
                 out.printf("          first error: %s%n", oneLine(u.firstError()));
             }
         });
-        perRound(rows, true);
+        perRound(rows, true, h2load ? "req/s" : "calls/s");
         ratios(rows, true);
+    }
+
+    /**
+     * h2load counts HTTP statuses only; per target, the gRPC side: calls the backends served
+     * during h2load's measured windows against its 2xx count (a proxy answering errors with
+     * {@code :status 200} shows as fewer calls served), and the nghttp samples' grpc-status.
+     */
+    private void grpcCheck(Map<String, List<Object>> rows) {
+        out.println("  gRPC check (h2load sees HTTP statuses only):");
+        rows.forEach((target, rounds) -> {
+            long served = 0;
+            long ok = 0;
+            Map<Integer, Integer> sample = new TreeMap<>();
+            for (Object r : rounds) {
+                if (r instanceof H2Load.Result h) {
+                    for (long[] backend : h.window().backends()) {
+                        served += backend[BenchBackends.UNARY];
+                    }
+                    ok += h.status2xx();
+                    h.grpcSample().forEach((status, count) -> sample.merge(status, count, Integer::sum));
+                }
+            }
+            out.printf("    %-9s backends served %s calls in the windows, h2load counted %s 2xx (%s); "
+                    + "grpc-status of %s sampled with nghttp: %s%n", target, num(served), num(ok),
+                    ok == 0 ? "-" : String.format(Locale.ROOT, "%+.2f%%", 100.0 * (served - ok) / ok),
+                    sample.isEmpty() ? "no responses" : num(sample.values().stream().mapToInt(Integer::intValue).sum()),
+                    sample.isEmpty() ? "not sampled (nghttp not on PATH)" : H2Load.describeSample(sample));
+        });
     }
 
     private void streamTable(String workload, Map<String, List<Row>> rows) {
@@ -210,12 +259,12 @@ final class Report {
                 out.printf("          first error: %s%n", oneLine(s.firstError()));
             }
         });
-        perRound(rows, false);
+        perRound(rows, false, "MiB/s");
         ratios(rows, false);
     }
 
     /** With --rounds: per target, the throughput of every round (and the p99 for unary), in round order. */
-    private void perRound(Map<String, List<Row>> rows, boolean unary) {
+    private void perRound(Map<String, List<Row>> rows, boolean unary, String unit) {
         if (options.rounds == 1) {
             return;
         }
@@ -226,7 +275,7 @@ final class Report {
                 tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
                 p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
             }
-            out.printf("  " + col + " rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
+            out.printf("  " + col + " rounds: %s %s%s%n", target, tput, unit,
                     unary ? ";  p99 " + p99 + " ms" : "");
         });
     }
@@ -237,22 +286,24 @@ final class Report {
      * min-max over those rounds are printed.
      */
     private void ratios(Map<String, List<Row>> rows, boolean unary) {
-        for (String policy : rows.keySet()) {
-            if (BenchOptions.policyOf(policy) != null) {
-                ratios(rows, unary, policy, List.of("balancer"));
+        for (String balancer : rows.keySet()) {
+            if (balancer.startsWith("balancer")) {
+                ratios(rows, unary, balancer);
             }
         }
-        ratios(rows, unary, "balancer", List.of("direct", "haproxy", "nginx"));
     }
 
-    private void ratios(Map<String, List<Row>> rows, boolean unary, String target, List<String> others) {
-        List<Row> b = rows.get(target);
-        if (b == null) {
-            return;
-        }
-        for (String other : others) {
+    /**
+     * {@code balancer} (a target key such as {@code balancer}, {@code balancer@DIR} or
+     * {@code balancer:PeakEwma}) versus every other target, another balancer configuration included
+     * (e.g. 200 rules versus 1, PeakEwma versus RoundRobin).
+     */
+    private void ratios(Map<String, List<Row>> rows, boolean unary, String balancer) {
+        List<Row> b = rows.get(balancer);
+        for (String other : rows.keySet()) {
             List<Row> o = rows.get(other);
-            if (o == null) {
+            if (other.equals(balancer) || o == null
+                    || !List.of("direct", "haproxy", "nginx", "balancer").contains(other.replaceFirst("[@#:].*", ""))) {
                 continue;
             }
             List<Double> tput = new ArrayList<>();
@@ -268,9 +319,9 @@ final class Report {
             }
             if (options.rounds == 1) {
                 out.printf(unary ? "  %s/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  %s/%-8s throughput %5.2fx%n",
-                        target, other, tput.get(0), p99.get(0));
+                        balancer, other, tput.get(0), p99.get(0));
             } else {
-                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", target, other, median(tput),
+                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", balancer, other, median(tput),
                         tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
                                 range(p99)) : "");
             }
@@ -336,7 +387,10 @@ final class Report {
     }
 
     private static Sampler.Delta window(Object result) {
-        return result instanceof UnaryLoad.Result u ? u.window() : ((StreamLoad.Result) result).window();
+        if (result instanceof UnaryLoad.Result u) {
+            return u.window();
+        }
+        return result instanceof H2Load.Result h ? h.window() : ((StreamLoad.Result) result).window();
     }
 
     /** Median of the values that are not NaN (the mean of the middle two for an even count); NaN if none. */

@@ -322,7 +322,7 @@ class ControllerEndToEndTest {
         assertThat(status.getSource()).isEqualTo("Service shop/greeter spec.trafficDistribution");
         assertThat(status.getZones()).containsExactly(new ZoneRoutingStatus.ZoneEndpoints("zone-a", 2, 2),
                 new ZoneRoutingStatus.ZoneEndpoints("zone-b", 2, 2));
-        assertThat(controller.dataPlane.describe().get(0).zoneRouting().detail())
+        assertThat(controller.dataPlane.describe().get(0).routes().get(0).backends().get(0).zoneRouting().detail())
                 .isEqualTo("calls stay in zone zone-a (2 of 4 endpoints)");
     }
 

@@ -62,13 +62,16 @@ class DataPlaneMetricsTest {
         assertThat(notFound.code()).isEqualTo(Status.Code.NOT_FOUND);
 
         Await.until(DEADLINE, () -> finished("OK") == 4 && finished("NOT_FOUND") == 1, () -> registry.getMetersAsString());
-        assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", BALANCER).counter().count()).isEqualTo(5);
-        assertThat(registry.get("grpcbalancer.call.duration").tag("balancer", BALANCER).timer().count()).isEqualTo(5);
-        assertThat(registry.get("grpcbalancer.calls.active").tag("balancer", BALANCER).gauge().value()).isZero();
+        assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", BALANCER).tag("route", "default")
+                .counter().count()).isEqualTo(5);
+        assertThat(registry.get("grpcbalancer.call.duration").tag("balancer", BALANCER).tag("route", "default")
+                .timer().count()).isEqualTo(5);
+        assertThat(registry.get("grpcbalancer.calls.active").tag("balancer", BALANCER).tag("route", "default")
+                .gauge().value()).isZero();
         // 4 requests of 5 + 1 of 1 message bytes, each with the 5-byte gRPC prefix
-        assertThat(registry.get("grpcbalancer.received").tag("balancer", BALANCER).counter().count())
+        assertThat(registry.get("grpcbalancer.received").tag("balancer", BALANCER).tag("route", "default").counter().count())
                 .isEqualTo(4 * (5 + 5) + (5 + 1));
-        assertThat(registry.get("grpcbalancer.sent").tag("balancer", BALANCER).counter().count())
+        assertThat(registry.get("grpcbalancer.sent").tag("balancer", BALANCER).tag("route", "default").counter().count())
                 .isEqualTo(4 * (5 + 5));
         assertThat(registry.get("grpcbalancer.client.connections").tag("balancer", BALANCER).gauge().value())
                 .isEqualTo(1);
@@ -98,6 +101,9 @@ class DataPlaneMetricsTest {
 
         assertThat(registry.get("grpcbalancer.endpoint.attempts").tag("endpoint", addressA).counter().count()).isEqualTo(2);
         assertThat(registry.get("grpcbalancer.endpoint.attempts").tag("endpoint", addressB).counter().count()).isEqualTo(2);
+        Await.until(DEADLINE, () -> endedOk(addressA) == 2 && endedOk(addressB) == 2, registry::getMetersAsString);
+        assertThat(registry.get("grpcbalancer.endpoint.attempt.duration").tag("endpoint", addressA).timer().count())
+                .isEqualTo(2);
         assertThat(registry.get("grpcbalancer.endpoint.available").tag("endpoint", addressA).gauge().value()).isEqualTo(1);
         assertThat(registry.get("grpcbalancer.endpoint.calls.active").tag("endpoint", addressA).gauge().value()).isZero();
         System.gc(); // the meters' state must outlive the snapshot's lists (Micrometer holds it weakly)
@@ -107,8 +113,7 @@ class DataPlaneMetricsTest {
 
         proxy.route(LoadBalancingPolicy.RoundRobin, endpoint(a.address()));
 
-        assertThat(Search.in(registry).name("grpcbalancer.endpoint.attempts").tag("endpoint", addressB).meters())
-                .as("a removed endpoint's series go").isEmpty();
+        assertThat(Search.in(registry).tag("endpoint", addressB).meters()).as("a removed endpoint's series go").isEmpty();
         proxy.dataPlane().publish(RoutingSnapshot.EMPTY);
         assertThat(Search.in(registry).tag("balancer", BALANCER).meters()).as("a removed balancer's series go").isEmpty();
     }
@@ -121,7 +126,7 @@ class DataPlaneMetricsTest {
 
             String line = access.awaitLine(Level.INFO, "grpc_status=0", DEADLINE);
             assertThat(line).startsWith("balancer=default/echo method=/test.Echo/Unary endpoint=127.0.0.")
-                    .contains(" bytes_in=10 bytes_out=10 attempts=1").containsPattern("duration_ms=[0-9.]+");
+                    .contains(" bytes_in=10 bytes_out=10 attempts=1 route=default").containsPattern("duration_ms=[0-9.]+");
         }
     }
 
@@ -133,8 +138,16 @@ class DataPlaneMetricsTest {
         client = TestClient.connect(proxy.address());
     }
 
+    /** Attempts on {@code endpoint} that ended OK, 0 before the first. */
+    private double endedOk(String endpoint) {
+        io.micrometer.core.instrument.Counter ok = registry.find("grpcbalancer.endpoint.attempts.ended")
+                .tag("endpoint", endpoint).tag("grpc_code", "OK").counter();
+        return ok == null ? 0 : ok.count();
+    }
+
     private double finished(String code) {
-        return registry.get("grpcbalancer.calls.finished").tag("balancer", BALANCER).tag("grpc_code", code)
+        return registry.get("grpcbalancer.calls.finished").tag("balancer", BALANCER).tag("route", "default")
+                .tag("grpc_code", code)
                 .counter().count();
     }
 

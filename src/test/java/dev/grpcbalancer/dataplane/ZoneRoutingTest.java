@@ -76,9 +76,10 @@ class ZoneRoutingTest {
                 .isZero();
         BalancerView view = proxy.dataPlane().describe().get(0);
         assertThat(view.zone()).isEqualTo("zone-a");
-        assertThat(view.zoneRouting()).isEqualTo(new BalancerView.ZoneRoutingView(true,
+        BalancerView.BackendView backend = view.routes().get(0).backends().get(0);
+        assertThat(backend.zoneRouting()).isEqualTo(new BalancerView.ZoneRoutingView(true,
                 "calls stay in zone zone-a (2 of 4 endpoints)"));
-        assertThat(view.endpoints()).extracting(BalancerView.EndpointView::zone)
+        assertThat(backend.endpoints()).extracting(BalancerView.EndpointView::zone)
                 .containsExactly("zone-a", "zone-a", "zone-b", "zone-b");
     }
 
@@ -96,7 +97,7 @@ class ZoneRoutingTest {
 
         assertThat(failed).as("calls lost before both were ejected").isLessThanOrEqualTo(2);
         assertThat(after).containsOnlyKeys("b1", "b2");
-        assertThat(proxy.dataPlane().describe().get(0).zoneRouting().detail())
+        assertThat(proxy.dataPlane().describe().get(0).routes().get(0).backends().get(0).zoneRouting().detail())
                 .isEqualTo("spilling over to every zone: zone zone-a has no endpoint available");
         assertThat(registry.get("grpcbalancer.calls.locality").tag("locality", "other").functionCounter().count())
                 .isGreaterThanOrEqualTo(40);

@@ -120,7 +120,7 @@ class ConsistentHashTest {
     void callsWithoutAKeyAreSpreadEvenly() {
         LoadBalancer balancer = create(FOUR, null, OutlierDetection.DISABLED);
 
-        assertThat(Picks.count(balancer, 400).values()).containsOnly(100L);
+        assertThat(Picks.counts(balancer, 400).values()).containsOnly(100L);
     }
 
     @Test

@@ -92,7 +92,7 @@ class PeakEwmaTest {
         }
         LoadBalancer balancer = create(new BackendSet(List.of(ready(A), ready(B), ready(C), ready(D))), before);
 
-        Map<EndpointAddress, Long> picks = Picks.count(balancer, 1_200);
+        Map<EndpointAddress, Long> picks = Picks.counts(balancer, 1_200);
 
         // costed at 3 ms, D wins against C (10 ms), loses to A (1 ms) and ties with B
         assertThat(picks.getOrDefault(C, 0L)).as(picks.toString()).isZero();
@@ -115,9 +115,9 @@ class PeakEwmaTest {
             if (selection.endpoint().address().equals(C)) {
                 hanging.add(selection); // C accepts calls and never answers
             } else {
-                selection.requestSent();
+                selection.requestSent(clock::get);
                 clock.addAndGet(MS);
-                selection.responseStarted();
+                selection.responseStarted(clock::get);
                 selection.finish();
             }
         }
@@ -146,7 +146,7 @@ class PeakEwmaTest {
 
         LoadBalancer rebuilt = create(three(), balancer);
 
-        assertThat(Picks.count(rebuilt, 300)).doesNotContainKey(C);
+        assertThat(Picks.counts(rebuilt, 300)).doesNotContainKey(C);
     }
 
     /**
@@ -163,13 +163,13 @@ class PeakEwmaTest {
         while (clock.get() < end) {
             while (inFlight.size() < concurrency) {
                 Selection selection = balancer.pick(null);
-                selection.requestSent();
+                selection.requestSent(clock::get);
                 picks.merge(selection.endpoint().address(), 1L, Long::sum);
                 inFlight.add(new InFlight(selection, clock.get() + latency.get(selection.endpoint().address())));
             }
             InFlight next = inFlight.poll();
             clock.set(Math.max(clock.get(), next.endsAt()));
-            next.selection().responseStarted();
+            next.selection().responseStarted(clock::get);
             next.selection().finish();
         }
         inFlight.forEach(f -> f.selection().finish());
@@ -180,9 +180,9 @@ class PeakEwmaTest {
         for (int i = 0; i < 100; i++) {
             Selection selection = balancer.pick(null);
             if (selection.endpoint().address().equals(address)) {
-                selection.requestSent();
+                selection.requestSent(clock::get);
                 clock.addAndGet(nanos);
-                selection.responseStarted();
+                selection.responseStarted(clock::get);
                 selection.finish();
                 return;
             }

@@ -193,7 +193,7 @@ class ZoneAwareRoutingTest {
     }
 
     private static Map<EndpointAddress, Long> picks(LoadBalancer balancer, int n) {
-        return Picks.count(balancer, n);
+        return Picks.counts(balancer, n);
     }
 
     private static Map<String, Long> zonesOf(LoadBalancer balancer, BackendSet set, int n) {

@@ -13,7 +13,7 @@ class DataPlaneMetersTest {
 
     @Test
     void callsAreCountedByTheGrpcCodeTheClientGotAndTimed() {
-        BalancerMeters greeter = meters.balancer("shop/greeter");
+        CallMeters greeter = meters.balancer("shop/greeter").route("default");
 
         greeter.callStarted();
         greeter.callStarted();
@@ -34,7 +34,7 @@ class DataPlaneMetersTest {
 
     @Test
     void bytesAndRetriesAddUp() {
-        BalancerMeters greeter = meters.balancer("shop/greeter");
+        CallMeters greeter = meters.balancer("shop/greeter").route("default");
 
         greeter.received(100);
         greeter.received(28);
@@ -48,16 +48,57 @@ class DataPlaneMetersTest {
 
     @Test
     void removedBalancerLeavesNoSeriesAndOthersKeepTheirs() {
-        meters.balancer("shop/greeter").callStarted();
-        meters.balancer("shop/refunds").callStarted();
+        meters.balancer("shop/greeter").route("default").callStarted();
+        meters.balancer("shop/refunds").route("default").callStarted();
         meters.balancer("shop/greeter").gauge("grpcbalancer.client.connections", "connections", 7, n -> n);
 
         meters.remove("shop/greeter");
 
         assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTag("balancer")).isEqualTo("shop/refunds"));
         assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", "shop/refunds").counter().count()).isEqualTo(1);
-        assertThat(meters.balancer("shop/greeter")).as("a new balancer of the same name starts afresh").isNotNull();
+        assertThat(meters.balancer("shop/greeter").route("default")).as("a new balancer of the same name starts afresh")
+                .isNotNull();
         assertThat(registry.get("grpcbalancer.calls.started").tag("balancer", "shop/greeter").counter().count()).isZero();
+    }
+
+    @Test
+    void everyRouteHasItsOwnSeriesAndARemovedRouteLeavesNone() {
+        BalancerMeters shop = meters.balancer("shop/front");
+        shop.route("cart").callStarted();
+        shop.route("checkout").callStarted();
+        shop.route("checkout").callStarted();
+        shop.route(BalancerMeters.UNMATCHED).callStarted();
+
+        assertThat(started("cart")).isEqualTo(1);
+        assertThat(started("checkout")).isEqualTo(2);
+        assertThat(started("none")).isEqualTo(1);
+
+        shop.retain(java.util.Set.of("cart"), java.util.Map.of());
+
+        assertThat(registry.find("grpcbalancer.calls.started").tag("route", "checkout").counters()).isEmpty();
+        assertThat(started("cart")).isEqualTo(1);
+        assertThat(started("none")).as("calls no rule takes are always counted").isEqualTo(1);
+    }
+
+    @Test
+    void methodMetersLabelOnlyTheMethodsExactMatchesName() {
+        DataPlaneMeters perMethod = new DataPlaneMeters(registry, false, true);
+        BalancerMeters shop = perMethod.balancer("shop/front");
+        shop.route("checkout", "shop.Checkout", "Pay").callStarted();
+        shop.route("checkout").callStarted();
+
+        assertThat(registry.get("grpcbalancer.calls.started").tag("route", "checkout")
+                .tag("grpc_service", "shop.Checkout").tag("grpc_method", "Pay").counter().count()).isEqualTo(1);
+        assertThat(registry.get("grpcbalancer.calls.started").tag("route", "checkout")
+                .tag("grpc_service", "").tag("grpc_method", "").counter().count()).isEqualTo(1);
+        assertThat(meters.balancer("shop/other").route("r", "shop.Checkout", "Pay"))
+                .as("without method meters a method shares its route's meters")
+                .isSameAs(meters.balancer("shop/other").route("r"));
+    }
+
+    private double started(String route) {
+        return registry.get("grpcbalancer.calls.started").tag("balancer", "shop/front").tag("route", route)
+                .counter().count();
     }
 
     private double count(String code) {

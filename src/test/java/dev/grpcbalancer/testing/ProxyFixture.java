@@ -12,9 +12,12 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -100,6 +103,23 @@ public final class ProxyFixture implements AutoCloseable {
                 tune.apply(new BalancerConfig(BALANCER, 1, port, policy, new BackendSet(endpoints))))));
         Await.until(BIND_TIMEOUT, dataPlane::isReady, () -> "listener bound: " + dataPlane.notReadyReason());
         return this;
+    }
+
+    /**
+     * Publishes the balancer with these rules (the balancer-level settings the defaults) and
+     * waits until it listens.
+     */
+    public ProxyFixture routes(Route... routes) {
+        dataPlane.publish(new RoutingSnapshot(List.of(
+                new BalancerConfig(BALANCER, 1, port, LoadBalancingPolicy.RoundRobin, BackendSet.EMPTY)
+                        .withRoutes(List.of(routes)))));
+        Await.until(BIND_TIMEOUT, dataPlane::isReady, () -> "listener bound: " + dataPlane.notReadyReason());
+        return this;
+    }
+
+    /** A route backend named {@code name} of weight {@code weight} over these endpoints. */
+    public static RouteBackend backend(String name, int weight, InetSocketAddress... addresses) {
+        return new RouteBackend(name, weight, new BackendSet(Arrays.stream(addresses).map(ProxyFixture::endpoint).toList()));
     }
 
     /** Where clients connect. */

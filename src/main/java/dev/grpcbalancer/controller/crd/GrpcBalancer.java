@@ -30,6 +30,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("grpc")
 @AdditionalPrinterColumn(name = "Port", jsonPath = ".spec.listener.port", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Service", jsonPath = ".spec.backendRef.name")
+@AdditionalPrinterColumn(name = "Rules", jsonPath = ".status.ruleCount", type = Type.INTEGER,
+        getDescription = "Rules of spec.rules (empty for the backendRef or staticEndpoints shorthand)")
 @AdditionalPrinterColumn(name = "Policy", jsonPath = ".spec.loadBalancing.policy")
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyEndpoints",
         getDescription = "Ready endpoints of all endpoints")

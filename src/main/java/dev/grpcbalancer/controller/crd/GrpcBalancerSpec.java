@@ -13,19 +13,23 @@ import java.util.Objects;
 
 /**
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
- * {@code backendRef} and {@code staticEndpoints}), how it picks one for each call, and the Service
- * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
- * detection, health checks: see docs/resilience.md).
+ * {@code rules}, {@code backendRef} and {@code staticEndpoints}: the last two are the shorthand for
+ * one rule that takes every call), how it picks one for each call, and the Service
+ * the controller keeps for it, and how it copes with failing backends (retries or hedging,
+ * timeouts, outlier detection, health checks: see docs/resilience.md).
  */
-@ValidationRule(value = "has(self.backendRef) != has(self.staticEndpoints)",
-        message = "set exactly one of backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "(has(self.backendRef) ? 1 : 0) + (has(self.staticEndpoints) ? 1 : 0)"
+        + " + (has(self.rules) ? 1 : 0) == 1",
+        message = "set exactly one of rules, backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
+        message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "loadBalancing", "service", "retry", "timeouts",
-    "outlierDetection", "healthCheck", "keepalive"})
+@JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
+    "timeouts", "outlierDetection", "healthCheck", "hedging", "keepalive"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
-    private static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;(weight|zone)=[^\\s;]+){0,2}$";
+    static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;(weight|zone)=[^\\s;]+){0,2}$";
 
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
     @Required
@@ -38,6 +42,11 @@ public class GrpcBalancerSpec {
             + " \";zone=Z\"; IPv6 hosts in brackets. Exclusive with backendRef.")
     @Size(min = 1, max = 1000)
     private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
+
+    @JsonPropertyDescription("Routing rules with GRPCRoute semantics: calls matched by gRPC service, method and"
+            + " headers, sent to weighted backendRefs. Exclusive with backendRef and staticEndpoints.")
+    @Size(min = 1, max = 500)
+    private List<RuleSpec> rules;
 
     @JsonPropertyDescription("How an endpoint is picked for each call.")
     @Default("{}") // so the API server fills in policy: RoundRobin (and kubectl shows it) when left out
@@ -57,6 +66,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("Hedged attempts for calls slow to answer (gRPC's hedging policy). Exclusive with retry.")
+    private HedgingSpec hedging;
 
     @JsonPropertyDescription("HTTP/2 PINGs on the connections to the backends, to find dead ones (default 30s/10s).")
     private KeepaliveSpec keepalive;
@@ -86,6 +98,15 @@ public class GrpcBalancerSpec {
 
     public void setStaticEndpoints(List<String> staticEndpoints) {
         this.staticEndpoints = staticEndpoints;
+    }
+
+    /** The rules, or {@code null} when the spec uses a shorthand (backendRef or staticEndpoints). */
+    public List<RuleSpec> getRules() {
+        return rules;
+    }
+
+    public void setRules(List<RuleSpec> rules) {
+        this.rules = rules;
     }
 
     public LoadBalancingSpec getLoadBalancing() {
@@ -136,6 +157,14 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    public HedgingSpec getHedging() {
+        return hedging;
+    }
+
+    public void setHedging(HedgingSpec hedging) {
+        this.hedging = hedging;
+    }
+
     public KeepaliveSpec getKeepalive() {
         return keepalive;
     }
@@ -150,26 +179,28 @@ public class GrpcBalancerSpec {
                 && Objects.equals(listener, other.listener)
                 && Objects.equals(backendRef, other.backendRef)
                 && Objects.equals(staticEndpoints, other.staticEndpoints)
+                && Objects.equals(rules, other.rules)
                 && Objects.equals(loadBalancing, other.loadBalancing)
                 && Objects.equals(service, other.service)
                 && Objects.equals(retry, other.retry)
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
                 && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(hedging, other.hedging)
                 && Objects.equals(keepalive, other.keepalive);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(listener, backendRef, staticEndpoints, loadBalancing, service, retry, timeouts, outlierDetection,
-                healthCheck, keepalive);
+        return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
+                outlierDetection, healthCheck, hedging, keepalive);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
-                + ", staticEndpoints=" + staticEndpoints + ", loadBalancing=" + loadBalancing + ", service=" + service
+                + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + ", keepalive=" + keepalive + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging + ", keepalive=" + keepalive + "}";
     }
 }

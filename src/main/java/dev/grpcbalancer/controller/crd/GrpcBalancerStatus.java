@@ -14,7 +14,8 @@ import java.util.Objects;
  * addresses it listens on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "addresses", "zoneRouting"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "ruleCount", "rules", "addresses",
+    "zoneRouting"})
 public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
@@ -28,6 +29,12 @@ public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("Ready endpoints of all endpoints, \"ready/total\" (\"2/3\"): the READY column.")
     private String readyEndpoints;
+
+    @JsonPropertyDescription("How many rules spec.rules has (the RULES column); absent for the shorthand.")
+    private Integer ruleCount;
+
+    @JsonPropertyDescription("Per rule of spec.rules, its backendRefs with their endpoint counts.")
+    private List<RuleStatus> rules;
 
     @JsonPropertyDescription("Where clients reach the balancer.")
     private List<BalancerAddress> addresses;
@@ -72,6 +79,22 @@ public class GrpcBalancerStatus {
         this.readyEndpoints = readyEndpoints;
     }
 
+    public Integer getRuleCount() {
+        return ruleCount;
+    }
+
+    public void setRuleCount(Integer ruleCount) {
+        this.ruleCount = ruleCount;
+    }
+
+    public List<RuleStatus> getRules() {
+        return rules;
+    }
+
+    public void setRules(List<RuleStatus> rules) {
+        this.rules = rules;
+    }
+
     public List<BalancerAddress> getAddresses() {
         return addresses;
     }
@@ -95,19 +118,22 @@ public class GrpcBalancerStatus {
                 && Objects.equals(conditions, other.conditions)
                 && Objects.equals(endpoints, other.endpoints)
                 && Objects.equals(readyEndpoints, other.readyEndpoints)
+                && Objects.equals(ruleCount, other.ruleCount)
+                && Objects.equals(rules, other.rules)
                 && Objects.equals(addresses, other.addresses)
                 && Objects.equals(zoneRouting, other.zoneRouting);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, addresses, zoneRouting);
+        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, ruleCount, rules, addresses,
+                zoneRouting);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerStatus{observedGeneration=" + observedGeneration + ", conditions=" + conditions
-                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", addresses=" + addresses
-                + ", zoneRouting=" + zoneRouting + "}";
+                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", ruleCount=" + ruleCount
+                + ", rules=" + rules + ", addresses=" + addresses + ", zoneRouting=" + zoneRouting + "}";
     }
 }

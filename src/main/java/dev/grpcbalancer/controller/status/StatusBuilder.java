@@ -9,9 +9,11 @@ import dev.grpcbalancer.controller.crd.BalancerAddress;
 import dev.grpcbalancer.controller.crd.EndpointsStatus;
 import dev.grpcbalancer.controller.translate.BackendResolution;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.RuleResolution;
 import dev.grpcbalancer.controller.translate.SpecError;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.ListenerState;
+import dev.grpcbalancer.snapshot.Route;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
@@ -26,11 +28,11 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code Accepted}: the spec is valid and the balancer holds its port
  *       (False: {@code Invalid}, {@code PortUnavailable});
- *   <li>{@code ResolvedRefs}: the backends were found
+ *   <li>{@code ResolvedRefs}: the backends were found (with rules: every backendRef of every rule)
  *       (False: {@code BackendNotFound}, {@code UnsupportedBackend}, {@code Invalid});
  *   <li>{@code Programmed}: the data plane listens on the port
  *       (False: {@code Invalid}, {@code PortUnavailable}, {@code Pending});
- *   <li>{@code BackendsAvailable}: at least one endpoint is ready
+ *   <li>{@code BackendsAvailable}: at least one endpoint is ready (with rules: in every rule)
  *       (False: {@code NoReadyEndpoints}; Unknown: {@code NotProgrammed}).
  * </ul>
  */
@@ -58,12 +60,30 @@ public final class StatusBuilder {
         requireNonNull(outcome, "outcome");
         List<Conditions.Desired> conditions = List.of(
                 accepted(outcome), resolvedRefs(outcome), programmed(outcome, listener), backendsAvailable(outcome));
-        BackendSet backends = outcome.config() == null ? BackendSet.EMPTY : outcome.config().backends();
-        int ready = (int) backends.readyCount();
-        int draining = (int) backends.drainingCount();
-        return new DesiredStatus(outcome.generation(), conditions,
-                new EndpointsStatus(backends.endpoints().size() + notReady(outcome), ready, draining),
-                outcome.config() == null ? List.of() : addresses(managedService), ZoneStatus.of(outcome));
+        List<BackendSet> backends = backendSets(outcome);
+        int total = notReady(outcome);
+        int ready = 0;
+        int draining = 0;
+        for (BackendSet set : backends) {
+            total += set.endpoints().size();
+            ready += (int) set.readyCount();
+            draining += (int) set.drainingCount();
+        }
+        return new DesiredStatus(outcome.generation(), conditions, new EndpointsStatus(total, ready, draining),
+                outcome.config() == null ? List.of() : addresses(managedService), RuleStatuses.of(outcome),
+                ZoneStatus.of(outcome));
+    }
+
+    /** Every endpoint set the balancer runs: the shorthand's one, or one per backendRef of each rule. */
+    private static List<BackendSet> backendSets(BalancerOutcome outcome) {
+        if (outcome.config() == null) {
+            return List.of();
+        }
+        List<BackendSet> sets = new ArrayList<>();
+        for (Route route : outcome.config().effectiveRoutes()) {
+            route.backends().forEach(backend -> sets.add(backend.endpoints()));
+        }
+        return sets;
     }
 
     private static Conditions.Desired accepted(BalancerOutcome outcome) {
@@ -83,6 +103,9 @@ public final class StatusBuilder {
     private static Conditions.Desired resolvedRefs(BalancerOutcome outcome) {
         if (!outcome.isValid()) {
             return new Conditions.Desired(RESOLVED_REFS, FALSE, INVALID, "the spec is invalid (see Accepted)");
+        }
+        if (!outcome.rules().isEmpty()) {
+            return RuleStatuses.resolvedRefs(outcome.rules());
         }
         BackendResolution resolution = outcome.resolution();
         if (resolution instanceof BackendResolution.Unresolved unresolved) {
@@ -120,6 +143,9 @@ public final class StatusBuilder {
         if (outcome.config() == null) {
             return new Conditions.Desired(BACKENDS_AVAILABLE, UNKNOWN, NOT_PROGRAMMED, "the balancer is not running");
         }
+        if (!outcome.config().routes().isEmpty()) {
+            return RuleStatuses.backendsAvailable(outcome);
+        }
         BackendSet backends = outcome.config().backends();
         long ready = backends.readyCount();
         long draining = backends.drainingCount();
@@ -137,10 +163,18 @@ public final class StatusBuilder {
                 counts + (draining > 0 ? ", " + draining + " draining" : ""));
     }
 
-    /** Endpoints the Service lists that take no calls (not ready, not terminating). */
+    /** Endpoints the Services list that take no calls (not ready, not terminating). */
     private static int notReady(BalancerOutcome outcome) {
-        return outcome.config() != null && outcome.resolution() instanceof BackendResolution.Resolved resolved
-                ? resolved.notReady() : 0;
+        if (outcome.config() == null) {
+            return 0;
+        }
+        int notReady = outcome.resolution() instanceof BackendResolution.Resolved resolved ? resolved.notReady() : 0;
+        for (RuleResolution rule : outcome.rules()) {
+            for (RuleResolution.BackendRef ref : rule.backendRefs()) {
+                notReady += ref.notReady();
+            }
+        }
+        return notReady;
     }
 
     private static List<BalancerAddress> addresses(Service service) {
@@ -171,7 +205,7 @@ public final class StatusBuilder {
         return errors.stream().map(SpecError::toString).collect(Collectors.joining("; "));
     }
 
-    private static String count(long n, String noun) {
+    static String count(long n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

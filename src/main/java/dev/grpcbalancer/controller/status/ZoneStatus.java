@@ -28,7 +28,7 @@ final class ZoneStatus {
         if (outcome.config() == null) {
             return null;
         }
-        List<Endpoint> endpoints = outcome.config().backends().endpoints();
+        List<Endpoint> endpoints = outcome.config().allEndpoints();
         Map<String, int[]> byZone = new TreeMap<>();
         for (Endpoint endpoint : endpoints) {
             if (!endpoint.zone().isEmpty()) {

@@ -18,15 +18,24 @@ import java.util.List;
  * @param config what the data plane runs for it, or {@code null} when it runs nothing. With an
  *     invalid spec this is the last valid spec's config (still serving), if there was one.
  * @param servingGeneration the {@code metadata.generation} {@code config} was built from
+ * @param rules per rule of {@code spec.rules}, what its backendRefs resolved to; empty for the
+ *     shorthand (and for a spec too broken to say)
  */
 public record BalancerOutcome(
         BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
-        BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules) {
 
     public BalancerOutcome {
         requireNonNull(id, "id");
         requireNonNull(resource, "resource");
         errors = List.copyOf(requireNonNull(errors, "errors"));
+        rules = List.copyOf(requireNonNull(rules, "rules"));
+    }
+
+    /** The outcome of a balancer given as a shorthand (no rules). */
+    public BalancerOutcome(BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
+            BackendResolution resolution, BalancerConfig config, long servingGeneration) {
+        this(id, resource, errors, portHolder, resolution, config, servingGeneration, List.of());
     }
 
     public boolean isValid() {

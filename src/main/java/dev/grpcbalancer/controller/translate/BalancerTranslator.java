@@ -3,10 +3,14 @@ package dev.grpcbalancer.controller.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
+import dev.grpcbalancer.controller.crd.RuleBackendRef;
+import dev.grpcbalancer.controller.crd.RuleSpec;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.Route;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,6 +31,11 @@ public final class BalancerTranslator {
     /** The namespace of a resource that names none. */
     public static final String DEFAULT_NAMESPACE = "default";
 
+    private static final String NEEDS_CONTROLLER = "needs the Kubernetes controller (the controller command);"
+            + " standalone mode takes spec.staticEndpoints";
+    private static final String SERVICE_NEEDS_CONTROLLER = "a Service needs the Kubernetes controller (the controller"
+            + " command); standalone mode takes staticEndpoints";
+
     /** The canonical endpoint order of every source: by host, then port. */
     private static final Comparator<Endpoint> ORDER =
             Comparator.comparing(Endpoint::host).thenComparingInt(Endpoint::port);
@@ -35,20 +44,39 @@ public final class BalancerTranslator {
     }
 
     /**
-     * Translates a balancer whose backends are its {@code spec.staticEndpoints}. A
-     * {@code backendRef} is an error here: resolving a Service needs the controller.
+     * Translates a balancer whose backends are its {@code spec.staticEndpoints}, or whose rules'
+     * backendRefs all give static endpoints. A Service ({@code backendRef}, or a backendRef with a
+     * name) is an error here: resolving it needs the controller.
      */
     public static Translation translateStatic(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
         List<SpecError> errors = new ArrayList<>(SpecValidation.validate(balancer));
-        if (balancer.getSpec() != null && balancer.getSpec().getBackendRef() != null) {
-            errors.add(new SpecError("spec.backendRef", "needs the Kubernetes controller (the controller command);"
-                    + " standalone mode takes spec.staticEndpoints"));
+        GrpcBalancerSpec spec = balancer.getSpec();
+        if (spec != null && spec.getBackendRef() != null) {
+            errors.add(new SpecError("spec.backendRef", NEEDS_CONTROLLER));
+        }
+        if (spec != null && spec.getRules() != null) {
+            for (int i = 0; i < spec.getRules().size(); i++) {
+                RuleSpec rule = spec.getRules().get(i);
+                List<RuleBackendRef> refs = rule == null || rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
+                for (int j = 0; j < refs.size(); j++) {
+                    if (refs.get(j) != null && refs.get(j).getName() != null) {
+                        errors.add(new SpecError("spec.rules[" + i + "].backendRefs[" + j + "].name",
+                                SERVICE_NEEDS_CONTROLLER));
+                    }
+                }
+            }
         }
         if (!errors.isEmpty()) {
             return Translation.invalid(errors);
         }
-        return Translation.valid(config(balancer, StaticEndpoints.parseAll(balancer.getSpec().getStaticEndpoints())));
+        if (spec.getRules() != null) {
+            List<Route> routes = RuleSpecs.routes(spec, idOf(balancer).namespace(), ref -> {
+                throw new IllegalStateException("a Service backendRef in standalone mode: " + ref);
+            }).routes();
+            return Translation.valid(config(balancer, BackendSet.EMPTY).withRoutes(routes));
+        }
+        return Translation.valid(config(balancer, StaticEndpoints.parseAll(spec.getStaticEndpoints())));
     }
 
     /**
@@ -91,10 +119,10 @@ public final class BalancerTranslator {
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid balancer: " + errors); // validated before
         }
-        BackendSet hinted = traffic.trafficDistribution().map(t -> ZoneHints.apply(backends, t)).orElse(backends);
         return new BalancerConfig(idOf(balancer), generation == null ? 0 : generation,
-                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), hinted,
-                resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
-                resilience.slowStartWindow(), traffic.loadBalancing(), traffic.listener(), traffic.keepalive());
+                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()),
+                traffic.balancing().hinted(backends), resilience.retry(), resilience.timeouts(),
+                resilience.outlierDetection(), resilience.healthCheck(), resilience.slowStartWindow(), List.of(),
+                resilience.hedging(), traffic.balancing().options(), traffic.listener(), traffic.keepalive());
     }
 }

@@ -30,7 +30,8 @@ import java.util.Set;
  * one passed in {@code lastValid}), so a bad edit never cuts its calls; port clashes go to the
  * oldest balancer ({@link PortClaims}), the others run nothing; backends of a {@code backendRef}
  * come from {@link ServiceBackends} and are empty when the Service cannot be resolved, so the
- * listener stays open and calls get UNAVAILABLE.
+ * listener stays open and calls get UNAVAILABLE. Each backendRef of {@code spec.rules} resolves the
+ * same way, on its own.
  *
  * <p>Incremental: each balancer's translation reads the cluster through a {@link RecordingCluster},
  * and the result's {@link Memo} keeps, per balancer, what it read ({@link InputRef}s) and what came
@@ -157,7 +158,8 @@ public final class ClusterTranslator {
                     && Objects.equals(before.outcome.portHolder(), holder)
                     ? before.outcome
                     : new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
-                            candidate.resolution, config, config == null ? 0 : candidate.servingGeneration);
+                            candidate.resolution, config, config == null ? 0 : candidate.servingGeneration,
+                            candidate.rules);
             outcomes.put(candidate.id, outcome);
             memo.put(candidate.id, new Entry(candidate, outcome));
         }
@@ -166,7 +168,8 @@ public final class ClusterTranslator {
 
     /** One balancer translated on its own; {@code inputs} is everything it read from the cluster. */
     private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
-            BackendResolution resolution, BalancerConfig config, long servingGeneration, Set<InputRef> inputs) {
+            BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
+            Set<InputRef> inputs) {
     }
 
     private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid) {
@@ -176,25 +179,36 @@ public final class ClusterTranslator {
         if (!errors.isEmpty()) {
             GrpcBalancer previous = lastValid.get(id);
             if (previous == null || !sameUid(previous, balancer)) {
-                return new Candidate(id, balancer, errors, null, null, 0, Set.of());
+                return new Candidate(id, balancer, errors, null, null, 0, List.of(), Set.of());
             }
             effective = previous;
         }
+        String namespace = id.namespace();
         RecordingCluster recording = new RecordingCluster(cluster);
         BackendResolution resolution = null;
-        BackendSet backends;
+        List<RuleResolution> rules = List.of();
+        BalancerConfig config;
         BackendRef ref = effective.getSpec().getBackendRef();
-        if (ref != null) {
-            resolution = ServiceBackends.resolve(id.namespace(), ref, recording.service(id.namespace(), ref.getName()),
-                    recording.endpointSlices(id.namespace(), ref.getName()));
-            backends = resolution instanceof BackendResolution.Resolved resolved ? resolved.backends() : BackendSet.EMPTY;
+        if (effective.getSpec().getRules() != null) {
+            RuleSpecs.Resolved resolved = RuleSpecs.routes(effective.getSpec(), namespace, rule -> ServiceBackends.resolve(
+                    namespace, rule, recording.service(namespace, rule.getName()), recording.endpointSlices(namespace,
+                            rule.getName())));
+            config = BalancerTranslator.translate(effective, BackendSet.EMPTY).config().withRoutes(resolved.routes());
+            rules = resolved.rules();
+        } else if (ref != null) {
+            resolution = ServiceBackends.resolve(namespace, ref, recording.service(namespace, ref.getName()),
+                    recording.endpointSlices(namespace, ref.getName()));
+            BackendSet backends = resolution instanceof BackendResolution.Resolved resolved
+                    ? resolved.backends() : BackendSet.EMPTY;
+            config = BalancerTranslator.translate(effective, backends).config();
         } else {
-            backends = StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints());
+            config = BalancerTranslator.translate(effective, StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints()))
+                    .config();
         }
-        BalancerConfig config = BalancerTranslator.translate(effective, backends).config();
         Long generation = effective.getMetadata().getGeneration();
-        return new Candidate(id, balancer, errors, errors.isEmpty() ? resolution : null, config,
-                generation == null ? 0 : generation, recording.read());
+        boolean valid = errors.isEmpty();
+        return new Candidate(id, balancer, errors, valid ? resolution : null, config,
+                generation == null ? 0 : generation, valid ? rules : List.of(), recording.read());
     }
 
     /**

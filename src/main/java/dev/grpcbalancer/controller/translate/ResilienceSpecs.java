@@ -3,14 +3,18 @@ package dev.grpcbalancer.controller.translate;
 import dev.grpcbalancer.controller.crd.ActiveHealthCheckSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.HealthCheckSpec;
+import dev.grpcbalancer.controller.crd.HedgingSpec;
+import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
 import dev.grpcbalancer.controller.crd.OutlierDetectionSpec;
 import dev.grpcbalancer.controller.crd.RetryBackoffSpec;
 import dev.grpcbalancer.controller.crd.RetryBudgetSpec;
 import dev.grpcbalancer.controller.crd.RetrySpec;
+import dev.grpcbalancer.controller.crd.RuleSpec;
 import dev.grpcbalancer.controller.crd.SlowStartSpec;
 import dev.grpcbalancer.controller.crd.TimeoutsSpec;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HealthCheck;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
@@ -22,47 +26,118 @@ import java.util.Set;
 
 /**
  * Reads {@code spec.retry}, {@code spec.timeouts}, {@code spec.outlierDetection},
- * {@code spec.healthCheck} and {@code spec.loadBalancing.slowStart}: every field checked (problems
- * go to the error list, in field order) and defaulted. Pure. The result is meaningful only when no
- * error was added.
+ * {@code spec.healthCheck}, {@code spec.loadBalancing.slowStart} and {@code spec.hedging}: every
+ * field checked (problems go to the error list, in field order) and defaulted. Pure. The result is
+ * meaningful only when no error was added.
  */
 final class ResilienceSpecs {
 
     /** What {@code retryOn} accepts besides gRPC codes: always retried, listing them changes nothing. */
     static final List<String> ALWAYS_RETRIED = List.of("connect-failure", "refused-stream");
     private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+    /** {@code spec.hedging.maxAttempts} when left out: one hedge. */
+    static final int DEFAULT_HEDGED_ATTEMPTS = 2;
 
     private ResilienceSpecs() {
     }
 
     /** The resilience settings of a balancer, defaulted. */
     record Resilience(RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
-            HealthCheck healthCheck, Duration slowStartWindow) {
+            HealthCheck healthCheck, Duration slowStartWindow, HedgingPolicy hedging) {
+    }
+
+    /** The sections a balancer or a rule may set (each null when left out). */
+    record Sections(LoadBalancingSpec loadBalancing, RetrySpec retry, TimeoutsSpec timeouts,
+            OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck, HedgingSpec hedging) {
+
+        static Sections of(GrpcBalancerSpec spec) {
+            return new Sections(spec.getLoadBalancing(), spec.getRetry(), spec.getTimeouts(), spec.getOutlierDetection(),
+                    spec.getHealthCheck(), spec.getHedging());
+        }
+
+        static Sections of(RuleSpec rule) {
+            return new Sections(rule.getLoadBalancing(), rule.getRetry(), rule.getTimeouts(), rule.getOutlierDetection(),
+                    rule.getHealthCheck(), rule.getHedging());
+        }
+
+        /**
+         * These sections where set, {@code fallback}'s where not: a rule's over its balancer's.
+         * {@code retry} and {@code hedging} are one choice: a rule that sets either replaces both.
+         */
+        Sections orElse(Sections fallback) {
+            boolean ownAttempts = retry != null || hedging != null;
+            return new Sections(loadBalancing != null ? loadBalancing : fallback.loadBalancing,
+                    ownAttempts ? retry : fallback.retry, timeouts != null ? timeouts : fallback.timeouts,
+                    outlierDetection != null ? outlierDetection : fallback.outlierDetection,
+                    healthCheck != null ? healthCheck : fallback.healthCheck, ownAttempts ? hedging : fallback.hedging);
+        }
     }
 
     static Resilience read(GrpcBalancerSpec spec, List<SpecError> errors) {
-        RetryPolicy retry = retry(spec.getRetry(), errors);
-        Timeouts timeouts = timeouts(spec.getTimeouts(), errors);
-        OutlierDetection outlier = outlierDetection(spec.getOutlierDetection(), errors);
-        HealthCheck health = healthCheck(spec.getHealthCheck(), errors);
-        SlowStartSpec slowStart = spec.getLoadBalancing() == null ? null : spec.getLoadBalancing().getSlowStart();
+        return read("spec", Sections.of(spec), errors);
+    }
+
+    /** Reads {@code sections}, naming fields under {@code prefix} ({@code spec} or {@code spec.rules[2]}). */
+    static Resilience read(String prefix, Sections sections, List<SpecError> errors) {
+        RetryPolicy retry = retry(prefix, sections.retry(), errors);
+        Timeouts timeouts = timeouts(prefix, sections.timeouts(), errors);
+        OutlierDetection outlier = outlierDetection(prefix, sections.outlierDetection(), errors);
+        HealthCheck health = healthCheck(prefix, sections.healthCheck(), errors);
+        SlowStartSpec slowStart = sections.loadBalancing() == null ? null : sections.loadBalancing().getSlowStart();
         Duration window = Duration.ZERO;
         if (slowStart != null) {
             if (slowStart.getWindow() == null) {
-                errors.add(new SpecError("spec.loadBalancing.slowStart.window", "required"));
+                errors.add(new SpecError(prefix + ".loadBalancing.slowStart.window", "required"));
             } else {
-                window = duration("spec.loadBalancing.slowStart.window", slowStart.getWindow(), Duration.ZERO, errors);
+                window = duration(prefix + ".loadBalancing.slowStart.window", slowStart.getWindow(), Duration.ZERO, errors);
             }
         }
-        return new Resilience(retry, timeouts, outlier, health, window);
+        HedgingPolicy hedging = hedging(prefix, sections.hedging(), errors);
+        if (sections.retry() != null && sections.hedging() != null) {
+            errors.add(new SpecError(prefix + ".hedging", "set at most one of retry and hedging: "
+                    + ("spec".equals(prefix) ? "a balancer" : "a rule") + " either retries failed attempts or hedges"
+                    + " (remove " + prefix + ".retry or " + prefix + ".hedging)"));
+        }
+        return new Resilience(retry, timeouts, outlier, health, window, hedging);
     }
 
-    private static RetryPolicy retry(RetrySpec spec, List<SpecError> errors) {
+    private static HedgingPolicy hedging(String prefix, HedgingSpec spec, List<SpecError> errors) {
+        if (spec == null) {
+            return HedgingPolicy.DISABLED;
+        }
+        int maxAttempts = range(prefix + ".hedging.maxAttempts", spec.getMaxAttempts(), 2, HedgingPolicy.MAX_ATTEMPTS,
+                DEFAULT_HEDGED_ATTEMPTS, errors);
+        Duration delay = Duration.ofMillis(50);
+        if (spec.getHedgingDelay() == null) {
+            errors.add(new SpecError(prefix + ".hedging.hedgingDelay", "required, e.g. 50ms: how long an attempt may go"
+                    + " without response headers before the next one starts"));
+        } else {
+            delay = duration(prefix + ".hedging.hedgingDelay", spec.getHedgingDelay(), delay, errors);
+        }
+        Set<GrpcCode> nonFatal = EnumSet.noneOf(GrpcCode.class);
+        List<String> names = spec.getNonFatalStatusCodes() == null ? List.of() : spec.getNonFatalStatusCodes();
+        for (int i = 0; i < names.size(); i++) {
+            Optional<GrpcCode> code = GrpcCode.parse(String.valueOf(names.get(i)));
+            if (code.isPresent() && code.get() != GrpcCode.OK) {
+                nonFatal.add(code.get());
+            } else {
+                errors.add(new SpecError(prefix + ".hedging.nonFatalStatusCodes[" + i + "]", "must be a gRPC code other"
+                        + " than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
+            }
+        }
+        return new HedgingPolicy(maxAttempts, delay, nonFatal);
+    }
+
+    private static String codesButOk() {
+        return String.join(", ", GrpcCode.configNames().subList(1, GrpcCode.values().length));
+    }
+
+    private static RetryPolicy retry(String prefix, RetrySpec spec, List<SpecError> errors) {
         RetryPolicy d = RetryPolicy.DEFAULT;
         if (spec == null) {
             return d;
         }
-        int numRetries = range("spec.retry.numRetries", spec.getNumRetries(), 0, RetryPolicy.MAX_RETRIES,
+        int numRetries = range(prefix + ".retry.numRetries", spec.getNumRetries(), 0, RetryPolicy.MAX_RETRIES,
                 d.numRetries(), errors);
         Set<GrpcCode> retryOn = EnumSet.noneOf(GrpcCode.class);
         List<String> names = spec.getRetryOn() == null ? List.of() : spec.getRetryOn();
@@ -72,20 +147,20 @@ final class ResilienceSpecs {
             if (code.isPresent() && RetryPolicy.RETRYABLE_CODES.contains(code.get())) {
                 retryOn.add(code.get());
             } else if (!ALWAYS_RETRIED.contains(name)) {
-                errors.add(new SpecError("spec.retry.retryOn[" + i + "]", "must be one of " + retryOnNames()
+                errors.add(new SpecError(prefix + ".retry.retryOn[" + i + "]", "must be one of " + retryOnNames()
                         + ", got \"" + name + "\""));
             }
         }
-        Duration perTry = duration("spec.retry.perTryTimeout", spec.getPerTryTimeout(), d.perTryTimeout(), errors);
+        Duration perTry = duration(prefix + ".retry.perTryTimeout", spec.getPerTryTimeout(), d.perTryTimeout(), errors);
         RetryBackoffSpec backoff = spec.getBackoff();
         Duration base = d.backoffBase();
         Duration max = d.backoffMax();
         if (backoff != null) {
-            base = duration("spec.retry.backoff.baseInterval", backoff.getBaseInterval(), base, errors);
-            max = duration("spec.retry.backoff.maxInterval", backoff.getMaxInterval(),
+            base = duration(prefix + ".retry.backoff.baseInterval", backoff.getBaseInterval(), base, errors);
+            max = duration(prefix + ".retry.backoff.maxInterval", backoff.getMaxInterval(),
                     backoff.getBaseInterval() == null ? max : base.multipliedBy(10), errors);
             if (max.compareTo(base) < 0) {
-                errors.add(new SpecError("spec.retry.backoff.maxInterval", "must not be less than baseInterval ("
+                errors.add(new SpecError(prefix + ".retry.backoff.maxInterval", "must not be less than baseInterval ("
                         + backoff.getBaseInterval() + "), got " + backoff.getMaxInterval()));
                 max = base;
             }
@@ -94,32 +169,32 @@ final class ResilienceSpecs {
         int percent = d.budgetPercent();
         int minPerSecond = d.minRetriesPerSecond();
         if (budget != null) {
-            percent = range("spec.retry.budget.percent", budget.getPercent(), 0, 100, percent, errors);
-            minPerSecond = range("spec.retry.budget.minRetriesPerSecond", budget.getMinRetriesPerSecond(), 0,
+            percent = range(prefix + ".retry.budget.percent", budget.getPercent(), 0, 100, percent, errors);
+            minPerSecond = range(prefix + ".retry.budget.minRetriesPerSecond", budget.getMinRetriesPerSecond(), 0,
                     1_000_000, minPerSecond, errors);
         }
-        int replay = range("spec.retry.replayBufferBytes", spec.getReplayBufferBytes(), 0,
+        int replay = range(prefix + ".retry.replayBufferBytes", spec.getReplayBufferBytes(), 0,
                 RetryPolicy.MAX_REPLAY_BUFFER_BYTES, d.replayBufferBytes(), errors);
         return new RetryPolicy(numRetries, retryOn, perTry, base, max, percent, minPerSecond, replay);
     }
 
-    private static Timeouts timeouts(TimeoutsSpec spec, List<SpecError> errors) {
+    private static Timeouts timeouts(String prefix, TimeoutsSpec spec, List<SpecError> errors) {
         Timeouts d = Timeouts.DEFAULT;
         if (spec == null) {
             return d;
         }
         return new Timeouts(
-                duration("spec.timeouts.connect", spec.getConnect(), d.connect(), errors),
-                duration("spec.timeouts.request", spec.getRequest(), d.request(), errors),
-                duration("spec.timeouts.streamIdle", spec.getStreamIdle(), d.streamIdle(), errors));
+                duration(prefix + ".timeouts.connect", spec.getConnect(), d.connect(), errors),
+                duration(prefix + ".timeouts.request", spec.getRequest(), d.request(), errors),
+                duration(prefix + ".timeouts.streamIdle", spec.getStreamIdle(), d.streamIdle(), errors));
     }
 
-    private static OutlierDetection outlierDetection(OutlierDetectionSpec spec, List<SpecError> errors) {
+    private static OutlierDetection outlierDetection(String prefix, OutlierDetectionSpec spec, List<SpecError> errors) {
         OutlierDetection d = OutlierDetection.DISABLED;
         if (spec == null) {
             return d;
         }
-        int consecutive = range("spec.outlierDetection.consecutiveFailures", spec.getConsecutiveFailures(), 1,
+        int consecutive = range(prefix + ".outlierDetection.consecutiveFailures", spec.getConsecutiveFailures(), 1,
                 1_000_000, d.consecutiveFailures(), errors);
         Set<GrpcCode> codes = d.errorCodes();
         if (spec.getConsecutiveErrorCodes() != null) {
@@ -130,27 +205,25 @@ final class ResilienceSpecs {
                 if (code.isPresent() && code.get() != GrpcCode.OK) {
                     codes.add(code.get());
                 } else {
-                    errors.add(new SpecError("spec.outlierDetection.consecutiveErrorCodes[" + i + "]",
-                            "must be a gRPC code other than ok (" + String.join(", ",
-                                    GrpcCode.configNames().subList(1, GrpcCode.values().length))
-                            + "), got \"" + names.get(i) + "\""));
+                    errors.add(new SpecError(prefix + ".outlierDetection.consecutiveErrorCodes[" + i + "]",
+                            "must be a gRPC code other than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
                 }
             }
         }
         return new OutlierDetection(true, consecutive, codes,
-                duration("spec.outlierDetection.interval", spec.getInterval(), d.interval(), errors),
-                duration("spec.outlierDetection.baseEjectionTime", spec.getBaseEjectionTime(), d.baseEjectionTime(),
+                duration(prefix + ".outlierDetection.interval", spec.getInterval(), d.interval(), errors),
+                duration(prefix + ".outlierDetection.baseEjectionTime", spec.getBaseEjectionTime(), d.baseEjectionTime(),
                         errors),
-                range("spec.outlierDetection.maxEjectionPercent", spec.getMaxEjectionPercent(), 0, 100,
+                range(prefix + ".outlierDetection.maxEjectionPercent", spec.getMaxEjectionPercent(), 0, 100,
                         d.maxEjectionPercent(), errors));
     }
 
-    private static HealthCheck healthCheck(HealthCheckSpec spec, List<SpecError> errors) {
+    private static HealthCheck healthCheck(String prefix, HealthCheckSpec spec, List<SpecError> errors) {
         HealthCheck d = HealthCheck.DEFAULT;
         if (spec == null) {
             return d;
         }
-        int panic = range("spec.healthCheck.panicThreshold", spec.getPanicThreshold(), 0, 100,
+        int panic = range(prefix + ".healthCheck.panicThreshold", spec.getPanicThreshold(), 0, 100,
                 d.panicThresholdPercent(), errors);
         ActiveHealthCheckSpec active = spec.getActive();
         if (active == null) {
@@ -159,14 +232,14 @@ final class ResilienceSpecs {
         }
         String service = active.getService() == null ? "" : active.getService();
         if (service.length() > 1024) {
-            errors.add(new SpecError("spec.healthCheck.active.service", "must be at most 1024 characters"));
+            errors.add(new SpecError(prefix + ".healthCheck.active.service", "must be at most 1024 characters"));
         }
         return new HealthCheck(true, service,
-                duration("spec.healthCheck.active.interval", active.getInterval(), d.interval(), errors),
-                duration("spec.healthCheck.active.timeout", active.getTimeout(), d.timeout(), errors),
-                range("spec.healthCheck.active.healthyThreshold", active.getHealthyThreshold(), 1, 1000,
+                duration(prefix + ".healthCheck.active.interval", active.getInterval(), d.interval(), errors),
+                duration(prefix + ".healthCheck.active.timeout", active.getTimeout(), d.timeout(), errors),
+                range(prefix + ".healthCheck.active.healthyThreshold", active.getHealthyThreshold(), 1, 1000,
                         d.healthyThreshold(), errors),
-                range("spec.healthCheck.active.unhealthyThreshold", active.getUnhealthyThreshold(), 1, 1000,
+                range(prefix + ".healthCheck.active.unhealthyThreshold", active.getUnhealthyThreshold(), 1, 1000,
                         d.unhealthyThreshold(), errors),
                 panic);
     }

@@ -30,10 +30,11 @@ public final class SpecValidation {
 
     /**
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
-     * namespace when given), the listener, that exactly one of {@code backendRef} and
-     * {@code staticEndpoints} is set, each of them, the load-balancing policy, the managed
-     * Service type, the retry, timeout, outlier detection, health check and slow start sections, the
-     * policies' tunables, zone-aware routing, the client connection lifecycle and keepalive.
+     * namespace when given), the listener, that exactly one of {@code rules}, {@code backendRef}
+     * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the
+     * load-balancing policy and its tunables (zone-aware routing included), the managed Service
+     * type, the retry, timeout, outlier detection, health check, slow start and hedging sections
+     * (retry and hedging exclude each other), the client connection lifecycle and keepalive.
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
@@ -55,7 +56,11 @@ public final class SpecValidation {
 
     /** The policy of a valid spec: the named one, RoundRobin when none is named. */
     static LoadBalancingPolicy policyOf(GrpcBalancerSpec spec) {
-        LoadBalancingSpec loadBalancing = spec.getLoadBalancing();
+        return policyOf(spec.getLoadBalancing());
+    }
+
+    /** The policy of a valid {@code loadBalancing} section (null: RoundRobin). */
+    static LoadBalancingPolicy policyOf(LoadBalancingSpec loadBalancing) {
         if (loadBalancing == null || loadBalancing.getPolicy() == null) {
             return LoadBalancingPolicy.RoundRobin;
         }
@@ -89,30 +94,44 @@ public final class SpecValidation {
     private static void checkBackends(GrpcBalancerSpec spec, List<SpecError> errors) {
         BackendRef backendRef = spec.getBackendRef();
         List<String> staticEndpoints = spec.getStaticEndpoints();
-        if (backendRef != null && staticEndpoints != null) {
-            errors.add(new SpecError("spec", "set exactly one of backendRef and staticEndpoints, not both"));
-        } else if (backendRef == null && staticEndpoints == null) {
-            errors.add(new SpecError("spec", "set one of backendRef (a Service) and staticEndpoints"));
+        int given = (backendRef != null ? 1 : 0) + (staticEndpoints != null ? 1 : 0) + (spec.getRules() != null ? 1 : 0);
+        if (given > 1) {
+            errors.add(new SpecError("spec", "set exactly one of rules, backendRef and staticEndpoints"
+                    + " (backendRef and staticEndpoints are the shorthand for one rule that takes every call)"));
+        } else if (given == 0) {
+            errors.add(new SpecError("spec", "set one of rules, backendRef (a Service) and staticEndpoints"));
         }
         if (backendRef != null) {
-            String name = backendRef.getName();
-            if (name == null || name.isEmpty()) {
-                errors.add(new SpecError("spec.backendRef.name", "required"));
-            } else if (!isLabel(name)) {
-                errors.add(new SpecError("spec.backendRef.name", "must be a Service name: lowercase letters,"
-                        + " digits and '-' (at most " + MAX_LABEL + " characters), got \"" + name + "\""));
-            }
-            checkPort("spec.backendRef.port", backendRef.getPort(), errors);
+            checkServiceRef("spec.backendRef", backendRef.getName(), backendRef.getPort(), errors);
         }
         if (staticEndpoints != null) {
             errors.addAll(StaticEndpoints.check(staticEndpoints, "spec.staticEndpoints"));
         }
+        if (spec.getRules() != null) {
+            RuleSpecs.check(spec, errors);
+        }
+    }
+
+    /** Checks a reference to a Service of the balancer's namespace at {@code field} (name and port). */
+    static void checkServiceRef(String field, String name, Integer port, List<SpecError> errors) {
+        if (name == null || name.isEmpty()) {
+            errors.add(new SpecError(field + ".name", "required"));
+        } else if (!isLabel(name)) {
+            errors.add(new SpecError(field + ".name", "must be a Service name: lowercase letters,"
+                    + " digits and '-' (at most " + MAX_LABEL + " characters), got \"" + name + "\""));
+        }
+        checkPort(field + ".port", port, errors);
     }
 
     private static void checkPolicy(LoadBalancingSpec loadBalancing, List<SpecError> errors) {
+        checkPolicy("spec", loadBalancing, errors);
+    }
+
+    /** Checks the policy of a {@code loadBalancing} section at {@code prefix} ({@code spec} or a rule). */
+    static void checkPolicy(String prefix, LoadBalancingSpec loadBalancing, List<SpecError> errors) {
         String policy = loadBalancing == null ? null : loadBalancing.getPolicy();
         if (policy != null && LoadBalancingPolicy.parse(policy).isEmpty()) {
-            errors.add(new SpecError("spec.loadBalancing.policy", "must be one of "
+            errors.add(new SpecError(prefix + ".loadBalancing.policy", "must be one of "
                     + String.join(", ", LoadBalancingPolicy.names()) + ", got \"" + policy + "\""));
         }
     }
@@ -139,7 +158,7 @@ public final class SpecValidation {
         }
     }
 
-    private static boolean isLabel(String value) {
+    static boolean isLabel(String value) {
         return value.indexOf('.') < 0 && HostSyntax.isDnsName(value, MAX_LABEL, false);
     }
 }

@@ -10,6 +10,7 @@ import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
 import dev.grpcbalancer.controller.crd.TrafficDistribution;
 import dev.grpcbalancer.controller.crd.ZoneAwareSpec;
+import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.Keepalive;
 import dev.grpcbalancer.snapshot.ListenerLifecycle;
 import dev.grpcbalancer.snapshot.LoadBalancingOptions;
@@ -21,8 +22,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Reads the policy tunables ({@code spec.loadBalancing.peakEwma}, {@code consistentHash},
- * {@code zoneAware}), the client connection lifecycle ({@code spec.listener.maxConnectionAge},
+ * Reads the policy tunables ({@code loadBalancing.peakEwma}, {@code consistentHash},
+ * {@code zoneAware}, of the balancer and of each rule), the client connection lifecycle ({@code spec.listener.maxConnectionAge},
  * {@code maxConnectionAgeGrace}, {@code idleTimeout}) and {@code spec.keepalive}: every field
  * checked (problems go to the error list, in field order) and defaulted. Pure. The result is
  * meaningful only when no error was added.
@@ -37,40 +38,65 @@ final class TrafficSpecs {
     }
 
     /**
-     * @param trafficDistribution {@code spec.loadBalancing.zoneAware.trafficDistribution}, which
-     *     replaces the topology hints of every endpoint; empty when not set
+     * @param balancing the policy tunables of the balancer's own {@code loadBalancing} section
      */
-    record Traffic(LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive,
-            Optional<TrafficDistribution> trafficDistribution) {
+    record Traffic(Balancing balancing, ListenerLifecycle listener, Keepalive keepalive) {
+    }
+
+    /**
+     * A {@code loadBalancing} section's tunables.
+     *
+     * @param trafficDistribution {@code loadBalancing.zoneAware.trafficDistribution}, which replaces
+     *     the topology hints of every endpoint of the balancer (or rule); empty when not set
+     */
+    record Balancing(LoadBalancingOptions options, Optional<TrafficDistribution> trafficDistribution) {
+
+        static final Balancing DEFAULT = new Balancing(LoadBalancingOptions.DEFAULT, Optional.empty());
+
+        /** {@code backends} with the hints {@link #trafficDistribution} gives, or as they are. */
+        BackendSet hinted(BackendSet backends) {
+            return trafficDistribution.map(t -> ZoneHints.apply(backends, t)).orElse(backends);
+        }
     }
 
     static Traffic read(GrpcBalancerSpec spec, List<SpecError> errors) {
-        LoadBalancingSpec lb = spec.getLoadBalancing();
-        String policy = lb == null || lb.getPolicy() == null ? LoadBalancingPolicy.RoundRobin.name() : lb.getPolicy();
+        return new Traffic(balancing("spec", spec.getLoadBalancing(), errors), listener(spec.getListener(), errors),
+                keepalive(spec.getKeepalive(), errors));
+    }
+
+    /**
+     * The tunables of the {@code loadBalancing} section at {@code prefix} ({@code spec} or
+     * {@code spec.rules[i]}); null for the defaults.
+     */
+    static Balancing balancing(String prefix, LoadBalancingSpec lb, List<SpecError> errors) {
+        if (lb == null) {
+            return Balancing.DEFAULT;
+        }
+        String field = prefix + ".loadBalancing";
+        String policy = lb.getPolicy() == null ? LoadBalancingPolicy.RoundRobin.name() : lb.getPolicy();
         LoadBalancingOptions options = LoadBalancingOptions.DEFAULT;
         Optional<TrafficDistribution> distribution = Optional.empty();
-        if (lb != null) {
-            if (lb.getPeakEwma() != null) {
-                onlyFor("spec.loadBalancing.peakEwma", LoadBalancingPolicy.PeakEwma, policy, errors);
-                options = options.withPeakEwmaDecay(duration("spec.loadBalancing.peakEwma.decay",
-                        lb.getPeakEwma().getDecay(), options.peakEwmaDecay(), errors));
-            }
-            if (lb.getConsistentHash() != null) {
-                onlyFor("spec.loadBalancing.consistentHash", LoadBalancingPolicy.ConsistentHash, policy, errors);
-                options = options.withConsistentHash(consistentHash(lb.getConsistentHash(), errors));
-            } else if (policy.equals(LoadBalancingPolicy.ConsistentHash.name())) {
-                errors.add(new SpecError("spec.loadBalancing.consistentHash.header",
-                        "required with policy ConsistentHash (the header whose value is a call's key)"));
-            }
-            ZoneAwareSpec zoneAware = lb.getZoneAware();
-            if (zoneAware != null) {
-                options = options.withMinZoneSharePercent(range("spec.loadBalancing.zoneAware.minZoneSharePercent",
-                        zoneAware.getMinZoneSharePercent(), 0, 100, options.minZoneSharePercent(), errors));
-                distribution = trafficDistribution(zoneAware.getTrafficDistribution(), errors);
-            }
+        if (lb.getPeakEwma() != null) {
+            onlyFor(field + ".peakEwma", LoadBalancingPolicy.PeakEwma, policy, errors);
+            options = options.withPeakEwmaDecay(duration(field + ".peakEwma.decay",
+                    lb.getPeakEwma().getDecay(), options.peakEwmaDecay(), errors));
         }
-        return new Traffic(options, listener(spec.getListener(), errors), keepalive(spec.getKeepalive(), errors),
-                distribution);
+        if (lb.getConsistentHash() != null) {
+            onlyFor(field + ".consistentHash", LoadBalancingPolicy.ConsistentHash, policy, errors);
+            options = options.withConsistentHash(consistentHash(field + ".consistentHash", lb.getConsistentHash(),
+                    errors));
+        } else if (policy.equals(LoadBalancingPolicy.ConsistentHash.name())) {
+            errors.add(new SpecError(field + ".consistentHash.header",
+                    "required with policy ConsistentHash (the header whose value is a call's key)"));
+        }
+        ZoneAwareSpec zoneAware = lb.getZoneAware();
+        if (zoneAware != null) {
+            options = options.withMinZoneSharePercent(range(field + ".zoneAware.minZoneSharePercent",
+                    zoneAware.getMinZoneSharePercent(), 0, 100, options.minZoneSharePercent(), errors));
+            distribution = trafficDistribution(field + ".zoneAware.trafficDistribution",
+                    zoneAware.getTrafficDistribution(), errors);
+        }
+        return new Balancing(options, distribution);
     }
 
     private static void onlyFor(String field, LoadBalancingPolicy owner, String policy, List<SpecError> errors) {
@@ -79,13 +105,13 @@ final class TrafficSpecs {
         }
     }
 
-    private static ConsistentHash consistentHash(ConsistentHashSpec spec, List<SpecError> errors) {
+    private static ConsistentHash consistentHash(String field, ConsistentHashSpec spec, List<SpecError> errors) {
         String header = spec.getHeader();
         if (header == null || header.isEmpty()) {
-            errors.add(new SpecError("spec.loadBalancing.consistentHash.header", "required"));
+            errors.add(new SpecError(field + ".header", "required"));
             header = "";
         } else if (!HEADER.matcher(header).matches()) {
-            errors.add(new SpecError("spec.loadBalancing.consistentHash.header", "must be a lowercase HTTP header"
+            errors.add(new SpecError(field + ".header", "must be a lowercase HTTP header"
                     + " name (letters, digits, '-' and the other token characters), got \"" + header + "\""));
             header = "";
         }
@@ -94,7 +120,7 @@ final class TrafficSpecs {
             int size = spec.getTableSize();
             if (size < ConsistentHash.MIN_TABLE_SIZE || size > ConsistentHash.MAX_TABLE_SIZE
                     || !ConsistentHash.isPrime(size)) {
-                errors.add(new SpecError("spec.loadBalancing.consistentHash.tableSize", "must be a prime number "
+                errors.add(new SpecError(field + ".tableSize", "must be a prime number "
                         + ConsistentHash.MIN_TABLE_SIZE + ".." + ConsistentHash.MAX_TABLE_SIZE
                         + " (65537 or 5000011, for example), got " + size));
             } else {
@@ -105,7 +131,7 @@ final class TrafficSpecs {
         Double given = spec.getBoundedLoadFactor();
         if (given != null) {
             if (!(given > 1) || given > ConsistentHash.MAX_BOUNDED_LOAD_FACTOR) {
-                errors.add(new SpecError("spec.loadBalancing.consistentHash.boundedLoadFactor", "must be more than 1"
+                errors.add(new SpecError(field + ".boundedLoadFactor", "must be more than 1"
                         + " and at most " + (int) ConsistentHash.MAX_BOUNDED_LOAD_FACTOR + ", got " + given));
             } else {
                 factor = given;
@@ -114,13 +140,13 @@ final class TrafficSpecs {
         return new ConsistentHash(header, tableSize, factor);
     }
 
-    private static Optional<TrafficDistribution> trafficDistribution(String name, List<SpecError> errors) {
+    private static Optional<TrafficDistribution> trafficDistribution(String field, String name, List<SpecError> errors) {
         if (name == null) {
             return Optional.empty();
         }
         Optional<TrafficDistribution> parsed = TrafficDistribution.parse(name);
         if (parsed.isEmpty()) {
-            errors.add(new SpecError("spec.loadBalancing.zoneAware.trafficDistribution", "must be one of "
+            errors.add(new SpecError(field, "must be one of "
                     + String.join(", ", TrafficDistribution.names()) + ", got \"" + name + "\""));
         }
         return parsed;

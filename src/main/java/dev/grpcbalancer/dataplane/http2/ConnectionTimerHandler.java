@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * What the connection lifecycle handlers share: one timer on the connection's event loop, started
@@ -12,9 +13,15 @@ import java.util.concurrent.TimeUnit;
  */
 abstract class ConnectionTimerHandler extends ChannelInboundHandlerAdapter {
 
+    private final LongSupplier clock;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private boolean started;
+
+    /** @param clock the time, in nanoseconds (the call engine's ticker) */
+    ConnectionTimerHandler(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     /** The connection is up: schedule the first task. Called once. */
     abstract void connectionActive();
@@ -62,6 +69,10 @@ abstract class ConnectionTimerHandler extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
+    }
+
+    final long now() {
+        return clock.getAsLong();
     }
 
     final ChannelHandlerContext context() {

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.http2;
 
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Stream;
+import java.util.function.LongSupplier;
 
 /**
  * Closes a client connection that has carried no call for the idle timeout (GOAWAY first, by the
@@ -16,7 +17,8 @@ public final class IdleTimeoutHandler extends ConnectionTimerHandler {
     private final long idleNanos;
     private long idleSince;
 
-    public IdleTimeoutHandler(ProxyConnection connection, long idleNanos) {
+    public IdleTimeoutHandler(ProxyConnection connection, long idleNanos, LongSupplier clock) {
+        super(clock);
         if (idleNanos <= 0) {
             throw new IllegalArgumentException("idle timeout must be positive");
         }
@@ -26,7 +28,7 @@ public final class IdleTimeoutHandler extends ConnectionTimerHandler {
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 if (connection.connection().numActiveStreams() == 0) {
-                    idleSince = System.nanoTime();
+                    idleSince = now();
                 }
             }
         });
@@ -34,7 +36,7 @@ public final class IdleTimeoutHandler extends ConnectionTimerHandler {
 
     @Override
     void connectionActive() {
-        idleSince = System.nanoTime();
+        idleSince = now();
         schedule(this::check, idleNanos);
     }
 
@@ -43,7 +45,7 @@ public final class IdleTimeoutHandler extends ConnectionTimerHandler {
             schedule(this::check, idleNanos);
             return;
         }
-        long idle = System.nanoTime() - idleSince;
+        long idle = now() - idleSince;
         if (idle < idleNanos) {
             schedule(this::check, idleNanos - idle);
             return;

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * HTTP/2 keepalive of one connection to a backend (gRFC A8, client side): while the connection
@@ -42,7 +43,9 @@ public final class KeepaliveHandler extends ConnectionTimerHandler {
     private long lastReadNanos;
     private long pingSentNanos;
 
-    public KeepaliveHandler(ProxyConnection connection, long intervalNanos, long timeoutNanos, Events events) {
+    public KeepaliveHandler(ProxyConnection connection, long intervalNanos, long timeoutNanos, Events events,
+            LongSupplier clock) {
+        super(clock);
         if (intervalNanos <= 0 || timeoutNanos <= 0) {
             throw new IllegalArgumentException("interval and timeout must be positive");
         }
@@ -63,19 +66,19 @@ public final class KeepaliveHandler extends ConnectionTimerHandler {
 
     @Override
     void connectionActive() {
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = now();
         schedule(this::check, intervalNanos);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = now();
         super.channelReadComplete(ctx);
     }
 
     /** Time to look: silent for an interval with calls on it, the connection gets a PING. */
     private void check() {
-        long now = System.nanoTime();
+        long now = now();
         long silent = now - lastReadNanos;
         if (silent < intervalNanos) {
             schedule(this::check, intervalNanos - silent);

@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane.http2;
 import io.netty.handler.codec.http2.Http2Error;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Ends a client connection after its maximum age (+-10 % jitter, so connections opened together do
@@ -30,7 +31,8 @@ public final class MaxConnectionAgeHandler extends ConnectionTimerHandler implem
     /**
      * @param graceNanos 0: the calls may take as long as they need
      */
-    public MaxConnectionAgeHandler(ProxyConnection connection, long ageNanos, long graceNanos) {
+    public MaxConnectionAgeHandler(ProxyConnection connection, long ageNanos, long graceNanos, LongSupplier clock) {
+        super(clock);
         if (ageNanos <= 0 || graceNanos < 0) {
             throw new IllegalArgumentException("age must be positive, grace not negative");
         }
@@ -47,7 +49,7 @@ public final class MaxConnectionAgeHandler extends ConnectionTimerHandler implem
     }
 
     private void firstGoAway() {
-        goAwayNanos = System.nanoTime();
+        goAwayNanos = now();
         connection.goAway(Integer.MAX_VALUE, Http2Error.NO_ERROR, "max_age");
         connection.ping(PING_DATA);
         schedule(this::finalGoAway, PING_WAIT_NANOS);
@@ -68,7 +70,7 @@ public final class MaxConnectionAgeHandler extends ConnectionTimerHandler implem
         closing = true;
         cancelTimer();
         connection.goAway(connection.connection().remote().lastStreamCreated(), Http2Error.NO_ERROR, "max_age");
-        long left = graceNanos == 0 ? -1 : Math.max(1, graceNanos - (System.nanoTime() - goAwayNanos));
+        long left = graceNanos == 0 ? -1 : Math.max(1, graceNanos - (now() - goAwayNanos));
         connection.gracefulShutdownTimeoutMillis(left < 0 ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         context().channel().close();
     }

@@ -6,6 +6,7 @@ import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +22,11 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     private final UpstreamConnection connection;
     private final UpstreamSettings settings;
     private final Keepalive keepalive;
+    private final LongSupplier ticker;
 
-    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, Keepalive keepalive) {
+    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, Keepalive keepalive,
+            LongSupplier ticker) {
+        this.ticker = ticker;
         this.connection = connection;
         this.settings = settings;
         this.keepalive = keepalive;
@@ -42,7 +46,7 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
         ch.pipeline().addLast(handler);
         if (keepalive.enabled()) {
             ch.pipeline().addLast(new KeepaliveHandler(handler, keepalive.interval().toNanos(),
-                    keepalive.timeout().toNanos(), connection.keepaliveEvents()));
+                    keepalive.timeout().toNanos(), connection.keepaliveEvents(), ticker));
         }
     }
 }

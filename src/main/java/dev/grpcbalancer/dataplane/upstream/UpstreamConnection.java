@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -74,19 +75,12 @@ final class UpstreamConnection {
     }
 
     /**
-     * Opens a stream for {@code pending} (the caller checked {@link #hasCapacity()}) and hands it
-     * over at once: its HEADERS go out before any later stream's.
+     * Opens a stream (the caller checked {@link #hasCapacity()}). Its taker writes its HEADERS at
+     * once, before any later stream's, or resets it.
      */
-    void open(PendingStream pending) {
+    ProxyStream open() throws Http2Exception {
         Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
-        Http2Stream stream;
-        try {
-            stream = local.createStream(local.incrementAndGetNextStreamId(), false);
-        } catch (Http2Exception e) {
-            pending.callback().failed("could not open a stream to " + owner.address() + ": " + e.getMessage());
-            return;
-        }
-        handler.attachAndHandOver(stream, pending.callback());
+        return handler.attachNew(local.createStream(local.incrementAndGetNextStreamId(), false));
     }
 
     /** No new streams; close once the open ones end, or at {@code drainTimeoutNanos} at the latest. */
@@ -129,9 +123,10 @@ final class UpstreamConnection {
         return new KeepaliveHandler.Events() {
             @Override
             public void dead(String reason) {
+                // closing it without a GOAWAY makes it a lost connection: the endpoint takes no new
+                // calls until a new connection to it is up
                 log.info("connection to {} with {} streams open is dead ({}): closing it, its calls end with UNAVAILABLE",
                         owner.address(), openStreams(), reason);
-                owner.connectionDead(UpstreamConnection.this, reason);
             }
 
             @Override
@@ -159,8 +154,8 @@ final class UpstreamConnection {
             return context() == null ? null : context().channel();
         }
 
-        private void attachAndHandOver(Http2Stream stream, StreamCallback callback) {
-            callback.opened(attach(stream));
+        private ProxyStream attachNew(Http2Stream stream) {
+            return attach(stream);
         }
 
         @Override
@@ -208,7 +203,8 @@ final class UpstreamConnection {
                 drainDeadline.cancel(false);
             }
             super.channelInactive(ctx); // closes the streams: their calls hear of it first
-            owner.connectionClosed(UpstreamConnection.this, ready);
+            // closed without a GOAWAY and without our draining it: the backend or the network went away
+            owner.connectionClosed(UpstreamConnection.this, ready, ready && !goAway && !draining);
         }
     }
 }

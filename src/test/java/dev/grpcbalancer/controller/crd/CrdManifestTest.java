@@ -87,6 +87,7 @@ class CrdManifestTest {
         assertThat(columns).containsExactly(
                 "Port integer 0 .spec.listener.port",
                 "Service string 0 .spec.backendRef.name",
+                "Rules integer 0 .status.ruleCount",
                 "Policy string 0 .spec.loadBalancing.policy",
                 "Ready string 0 .status.readyEndpoints",
                 "Programmed string 0 .status.conditions[?(@.type==\"Programmed\")].status",
@@ -105,12 +106,61 @@ class CrdManifestTest {
     }
 
     @Test
-    void exactlyOneOfBackendRefAndStaticEndpointsIsACelRuleOnSpec() {
-        JsonNode rules = spec.path("x-kubernetes-validations");
+    void exactlyOneOfRulesBackendRefAndStaticEndpointsIsACelRuleOnSpec() {
+        JsonNode rule = celRule(spec, "(has(self.backendRef) ? 1 : 0)"
+                + " + (has(self.staticEndpoints) ? 1 : 0) + (has(self.rules) ? 1 : 0) == 1");
 
-        assertThat(rules).hasSize(1);
-        assertThat(rules.get(0).path("rule").asText()).isEqualTo("has(self.backendRef) != has(self.staticEndpoints)");
-        assertThat(rules.get(0).path("message").asText()).isEqualTo("set exactly one of backendRef (a Service) and staticEndpoints");
+        assertThat(rule.path("message").asText())
+                .isEqualTo("set exactly one of rules, backendRef (a Service) and staticEndpoints");
+    }
+
+    @Test
+    void retryAndHedgingExcludeEachOtherInACelRuleOnSpecAndOnEachRule() {
+        assertThat(celRule(spec, "!(has(self.retry) && has(self.hedging))").path("message").asText())
+                .isEqualTo("set at most one of retry and hedging: a balancer either retries failed attempts or hedges");
+        JsonNode rule = spec.path("properties").path("rules").path("items");
+        assertThat(celRule(rule, "!(has(self.retry) && has(self.hedging))").path("message").asText())
+                .isEqualTo("set at most one of retry and hedging: a rule either retries failed attempts or hedges");
+    }
+
+    @Test
+    void hedgingNeedsADelayAndTakesTwoToFiveAttempts() {
+        JsonNode hedging = spec.path("properties").path("hedging");
+
+        assertThat(texts(hedging.path("required"))).containsExactly("hedgingDelay");
+        JsonNode maxAttempts = hedging.path("properties").path("maxAttempts");
+        assertThat(maxAttempts.path("minimum").asInt()).isEqualTo(2);
+        assertThat(maxAttempts.path("maximum").asInt()).isEqualTo(5);
+        assertThat(hedging.path("properties").path("nonFatalStatusCodes").path("type").asText()).isEqualTo("array");
+        JsonNode ruleHedging = spec.path("properties").path("rules").path("items").path("properties").path("hedging");
+        assertThat(ruleHedging.path("properties")).as("a rule's own").isEqualTo(hedging.path("properties"));
+        assertThat(ruleHedging.path("required")).isEqualTo(hedging.path("required"));
+    }
+
+    private static JsonNode celRule(JsonNode schema, String rule) {
+        for (JsonNode candidate : schema.path("x-kubernetes-validations")) {
+            if (candidate.path("rule").asText().equals(rule)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no CEL rule " + rule + " in " + schema.path("x-kubernetes-validations"));
+    }
+
+    @Test
+    void aRuleNeedsBackendRefsEachAServiceOrStaticEndpointsWithAWeight() {
+        JsonNode rule = spec.path("properties").path("rules").path("items");
+        assertThat(spec.path("properties").path("rules").path("maxItems").asInt()).isEqualTo(500);
+        assertThat(texts(rule.path("required"))).containsExactly("backendRefs");
+        assertThat(rule.path("properties").path("matches").path("maxItems").asInt()).isEqualTo(8);
+        JsonNode ref = rule.path("properties").path("backendRefs").path("items");
+        assertThat(ref.path("x-kubernetes-validations").findValuesAsText("rule")).containsExactlyInAnyOrder(
+                "has(self.name) != has(self.staticEndpoints)", "has(self.name) == has(self.port)");
+        assertThat(ref.path("properties").path("weight").path("minimum").asInt()).isZero();
+        assertThat(ref.path("properties").path("weight").path("maximum").asInt()).isEqualTo(1_000_000);
+        JsonNode method = rule.path("properties").path("matches").path("items").path("properties").path("method");
+        assertThat(texts(method.path("properties").path("type").path("enum")))
+                .containsExactly("Exact", "RegularExpression");
+        assertThat(method.path("properties").path("type").path("default").asText()).isEqualTo("Exact");
     }
 
     @Test

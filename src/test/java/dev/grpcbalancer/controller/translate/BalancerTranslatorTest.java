@@ -113,7 +113,7 @@ class BalancerTranslatorTest {
         GrpcBalancer balancer = balancer("greeter", 8080);
 
         assertThat(BalancerTranslator.translate(balancer, BackendSet.EMPTY).errors())
-                .containsExactly(new SpecError("spec", "set one of backendRef (a Service) and staticEndpoints"));
+                .containsExactly(new SpecError("spec", "set one of rules, backendRef (a Service) and staticEndpoints"));
     }
 
     @Test

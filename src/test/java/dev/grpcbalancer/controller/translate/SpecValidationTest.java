@@ -83,13 +83,14 @@ class SpecValidationTest {
         balancer.getSpec().setBackendRef(new BackendRef("greeter", 50051));
 
         assertThat(SpecValidation.validate(balancer))
-                .containsExactly(new SpecError("spec", "set exactly one of backendRef and staticEndpoints, not both"));
+                .containsExactly(new SpecError("spec", "set exactly one of rules, backendRef and staticEndpoints"
+                        + " (backendRef and staticEndpoints are the shorthand for one rule that takes every call)"));
     }
 
     @Test
     void neitherBackendRefNorStaticEndpointsIsReported() {
         assertThat(SpecValidation.validate(balancer("greeter", 8080)))
-                .containsExactly(new SpecError("spec", "set one of backendRef (a Service) and staticEndpoints"));
+                .containsExactly(new SpecError("spec", "set one of rules, backendRef (a Service) and staticEndpoints"));
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.grpcbalancer.testing.grpc;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.Attributes;
+import io.grpc.HandlerRegistry;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
@@ -33,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>{@link #setBehavior(Behavior)} makes new calls hang or fail. {@link #kill()} resets every
+ * <p>It also answers any other method name as a Unary echo, so routing tests can call
+ * {@code /shop.Cart/Get} and the like. {@link #setBehavior(Behavior)} makes new calls hang or fail. {@link #kill()} resets every
  * stream and drops every connection at once; {@link #drain()} shuts down gracefully (GOAWAY, then
  * in-flight calls finish), {@link #startDrain()} does the same without waiting. {@link #close()}
  * kills and is safe to call again.
@@ -63,6 +66,7 @@ public final class TestBackend implements AutoCloseable {
     NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(builder.address)
         .addService(service())
         .addService(healthService())
+        .fallbackHandlerRegistry(new AnyMethod())
         .addTransportFilter(new ConnectionCounter())
         .maxInboundMessageSize(builder.maxInboundMessageSize)
         .maxConcurrentCallsPerConnection(builder.maxConcurrentCallsPerConnection);
@@ -208,6 +212,15 @@ public final class TestBackend implements AutoCloseable {
           response.onCompleted();
         }))
         .build();
+  }
+
+  /** Every method the backend does not know is a Unary echo (see {@link TestService#unary(String)}). */
+  private final class AnyMethod extends HandlerRegistry {
+    @Override
+    public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+      return ServerMethodDefinition.create(TestService.unary(methodName),
+          (call, headers) -> EchoCall.start(call, headers, id, behavior, stats, scheduler));
+    }
   }
 
   private final class ConnectionCounter extends ServerTransportFilter {

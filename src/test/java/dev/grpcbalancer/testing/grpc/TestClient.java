@@ -108,6 +108,14 @@ public final class TestClient implements AutoCloseable {
     return served;
   }
 
+  /** A Unary call of any method, e.g. {@code shop.Cart/Get} (the test backends echo them all). */
+  public CallResult unary(String fullMethodName, byte[] payload, Metadata headers, Duration deadline) {
+    TestCall call = start(TestService.unary(fullMethodName), headers, deadline, ReadPace.eager());
+    call.send(requireNonNull(payload, "payload"));
+    call.halfClose();
+    return call.await(waitFor(deadline));
+  }
+
   /** Starts a Unary call without waiting: for many concurrent calls, or to cancel one. */
   public TestCall startUnary(byte[] payload, Metadata headers, Duration deadline) {
     TestCall call = start(TestService.UNARY, headers, deadline, ReadPace.eager());

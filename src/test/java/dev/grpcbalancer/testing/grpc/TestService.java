@@ -191,6 +191,19 @@ public final class TestService {
     }
   }
 
+  /**
+   * A Unary method of any name, e.g. {@code shop.Cart/Get}: {@link TestBackend} answers every
+   * method it does not know as {@link #UNARY} does (routing tests call many services).
+   */
+  public static MethodDescriptor<byte[], byte[]> unary(String fullMethodName) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodType.UNARY)
+        .setFullMethodName(requireNonNull(fullMethodName, "fullMethodName"))
+        .setRequestMarshaller(BYTES)
+        .setResponseMarshaller(BYTES)
+        .build();
+  }
+
   private static MethodDescriptor<byte[], byte[]> method(MethodType type, String name) {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(type)
