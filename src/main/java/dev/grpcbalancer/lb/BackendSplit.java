@@ -75,11 +75,6 @@ public final class BackendSplit {
         return choose(avoid, null, hashKey);
     }
 
-    /** {@link #pick(EndpointAddress, CharSequence)} for a call without a hash key. */
-    public Selection pick(EndpointAddress avoid) {
-        return choose(avoid, null, null);
-    }
-
     /**
      * Picks an endpoint for a hedged attempt: one outside {@code avoid} (the endpoints of the call's
      * other attempts) when a backend of the split can offer one, else as {@link #pick} would.

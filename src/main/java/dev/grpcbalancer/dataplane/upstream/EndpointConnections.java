@@ -62,11 +62,11 @@ final class EndpointConnections {
 
     EndpointConnections(EndpointAddress address, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
             LongSupplier ticker, Runnable onEmpty) {
-        this.ticker = ticker;
         this.address = address;
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
+        this.ticker = ticker;
         this.onEmpty = onEmpty;
     }
 
@@ -74,9 +74,11 @@ final class EndpointConnections {
         return address;
     }
 
-    /** A stream on a connection with room now, or null: the request's callback then hears later. */
-    ProxyStream open(PendingStream request) {
-        StreamCallback callback = request.callback();
+    /**
+     * A stream on a connection with room now, or null: {@code callback} then hears later. A
+     * connection opened for it gets {@code connectTimeout} and {@code keepalive}.
+     */
+    ProxyStream open(StreamCallback callback, Duration connectTimeout, Keepalive keepalive) {
         if (draining) {
             refuse(callback, "endpoint " + address + " was removed");
             return null;
@@ -94,9 +96,9 @@ final class EndpointConnections {
                 return null;
             }
         }
-        lastConnectTimeout = request.connectTimeout();
-        lastKeepalive = request.keepalive();
-        waiters.add(request);
+        lastConnectTimeout = connectTimeout;
+        lastKeepalive = keepalive;
+        waiters.add(new PendingStream(callback, connectTimeout, keepalive));
         connectForWaiters();
         return null;
     }

@@ -2,7 +2,9 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,20 +21,20 @@ final class EventLoopPool {
     private final Map<EndpointAddress, EndpointConnections> endpoints = new HashMap<>();
 
     EventLoopPool(EventLoop loop, UpstreamConnector connector, UpstreamSettings settings, LongSupplier ticker) {
-        this.ticker = ticker;
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
+        this.ticker = ticker;
     }
 
-    ProxyStream open(EndpointAddress address, PendingStream request) {
+    ProxyStream open(EndpointAddress address, StreamCallback callback, Duration connectTimeout, Keepalive keepalive) {
         EndpointConnections connections = endpoints.get(address);
         if (connections == null) {
             connections = new EndpointConnections(address, loop, connector, settings, ticker,
                     () -> endpoints.remove(address));
             endpoints.put(address, connections);
         }
-        return connections.open(request);
+        return connections.open(callback, connectTimeout, keepalive);
     }
 
     /** Tells {@code callback} it failed, from a task of its own (never within the caller's stack). */

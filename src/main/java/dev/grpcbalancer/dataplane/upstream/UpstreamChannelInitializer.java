@@ -26,10 +26,10 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, Keepalive keepalive,
             LongSupplier ticker) {
-        this.ticker = ticker;
         this.connection = connection;
         this.settings = settings;
         this.keepalive = keepalive;
+        this.ticker = ticker;
     }
 
     @Override

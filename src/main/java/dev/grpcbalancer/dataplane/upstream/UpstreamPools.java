@@ -71,7 +71,7 @@ public final class UpstreamPools {
             pool.refuse(callback, "the data plane is shutting down");
             return null;
         }
-        return pool.open(address, new PendingStream(callback, connectTimeout, keepalive));
+        return pool.open(address, callback, connectTimeout, keepalive);
     }
 
     /**
