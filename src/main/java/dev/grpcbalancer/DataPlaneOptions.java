@@ -2,7 +2,10 @@ package dev.grpcbalancer;
 
 import dev.grpcbalancer.dataplane.ClientConnectionSettings;
 import dev.grpcbalancer.dataplane.DataPlaneSettings;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Data plane and admin options shared by the commands that run balancers. */
@@ -44,6 +47,11 @@ final class DataPlaneOptions {
                     + " as labels make many series).")
     boolean endpointMetrics;
 
+    @Option(names = "--tls-provider", defaultValue = "auto", paramLabel = "auto|openssl|jdk",
+            converter = TlsProviderConverter.class,
+            description = "TLS implementation: auto (OpenSSL where its native library loads, else the JDK's), openssl"
+                    + " (fail at start without it) or jdk (default: ${DEFAULT-VALUE}).")
+    TlsProvider tlsProvider;
     @Option(names = "--method-metrics",
             description = "Also label call meters with grpc_service and grpc_method for the methods that exact rule"
                     + " matches name (a set the configuration bounds; other calls have them empty; default: off).")
@@ -85,12 +93,25 @@ final class DataPlaneOptions {
             description = "Let clients PING that often also while they have no call (default: once per 2 hours).")
     boolean permitKeepaliveWithoutCalls;
 
+    /** {@code auto}, {@code openssl}, {@code jdk}, in any case. */
+    static final class TlsProviderConverter implements CommandLine.ITypeConverter<TlsProvider> {
+        @Override
+        public TlsProvider convert(String value) {
+            try {
+                return TlsProvider.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected auto, openssl or jdk, got '" + value + "'");
+            }
+        }
+    }
+
     DataPlaneSettings settings() {
         return DataPlaneSettings.defaults()
                 .withBindAddress(bindAddress)
                 .withDrainTimeout(drainTimeout)
                 .withMaxConcurrentStreams(maxConcurrentStreams)
                 .withIoThreads(ioThreads)
+                .withTlsProvider(tlsProvider)
                 .withLocality(zone == null ? "" : zone.trim(), nodeName == null ? "" : nodeName.trim())
                 .withClientConnections(new ClientConnectionSettings(maxConnectionAge, maxConnectionAgeGrace, idleTimeout,
                         permitKeepaliveTime, permitKeepaliveWithoutCalls));

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.dataplane.upstream.UpstreamSettings;
 import dev.grpcbalancer.snapshot.Locality;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.Set;
  * @param locality where this data plane runs (zone, node name; empty when unknown), for
  *     zone-aware routing and the calls-by-locality meters
  * @param clientConnections client connection lifecycle defaults and the client PING policy
+ * @param tlsProvider the TLS implementation of listeners and backend connections
  */
 public record DataPlaneSettings(
         String bindAddress,
@@ -40,9 +42,11 @@ public record DataPlaneSettings(
         Duration resetWindow,
         int maxConnectionsPerEndpoint,
         Locality locality,
-        ClientConnectionSettings clientConnections) {
+        ClientConnectionSettings clientConnections,
+        TlsProvider tlsProvider) {
 
     public DataPlaneSettings {
+        requireNonNull(tlsProvider, "tlsProvider");
         requireNonNull(bindAddress, "bindAddress");
         requireNonNull(drainTimeout, "drainTimeout");
         requireNonNull(connectTimeout, "connectTimeout");
@@ -57,37 +61,37 @@ public record DataPlaneSettings(
     public static DataPlaneSettings defaults() {
         return new DataPlaneSettings("0.0.0.0", 0, Duration.ofSeconds(30), Duration.ofSeconds(5),
                 1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64, Locality.NONE,
-                ClientConnectionSettings.DEFAULT);
+                ClientConnectionSettings.DEFAULT, TlsProvider.AUTO);
     }
 
     public DataPlaneSettings withBindAddress(String address) {
         return new DataPlaneSettings(address, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withDrainTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, timeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withConnectTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, timeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withMaxConcurrentStreams(int max) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, max,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withIoThreads(int threads) {
         return new DataPlaneSettings(bindAddress, threads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     /** Runs in {@code zone} on node {@code nodeName} (either may be empty: unknown). */
@@ -95,13 +99,19 @@ public record DataPlaneSettings(
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
                 resetWindow, maxConnectionsPerEndpoint, new Locality(zone, nodeName, Set.of(), Set.of()),
-                clientConnections);
+                clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withClientConnections(ClientConnectionSettings settings) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, locality, settings);
+                resetWindow, maxConnectionsPerEndpoint, locality, settings, tlsProvider);
+    }
+
+    public DataPlaneSettings withTlsProvider(TlsProvider provider) {
+        return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, provider);
     }
 
     UpstreamSettings upstream() {

@@ -5,6 +5,7 @@ import dev.grpcbalancer.dataplane.http2.ClientPingPolicy;
 import dev.grpcbalancer.dataplane.http2.IdleTimeoutHandler;
 import dev.grpcbalancer.dataplane.http2.MaxConnectionAgeHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.dataplane.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -12,10 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pipeline of a client connection: h2c with prior knowledge and the protections Netty offers
- * (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
- * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection};
- * then its lifecycle: the PING policy, the maximum age and the idle timeout.
+ * Pipeline of a client connection: h2c with prior knowledge, or TLS with ALPN h2 when the
+ * balancer's listener has certificates (read from the balancer's runtime when the connection is
+ * accepted, so a rotated certificate reaches new connections only), and the protections Netty
+ * offers (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
+ * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection},
+ * which a TLS connection gets once its handshake succeeded; then the connection's lifecycle: the
+ * PING policy, the maximum age and the idle timeout.
  */
 final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -35,6 +39,23 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         listener.connectionOpened(ch);
+        ServerTls tls = listener.runtime().serverTls();
+        if (tls != null) {
+            // the handshake puts the connection right after itself, so ahead of the lifecycle
+            // handlers added to the end of the pipeline here, as they must be
+            ch.pipeline().addLast(tls.handlers(() -> {
+                ClientConnection connection = newConnection();
+                addLifecycle(ch, connection);
+                return connection;
+            }));
+        } else {
+            ClientConnection connection = newConnection();
+            ch.pipeline().addLast(connection);
+            addLifecycle(ch, connection);
+        }
+    }
+
+    private ClientConnection newConnection() {
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(settings.maxConcurrentStreams())
@@ -46,12 +67,11 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
                 .encoderEnforceMaxQueuedControlFrames(10_000)
                 .traceFramesTo(FRAME_LOG);
-        ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
+        return builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
                 decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, calls));
-        ch.pipeline().addLast(connection);
-        addLifecycle(ch, connection);
     }
 
+    /** The PING policy, maximum age and idle timeout of {@code connection}, after it in the pipeline. */
     private void addLifecycle(Channel ch, ClientConnection connection) {
         ClientConnectionSettings lifecycle = settings.clientConnections()
                 .forBalancer(listener.runtime().config().listener());

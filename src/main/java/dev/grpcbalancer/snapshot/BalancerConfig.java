@@ -22,6 +22,8 @@ import java.util.Set;
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
  * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
  *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
+ * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
+ * @param backendTls TLS to the backends (of every route), {@link BackendTls#PLAINTEXT} for h2c
  * @param loadBalancing the tunables of the policies (PeakEwma, ConsistentHash) and of zone-aware
  *     routing, which routes of the shorthand run with and rules start from
  * @param listener how long client connections live (max age, grace, idle timeout)
@@ -30,8 +32,8 @@ import java.util.Set;
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, LoadBalancingOptions loadBalancing,
-        ListenerLifecycle listener, Keepalive keepalive) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+        BackendTls backendTls, LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -44,6 +46,8 @@ public record BalancerConfig(
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(hedging, "hedging");
+        requireNonNull(listenerTls, "listenerTls");
+        requireNonNull(backendTls, "backendTls");
         requireNonNull(loadBalancing, "loadBalancing");
         requireNonNull(listener, "listener");
         requireNonNull(keepalive, "keepalive");
@@ -64,14 +68,14 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer with the default retries, timeouts and health checking, and no slow start. */
+    /** A plaintext balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
                 OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
     }
 
-    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    /** A plaintext balancer given as a shorthand: one route over {@code backends} that takes every call. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
@@ -79,13 +83,24 @@ public record BalancerConfig(
                 slowStartWindow, List.of());
     }
 
-    /** A balancer without hedging, with the default policy tunables, connection lifecycle and keepalive. */
+    /** A plaintext balancer without hedging. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow, List<Route> routes) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, routes, HedgingPolicy.DISABLED, LoadBalancingOptions.DEFAULT, ListenerLifecycle.DEFAULT,
-                Keepalive.DEFAULT);
+                slowStartWindow, routes, HedgingPolicy.DISABLED);
+    }
+
+    /**
+     * A plaintext balancer (h2c on the listener and to the backends) with the default policy
+     * tunables, connection lifecycle and keepalive.
+     */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT, LoadBalancingOptions.DEFAULT,
+                ListenerLifecycle.DEFAULT, Keepalive.DEFAULT);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
@@ -121,56 +136,79 @@ public record BalancerConfig(
 
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, hedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, loadBalancing, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
+    }
+
+    public BalancerConfig withListenerTls(ListenerTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls, loadBalancing, listener,
+                keepalive);
+    }
+
+    public BalancerConfig withBackendTls(BackendTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls, loadBalancing, listener,
+                keepalive);
     }
 
     public BalancerConfig withLoadBalancing(LoadBalancingOptions options) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, options, listener, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, options,
+                listener, keepalive);
     }
 
     public BalancerConfig withListener(ListenerLifecycle lifecycle) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, lifecycle, keepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, lifecycle, keepalive);
     }
 
     public BalancerConfig withKeepalive(Keepalive newKeepalive) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, loadBalancing, listener, newKeepalive);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, newKeepalive);
     }
 }

@@ -14,6 +14,12 @@ final class BenchOptions {
     static final List<String> POLICIES = List.of("RoundRobin", "LeastRequest", "Random", "PeakEwma", "ConsistentHash");
     /** The workload whose first backend answers every call {@code --slow-ms} late. */
     static final String UNARY_SLOW = "unary-slow";
+    /** Targets that may be named but are not run by default: the balancer with the JDK's TLS. */
+    static final List<String> EXTRA_TARGETS = List.of("balancer-jdk");
+    /** The unary load over TLS to the proxy and TLS from the proxy to the (TLS) backends. */
+    static final String TLS_BACKENDS = "tls-backends";
+    /** Workloads over TLS to the proxy; direct has no TLS and skips them. */
+    static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
     /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
     static final String UNARY_H2LOAD = "unary-h2load";
 
@@ -27,6 +33,7 @@ final class BenchOptions {
     int proxyThreads = 2;
     int clientThreads = 1;
     int backendThreads = 1;
+    int handshakeConcurrency = 8;
     int rounds = 1;
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
@@ -51,18 +58,28 @@ final class BenchOptions {
             "  --concurrency N       outstanding unary calls per connection (16)",
             "  --payload BYTES       unary echo payload (64)",
             "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
-            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy);",
+            "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
+            "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
+            "                        OpenSSL), for the TLS workloads",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
+            "                        proxy (direct skips them): tls-unary (the unary load over",
+            "                        established TLS connections), tls-handshakes (new connections per second, each a",
+            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed),",
+            "                        both to h2c backends; tls-backends (the unary load over TLS to the proxy, and",
+            "                        TLS with verification and ALPN h2 from the proxy to a second set of backends",
+            "                        that serve TLS)",
+            "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
             "                        balancer:<Policy> runs another balancer with that loadBalancing.policy",
             "                        (RoundRobin, LeastRequest, Random, PeakEwma, ConsistentHash on header",
             "                        x-bench-key), compared with balancer",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; unary-slow:",
-            "                        unary (grpc-java) with the first backend answering every call --slow-ms late",
+            "                        unary-slow: unary (grpc-java) with the first backend answering every call",
+            "                        --slow-ms late",
             "  --slow-ms N           the slow backend's delay in unary-slow (20)",
             "  --keys N              unary calls carry x-bench-key, one of N keys in turn (0 = no header; for",
             "                        balancer:ConsistentHash, e.g. 1000)",
             "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
             "                        connections, streams in flight, warm-up and duration; an empty gRPC",
-            "                        message) or both (grpc-java); stream workloads always use grpc-java",
+            "                        message) or both (grpc-java); stream and TLS workloads always use grpc-java",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -109,6 +126,7 @@ final class BenchOptions {
                 case "--proxy-threads" -> o.proxyThreads = positive(name, value);
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
+                case "--handshake-concurrency" -> o.handshakeConcurrency = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
                 case "--slow-ms" -> o.slowMillis = positive(name, value);
                 case "--keys" -> o.keys = Integer.parseInt(value) == 0 ? 0 : positive(name, value);
@@ -178,9 +196,13 @@ final class BenchOptions {
         return out;
     }
 
-    /** Whether {@code measurement} is one of unary calls (unary with either client, unary-slow). */
+    /**
+     * Whether {@code measurement} is the unary load: over h2c (with either client, or with a slow
+     * backend), over TLS, or over TLS at both ends.
+     */
     static boolean isUnary(String measurement) {
-        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(UNARY_SLOW);
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(UNARY_SLOW)
+                || measurement.equals("tls-unary") || measurement.equals(TLS_BACKENDS);
     }
 
     /** The policy of a {@code balancer:<Policy>} target (without {@code @DIR}), or null for any other target. */
@@ -188,9 +210,9 @@ final class BenchOptions {
         return target.startsWith("balancer:") ? target.substring("balancer:".length()) : null;
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for the unary ones. */
+    /** Message size of a {@code stream-<size>} workload, or -1 for the unary and TLS workloads. */
     static int streamMessageSize(String workload) {
-        if (isUnary(workload)) {
+        if (isUnary(workload) || TLS_WORKLOADS.contains(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();
@@ -208,9 +230,9 @@ final class BenchOptions {
                 throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
             }
             boolean policyTarget = name.startsWith("balancer:") && POLICIES.contains(policyOf(name));
-            if (!ALL_TARGETS.contains(name) && !policyTarget) {
-                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS
-                        + ", balancer:<Policy> with a policy of " + POLICIES + ")");
+            if (!ALL_TARGETS.contains(name) && !EXTRA_TARGETS.contains(name) && !policyTarget) {
+                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ", "
+                        + EXTRA_TARGETS + ", balancer:<Policy> with a policy of " + POLICIES + ")");
             }
             out.add(t);
         }
@@ -221,10 +243,11 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = isUnary(w) || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (!isUnary(w) && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
+            boolean ok = w.equals("unary") || w.equals(UNARY_SLOW) || TLS_WORKLOADS.contains(w)
+                    || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
                 throw new IllegalArgumentException("bad workload " + w + " (unary, unary-slow, stream-1k, stream-1m,"
-                        + " stream-<size>[k|m] up to 3m)");
+                        + " stream-<size>[k|m] up to 3m, tls-unary, tls-handshakes, tls-backends)");
             }
             out.add(w);
         }

@@ -207,8 +207,8 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, healthCheck, hedging, keepalive, listener, loadBalancing,"
-                        + " outlierDetection, retry, rules, service, staticEndpoints, timeouts)",
+                        + " staticEndpoints? (known: backendRef, backendTLS, healthCheck, hedging, keepalive, listener,"
+                        + " loadBalancing, outlierDetection, retry, rules, service, staticEndpoints, timeouts)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
     }
@@ -226,7 +226,7 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known:"
-                        + " idleTimeout, maxConnectionAge, maxConnectionAgeGrace, port)",
+                        + " idleTimeout, maxConnectionAge, maxConnectionAgeGrace, port, tls)",
                 "balancers.yaml: document 1 (default/greeter): spec.loadBalancing.algorithm: unknown field"
                         + " (known: consistentHash, peakEwma, policy, slowStart, zoneAware)",
                 "balancers.yaml: document 1 (default/greeter): specs: unknown field, did you mean spec?"

@@ -9,9 +9,12 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
-/** {@code spec.listener}: the port the data plane listens on for one balancer, and how long client connections live. */
+/**
+ * {@code spec.listener}: the port the data plane listens on for one balancer, its TLS, and how long
+ * client connections live.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"port", "maxConnectionAge", "maxConnectionAgeGrace", "idleTimeout"})
+@JsonPropertyOrder({"port", "tls", "maxConnectionAge", "maxConnectionAgeGrace", "idleTimeout"})
 public class ListenerSpec {
 
     @JsonPropertyDescription("TCP port, 1..65535. Required.")
@@ -19,6 +22,9 @@ public class ListenerSpec {
     @Min(1)
     @Max(65535)
     private Integer port;
+
+    @JsonPropertyDescription("TLS termination (h2 over TLS with ALPN); without it the listener speaks h2c.")
+    private ListenerTlsSpec tls;
 
     @JsonPropertyDescription("GOAWAY a client connection after this long (+-10 % jitter), so clients reconnect and"
             + " spread over new replicas, e.g. 30m (default: the data plane's --max-connection-age, off).")
@@ -49,6 +55,14 @@ public class ListenerSpec {
         this.port = port;
     }
 
+    public ListenerTlsSpec getTls() {
+        return tls;
+    }
+
+    public void setTls(ListenerTlsSpec tls) {
+        this.tls = tls;
+    }
+
     public String getMaxConnectionAge() {
         return maxConnectionAge;
     }
@@ -75,7 +89,7 @@ public class ListenerSpec {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ListenerSpec other && Objects.equals(port, other.port)
+        return o instanceof ListenerSpec other && Objects.equals(port, other.port) && Objects.equals(tls, other.tls)
                 && Objects.equals(maxConnectionAge, other.maxConnectionAge)
                 && Objects.equals(maxConnectionAgeGrace, other.maxConnectionAgeGrace)
                 && Objects.equals(idleTimeout, other.idleTimeout);
@@ -83,12 +97,12 @@ public class ListenerSpec {
 
     @Override
     public int hashCode() {
-        return Objects.hash(port, maxConnectionAge, maxConnectionAgeGrace, idleTimeout);
+        return Objects.hash(port, tls, maxConnectionAge, maxConnectionAgeGrace, idleTimeout);
     }
 
     @Override
     public String toString() {
-        return "ListenerSpec{port=" + port + ", maxConnectionAge=" + maxConnectionAge + ", maxConnectionAgeGrace="
-                + maxConnectionAgeGrace + ", idleTimeout=" + idleTimeout + "}";
+        return "ListenerSpec{port=" + port + (tls != null ? ", tls=" + tls : "") + ", maxConnectionAge=" + maxConnectionAge
+                + ", maxConnectionAgeGrace=" + maxConnectionAgeGrace + ", idleTimeout=" + idleTimeout + "}";
     }
 }

@@ -7,9 +7,11 @@ import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.RuleBackendRef;
 import dev.grpcbalancer.controller.crd.RuleSpec;
 import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BackendTls;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.ListenerTls;
 import dev.grpcbalancer.snapshot.Route;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
@@ -123,6 +125,7 @@ public final class BalancerTranslator {
                 balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()),
                 traffic.balancing().hinted(backends), resilience.retry(), resilience.timeouts(),
                 resilience.outlierDetection(), resilience.healthCheck(), resilience.slowStartWindow(), List.of(),
-                resilience.hedging(), traffic.balancing().options(), traffic.listener(), traffic.keepalive());
+                resilience.hedging(), ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT, traffic.balancing().options(),
+                traffic.listener(), traffic.keepalive());
     }
 }

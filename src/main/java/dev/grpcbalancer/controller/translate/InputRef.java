@@ -27,6 +27,12 @@ public record InputRef(String kind, String namespace, String name) {
      */
     public static final String ENDPOINT_SLICES = "EndpointSlices";
 
+    /** A Secret, looked up by name (certificates and keys). */
+    public static final String SECRET = "Secret";
+
+    /** A ConfigMap, looked up by name (CA certificates). */
+    public static final String CONFIG_MAP = "ConfigMap";
+
     public InputRef {
         requireNonNull(kind, "kind");
         requireNonNull(namespace, "namespace");
@@ -39,6 +45,14 @@ public record InputRef(String kind, String namespace, String name) {
 
     public static InputRef endpointSlicesOf(String namespace, String serviceName) {
         return new InputRef(ENDPOINT_SLICES, namespace, serviceName);
+    }
+
+    public static InputRef secret(String namespace, String name) {
+        return new InputRef(SECRET, namespace, name);
+    }
+
+    public static InputRef configMap(String namespace, String name) {
+        return new InputRef(CONFIG_MAP, namespace, name);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.call;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.lb.BackendSplit;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.lb.Selection;
@@ -26,7 +27,8 @@ import java.util.List;
 /**
  * Everything a call reads, resolved once when its HEADERS arrive (its route): how to pick an
  * endpoint (the route's backends, each with its own load balancer, split by weight), its retry or
- * hedging policy and retry budget, timeouts, outlier detection and meters. Immutable (the
+ * hedging policy and retry budget, timeouts, outlier detection, meters, and how connections to
+ * the backends are secured (the balancer's {@code backendTLS}). Immutable (the
  * balancers' and budget's counters and the meters aside); a new snapshot builds a new one.
  *
  * <p>{@link #matched()} is false for the stand-in of calls that no rule takes: they end with
@@ -42,6 +44,7 @@ public final class RouteRuntime {
     private final BackendSplit split;
     private final RetryBudget retryBudget;
     private final CallMeters meters;
+    private final UpstreamTls upstreamTls;
     /** The header whose first value is a call's ConsistentHash key, or null when the policy hashes nothing. */
     private final AsciiString hashHeader;
     private final Keepalive keepalive;
@@ -49,10 +52,12 @@ public final class RouteRuntime {
     /**
      * @param balancers the load balancer of each of the route's backends, in order
      * @param endpointMeters the per-endpoint meters of each backend, in order; null without them
+     * @param upstreamTls how connections to the backends are secured
      * @param keepalive for the backend connections its calls open
      */
     public RouteRuntime(BalancerId balancer, Route route, boolean matched, List<LoadBalancer> balancers,
-            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters, Keepalive keepalive) {
+            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters, UpstreamTls upstreamTls,
+            Keepalive keepalive) {
         this.balancer = balancer;
         this.route = route;
         this.matched = matched;
@@ -61,6 +66,7 @@ public final class RouteRuntime {
         this.split = BackendSplit.create(route.backends(), this.balancers);
         this.retryBudget = retryBudget;
         this.meters = meters;
+        this.upstreamTls = upstreamTls;
         String header = route.policy().loadBalancingOptions().consistentHash().header();
         this.hashHeader = route.policy().loadBalancing() == LoadBalancingPolicy.ConsistentHash && !header.isEmpty()
                 ? AsciiString.cached(header) : null;
@@ -76,6 +82,7 @@ public final class RouteRuntime {
         this.split = base.split;
         this.retryBudget = base.retryBudget;
         this.meters = meters;
+        this.upstreamTls = base.upstreamTls;
         this.hashHeader = base.hashHeader;
         this.keepalive = base.keepalive;
     }
@@ -83,6 +90,11 @@ public final class RouteRuntime {
     /** The same route counting its calls in {@code other} meters (a method's own, with method meters). */
     public RouteRuntime withMeters(CallMeters other) {
         return other == meters ? this : new RouteRuntime(this, other);
+    }
+
+    /** How connections to the route's backends are secured. */
+    UpstreamTls upstreamTls() {
+        return upstreamTls;
     }
 
     /**

@@ -39,6 +39,7 @@ final class EndpointConnections {
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+    private final UpstreamKey key;
     private final EndpointAddress address;
     private final EventLoop loop;
     private final UpstreamConnector connector;
@@ -60,9 +61,10 @@ final class EndpointConnections {
     /** The backend sent "too_many_pings" this often: new connections ping 2^n times less often. */
     private int keepaliveDoublings;
 
-    EndpointConnections(EndpointAddress address, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
+    EndpointConnections(UpstreamKey key, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
             LongSupplier ticker, Runnable onEmpty) {
-        this.address = address;
+        this.key = key;
+        this.address = key.address();
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
@@ -72,6 +74,11 @@ final class EndpointConnections {
 
     EndpointAddress address() {
         return address;
+    }
+
+    /** The endpoint with how connections to it are secured. */
+    UpstreamKey key() {
+        return key;
     }
 
     /**
@@ -134,14 +141,18 @@ final class EndpointConnections {
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         connections.add(connection);
         ChannelFuture connectFuture = connector.connect(loop, address,
-                new UpstreamChannelInitializer(connection, settings, keepalive(keepalive), ticker), timeout);
+                new UpstreamChannelInitializer(connection, settings, key.tls(), address.port(), keepalive(keepalive), ticker),
+                timeout);
         // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
         // not an HTTP/2 server would otherwise hold calls forever.
         loop.schedule(() -> {
             if (!connection.isReady() && connectFuture.channel().isOpen()) {
                 connectFuture.channel().close();
-                connectFailed(connection, "no HTTP/2 SETTINGS from " + address + " within "
-                        + timeout.toMillis() + " ms (is it an h2c gRPC server?)");
+                connectFailed(connection, key.tls().enabled()
+                        ? "no TLS handshake and HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it a gRPC server with TLS?)"
+                        : "no HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it an h2c gRPC server?)");
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         connectFuture.addListener(f -> {
@@ -178,7 +189,7 @@ final class EndpointConnections {
         }
         log.warn("backend {} sent GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\": new connections to it send keepalive"
                 + " PINGs {} times less often (raise the backend's permitted keepalive time, or set spec.keepalive.interval)",
-                address, 1 << keepaliveDoublings);
+                key, 1 << keepaliveDoublings);
     }
 
     private Keepalive keepalive(Keepalive requested) {
@@ -222,7 +233,8 @@ final class EndpointConnections {
      */
     void connectionClosed(UpstreamConnection connection, boolean wasReady, boolean lost) {
         if (!wasReady) {
-            connectFailed(connection, "connection to " + address + " closed before HTTP/2 was set up");
+            connectFailed(connection, connection.setupFailure() != null ? connection.setupFailure()
+                    : "connection to " + address + " closed before HTTP/2 was set up");
             return;
         }
         connections.remove(connection);

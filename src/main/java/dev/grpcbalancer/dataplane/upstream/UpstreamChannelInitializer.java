@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -11,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pipeline of a connection to a backend: one HTTP/2 client connection handler, owned by the pool,
- * and its keepalive.
+ * Pipeline of a connection to a backend: TLS when the balancer asks for it ({@link UpstreamTls}:
+ * a failed handshake becomes the reason the connect failed), then one HTTP/2 client connection
+ * handler, owned by the pool, and its keepalive.
  */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -21,19 +23,29 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     private final UpstreamConnection connection;
     private final UpstreamSettings settings;
+    private final UpstreamTls tls;
+    private final int port;
     private final Keepalive keepalive;
     private final LongSupplier ticker;
 
-    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, Keepalive keepalive,
-            LongSupplier ticker) {
+    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, UpstreamTls tls, int port,
+            Keepalive keepalive, LongSupplier ticker) {
         this.connection = connection;
         this.settings = settings;
+        this.tls = tls;
+        this.port = port;
         this.keepalive = keepalive;
         this.ticker = ticker;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (tls.enabled()) {
+            tls.install(ch.pipeline(), port, connection::setupFailed);
+            if (!ch.isOpen()) {
+                return;
+            }
+        }
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings()
                         .pushEnabled(false)
