@@ -1,5 +1,6 @@
 package dev.grpcbalancer;
 
+import dev.grpcbalancer.dataplane.ClientConnectionSettings;
 import dev.grpcbalancer.dataplane.DataPlaneSettings;
 import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import java.time.Duration;
@@ -60,6 +61,38 @@ final class DataPlaneOptions {
             description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    @Option(names = "--zone", paramLabel = "ZONE", defaultValue = "${env:GRPC_BALANCER_ZONE}",
+            description = "This replica's zone (topology.kubernetes.io/zone): calls stay in it for backends whose"
+                    + " endpoints ask for it (Service trafficDistribution, EndpointSlice hints, spec.loadBalancing.zoneAware)."
+                    + " Default: $GRPC_BALANCER_ZONE; unset: no zone-aware routing.")
+    String zone;
+
+    @Option(names = "--node-name", paramLabel = "NODE", defaultValue = "${env:NODE_NAME}",
+            description = "This replica's node, for trafficDistribution PreferSameNode. Default: $NODE_NAME.")
+    String nodeName;
+
+    @Option(names = "--max-connection-age", defaultValue = "0s", converter = DurationConverter.class,
+            description = "GOAWAY client connections after this long (+-10 %%), for balancers that set no"
+                    + " spec.listener.maxConnectionAge, so clients spread over new replicas (default: 0s, off).")
+    Duration maxConnectionAge;
+
+    @Option(names = "--max-connection-age-grace", defaultValue = "0s", converter = DurationConverter.class,
+            description = "After that GOAWAY, how long the connection's calls may run (default: 0s, no limit).")
+    Duration maxConnectionAgeGrace;
+
+    @Option(names = "--idle-timeout", defaultValue = "1h", converter = DurationConverter.class,
+            description = "Close client connections without a call for this long (default: ${DEFAULT-VALUE}; 0s: never).")
+    Duration idleTimeout;
+
+    @Option(names = "--permit-keepalive-time", defaultValue = "5m", converter = DurationConverter.class,
+            description = "Clients may PING at most this often; the third PING sooner than that gets GOAWAY"
+                    + " ENHANCE_YOUR_CALM, as grpc-java's server does (default: ${DEFAULT-VALUE}).")
+    Duration permitKeepaliveTime;
+
+    @Option(names = "--permit-keepalive-without-calls",
+            description = "Let clients PING that often also while they have no call (default: once per 2 hours).")
+    boolean permitKeepaliveWithoutCalls;
+
     /** {@code auto}, {@code openssl}, {@code jdk}, in any case. */
     static final class TlsProviderConverter implements CommandLine.ITypeConverter<TlsProvider> {
         @Override
@@ -78,6 +111,9 @@ final class DataPlaneOptions {
                 .withDrainTimeout(drainTimeout)
                 .withMaxConcurrentStreams(maxConcurrentStreams)
                 .withIoThreads(ioThreads)
-                .withTlsProvider(tlsProvider);
+                .withTlsProvider(tlsProvider)
+                .withLocality(zone == null ? "" : zone.trim(), nodeName == null ? "" : nodeName.trim())
+                .withClientConnections(new ClientConnectionSettings(maxConnectionAge, maxConnectionAgeGrace, idleTimeout,
+                        permitKeepaliveTime, permitKeepaliveWithoutCalls));
     }
 }

@@ -147,6 +147,7 @@ final class StatusWriter implements AutoCloseable {
         status.setRuleCount(desired.ruleCount());
         status.setRules(desired.rules());
         status.setAddresses(desired.addresses());
+        status.setZoneRouting(desired.zoneRouting());
         if (status.equals(old)) {
             stillWritten.put(id, new Written(desired, current));
             return;

@@ -12,6 +12,7 @@ import dev.grpcbalancer.metrics.EndpointCounts;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.CaBundle;
+import dev.grpcbalancer.snapshot.Locality;
 import dev.grpcbalancer.snapshot.MatchType;
 import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.RetryPolicy;
@@ -61,12 +62,13 @@ final class BalancerRuntime {
      * Builds the runtime of {@code config}. Per route (by name) and backend (by name) the load
      * balancer of {@code previous} is carried over, so calls in flight, failures, ejections, health
      * and slow start go on; a route keeps its retry budget while the budget's settings are
-     * unchanged. Time (ejections, slow start, the budget's reserve) comes from {@code ticker}. The
-     * listener's TLS contexts are built by {@code tls} only when its TLS settings changed, else
-     * carried over; backend TLS is {@code tls}'s canonical instance for the settings.
+     * unchanged. Time (ejections, slow start, latency estimates, the budget's reserve) comes from
+     * {@code ticker}; zone-aware routing sees the endpoints from {@code local}, where this data plane
+     * runs. The listener's TLS contexts are built by {@code tls} only when its TLS settings changed,
+     * else carried over; backend TLS is {@code tls}'s canonical instance for the settings.
      */
     static BalancerRuntime of(BalancerConfig config, BalancerRuntime previous, BalancerMeters meters,
-            LongSupplier ticker, TlsContexts tls) {
+            Locality local, LongSupplier ticker, TlsContexts tls) {
         UpstreamTls upstreamTls = tls.upstream(config.backendTls());
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
         Map<String, Set<String>> backendNames = new HashMap<>();
@@ -77,7 +79,7 @@ final class BalancerRuntime {
             Set<String> names = new HashSet<>();
             for (RouteBackend backend : route.backends()) {
                 balancers.add(LoadBalancer.create(route.policy(), backend.endpoints(), previousBalancer(old, backend.name()),
-                        ticker));
+                        local, ticker));
                 if (endpointMeters != null) {
                     endpointMeters.add(meters.endpoints(route.name(), backend.name()));
                 }
@@ -87,14 +89,15 @@ final class BalancerRuntime {
             RetryBudget budget = old != null && sameBudget(old.retry(), route.policy().retry()) ? old.retryBudget()
                     : RetryBudget.of(route.policy().retry(), ticker);
             routes.put(route.name(), new RouteRuntime(config.id(), route, true, balancers, endpointMeters, budget,
-                    meters.route(route.name()), upstreamTls));
+                    meters.route(route.name()), upstreamTls, config.keepalive()));
         }
         meters.retain(routes.keySet(), backendNames);
         RouteTable<RouteRuntime> table = RouteTable.compile(config.effectiveRoutes(),
                 (route, match) -> target(routes.get(route.name()), match, meters));
         Route none = new Route(BalancerMeters.UNMATCHED, List.of(), List.of(), config.routePolicy());
         RouteRuntime unmatched = new RouteRuntime(config.id(), none, false, List.of(), null,
-                RetryBudget.of(none.policy().retry(), ticker), meters.route(BalancerMeters.UNMATCHED), upstreamTls);
+                RetryBudget.of(none.policy().retry(), ticker), meters.route(BalancerMeters.UNMATCHED), upstreamTls,
+                config.keepalive());
         boolean sameListenerTls = previous != null && previous.config.listenerTls().equals(config.listenerTls());
         ServerTls serverTls = sameListenerTls ? previous.serverTls
                 : config.listenerTls().enabled() ? tls.server(config.id(), config.listenerTls(), meters.tlsHandshakes())

@@ -172,16 +172,19 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                     for (Endpoint endpoint : backend.endpoints().endpoints()) {
                         LoadBalancer.EndpointStatus status = balancer.status(endpoint.address());
                         endpoints.add(new BalancerView.EndpointView(endpoint.address().toString(), endpoint.weight(),
-                                endpoint.state().name(), balancer.inFlight(endpoint.address()),
+                                endpoint.state().name(), endpoint.zone(), balancer.inFlight(endpoint.address()),
                                 status.healthy(), status.ejected(), status.ejections()));
                     }
-                    backends.add(new BalancerView.BackendView(backend.name(), backend.weight(), endpoints));
+                    LoadBalancer.ZoneRouting zoneRouting = balancer.zoneRouting();
+                    backends.add(new BalancerView.BackendView(backend.name(), backend.weight(),
+                            new BalancerView.ZoneRoutingView(zoneRouting.active(), zoneRouting.detail()), endpoints));
                 }
                 routes.add(new BalancerView.RouteView(route.name(), route.route().matches().stream()
                         .map(Object::toString).toList(), route.policy().loadBalancing().name(), backends));
             }
             views.add(new BalancerView(config.id(), config.generation(), listener.port(), view.bound(),
-                    view.bindError(), listener.connectionCount(), config.policy().name(), routes));
+                    view.bindError(), listener.connectionCount(), config.policy().name(), settings.locality().zone(),
+                    routes));
         }
         return views;
     }

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.dataplane.upstream.UpstreamSettings;
+import dev.grpcbalancer.snapshot.Locality;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Tunables of the data plane. {@link #defaults()} are what the CLI uses unless told otherwise.
@@ -22,6 +24,9 @@ import java.time.Duration;
  * @param maxResetsPerWindow rapid-reset protection: RST_STREAM frames a client may send per
  *     {@code resetWindow} before the connection is closed with ENHANCE_YOUR_CALM
  * @param maxConnectionsPerEndpoint upstream connections per event loop and endpoint
+ * @param locality where this data plane runs (zone, node name; empty when unknown), for
+ *     zone-aware routing and the calls-by-locality meters
+ * @param clientConnections client connection lifecycle defaults and the client PING policy
  * @param tlsProvider the TLS implementation of listeners and backend connections
  */
 public record DataPlaneSettings(
@@ -36,6 +41,8 @@ public record DataPlaneSettings(
         int maxResetsPerWindow,
         Duration resetWindow,
         int maxConnectionsPerEndpoint,
+        Locality locality,
+        ClientConnectionSettings clientConnections,
         TlsProvider tlsProvider) {
 
     public DataPlaneSettings {
@@ -44,6 +51,8 @@ public record DataPlaneSettings(
         requireNonNull(drainTimeout, "drainTimeout");
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(resetWindow, "resetWindow");
+        requireNonNull(locality, "locality");
+        requireNonNull(clientConnections, "clientConnections");
         if (ioThreads < 0 || maxConcurrentStreams < 1 || maxHeaderListSize < 1024 || maxResetsPerWindow < 1 || resetWindow.toSeconds() < 1) {
             throw new IllegalArgumentException("invalid data plane settings: " + this);
         }
@@ -51,43 +60,58 @@ public record DataPlaneSettings(
 
     public static DataPlaneSettings defaults() {
         return new DataPlaneSettings("0.0.0.0", 0, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64, TlsProvider.AUTO);
+                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64, Locality.NONE,
+                ClientConnectionSettings.DEFAULT, TlsProvider.AUTO);
     }
 
     public DataPlaneSettings withBindAddress(String address) {
         return new DataPlaneSettings(address, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withDrainTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, timeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withConnectTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, timeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withMaxConcurrentStreams(int max) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, max,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
     }
 
     public DataPlaneSettings withIoThreads(int threads) {
         return new DataPlaneSettings(bindAddress, threads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, tlsProvider);
+    }
+
+    /** Runs in {@code zone} on node {@code nodeName} (either may be empty: unknown). */
+    public DataPlaneSettings withLocality(String zone, String nodeName) {
+        return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
+                resetWindow, maxConnectionsPerEndpoint, new Locality(zone, nodeName, Set.of(), Set.of()),
+                clientConnections, tlsProvider);
+    }
+
+    public DataPlaneSettings withClientConnections(ClientConnectionSettings settings) {
+        return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
+                resetWindow, maxConnectionsPerEndpoint, locality, settings, tlsProvider);
     }
 
     public DataPlaneSettings withTlsProvider(TlsProvider provider) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint, provider);
+                resetWindow, maxConnectionsPerEndpoint, locality, clientConnections, provider);
     }
 
     UpstreamSettings upstream() {

@@ -130,7 +130,7 @@ final class HealthChecks {
                 return;
             }
             probe = HealthProbe.start(loop, pools, target.address(), runtime.get().upstreamTls(), settings.service(),
-                    settings.timeout(), connectTimeout, this::result);
+                    settings.timeout(), connectTimeout, runtime.get().config().keepalive(), this::result);
         }
 
         private void result(boolean passed, String detail) {

@@ -7,6 +7,7 @@ import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -57,9 +58,9 @@ final class HealthProbe implements StreamCallback, StreamHandler {
     }
 
     static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, UpstreamTls tls,
-            String service, Duration timeout, Duration connectTimeout, Result result) {
+            String service, Duration timeout, Duration connectTimeout, Keepalive keepalive, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        ProxyStream stream = pools.openStream(loop, address, tls, probe, connectTimeout);
+        ProxyStream stream = pools.openStream(loop, address, tls, probe, connectTimeout, keepalive);
         if (stream != null) {
             probe.opened(stream);
         }

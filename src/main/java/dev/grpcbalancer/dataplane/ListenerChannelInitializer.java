@@ -1,6 +1,9 @@
 package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.http2.ClientPingPolicy;
+import dev.grpcbalancer.dataplane.http2.IdleTimeoutHandler;
+import dev.grpcbalancer.dataplane.http2.MaxConnectionAgeHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import dev.grpcbalancer.dataplane.tls.ServerTls;
 import io.netty.channel.Channel;
@@ -15,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * accepted, so a rotated certificate reaches new connections only), and the protections Netty
  * offers (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
  * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection},
- * which a TLS connection gets once its handshake succeeded.
+ * which a TLS connection gets once its handshake succeeded; then the connection's lifecycle: the
+ * PING policy, the maximum age and the idle timeout.
  */
 final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -37,9 +41,17 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         listener.connectionOpened(ch);
         ServerTls tls = listener.runtime().serverTls();
         if (tls != null) {
-            ch.pipeline().addLast(tls.handlers(this::newConnection));
+            // the handshake puts the connection right after itself, so ahead of the lifecycle
+            // handlers added to the end of the pipeline here, as they must be
+            ch.pipeline().addLast(tls.handlers(() -> {
+                ClientConnection connection = newConnection();
+                addLifecycle(ch, connection);
+                return connection;
+            }));
         } else {
-            ch.pipeline().addLast(newConnection());
+            ClientConnection connection = newConnection();
+            ch.pipeline().addLast(connection);
+            addLifecycle(ch, connection);
         }
     }
 
@@ -57,5 +69,20 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .traceFramesTo(FRAME_LOG);
         return builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
                 decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, calls));
+    }
+
+    /** The PING policy, maximum age and idle timeout of {@code connection}, after it in the pipeline. */
+    private void addLifecycle(Channel ch, ClientConnection connection) {
+        ClientConnectionSettings lifecycle = settings.clientConnections()
+                .forBalancer(listener.runtime().config().listener());
+        connection.addPingListener(new ClientPingPolicy(connection, lifecycle.permitKeepaliveTime().toNanos(),
+                lifecycle.permitKeepaliveWithoutCalls(), calls.ticker()));
+        if (!lifecycle.maxConnectionAge().isZero()) {
+            ch.pipeline().addLast(new MaxConnectionAgeHandler(connection, lifecycle.maxConnectionAge().toNanos(),
+                    lifecycle.maxConnectionAgeGrace().toNanos(), calls.ticker()));
+        }
+        if (!lifecycle.idleTimeout().isZero()) {
+            ch.pipeline().addLast(new IdleTimeoutHandler(connection, lifecycle.idleTimeout().toNanos(), calls.ticker()));
+        }
     }
 }

@@ -118,7 +118,8 @@ final class ListenerSet {
                 changed.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
                 BalancerRuntime previous = existing.listener.runtime();
-                existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), calls.ticker(), tls));
+                existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), settings.locality(),
+                        calls.ticker(), tls));
                 existing.healthChecks.update();
                 changed.add(existing);
                 log.info("[{}] updated: {}", config.id(), summary(config));
@@ -160,10 +161,18 @@ final class ListenerSet {
     private Binding start(BalancerConfig config) {
         BalancerId id = config.id();
         BalancerMeters balancerMeters = meters.balancer(id.toString());
-        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker(), tls));
+        Listener listener = new Listener(id, config.listenerPort(),
+                BalancerRuntime.of(config, null, balancerMeters, settings.locality(), calls.ticker(), tls));
         balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                 set -> set.view().clientConnections(id));
         balancerMeters.countEndpoints(route -> listener.runtime().endpointCounts(route));
+        if (!settings.locality().zone().isEmpty()) {
+            String description = "Attempts sent to endpoints in this replica's zone (same) or another zone (other)";
+            balancerMeters.functionCounter("grpcbalancer.calls.locality", description, "locality", "same", this,
+                    set -> set.view().localityCalls(id).sameZone());
+            balancerMeters.functionCounter("grpcbalancer.calls.locality", description, "locality", "other", this,
+                    set -> set.view().localityCalls(id).otherZone());
+        }
         HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
         checks.update();
         return new Binding(listener, checks);

@@ -51,6 +51,26 @@ record ListenersView(boolean closed, RoutingSnapshot snapshot, Map<BalancerId, L
         return found;
     }
 
+    /**
+     * Attempts balancer {@code id} sent to endpoints of this replica's zone and of others, over every
+     * backend of every route (each backend's count carries over while the backend stays).
+     */
+    LoadBalancer.LocalityCalls localityCalls(BalancerId id) {
+        ListenerView listener = listeners.get(id);
+        long same = 0;
+        long other = 0;
+        if (listener != null) {
+            for (RouteRuntime route : listener.listener().runtime().routes()) {
+                for (LoadBalancer balancer : route.balancers()) {
+                    LoadBalancer.LocalityCalls calls = balancer.localityCalls();
+                    same += calls.sameZone();
+                    other += calls.otherZone();
+                }
+            }
+        }
+        return new LoadBalancer.LocalityCalls(same, other);
+    }
+
     /** What a per-endpoint gauge reads of an endpoint of one backend of one route; 0 when gone. */
     double probe(BalancerId id, String route, String backend, EndpointAddress address, Probe probe) {
         ListenerView listener = listeners.get(id);

@@ -67,11 +67,12 @@ public final class BackendSplit {
      *
      * @param avoid the endpoint of the failed attempt, or {@code null}: if the backend chosen
      *     can only offer that one, the next backend of the split is asked (once each)
+     * @param hashKey the call's ConsistentHash key, or {@code null} (see {@link LoadBalancer#pick})
      * @return the selection to {@link Selection#finish() finish} when the attempt ends, or
      *     {@code null} when no backend has an endpoint
      */
-    public Selection pick(EndpointAddress avoid) {
-        return choose(avoid, null);
+    public Selection pick(EndpointAddress avoid, CharSequence hashKey) {
+        return choose(avoid, null, hashKey);
     }
 
     /**
@@ -79,11 +80,11 @@ public final class BackendSplit {
      * other attempts) when a backend of the split can offer one, else as {@link #pick} would.
      */
     public Selection pickOther(Collection<EndpointAddress> avoid) {
-        return choose(null, avoid);
+        return choose(null, avoid, null);
     }
 
     /** Asks backend after backend of the split until one offers an endpoint outside those avoided. */
-    private Selection choose(EndpointAddress avoid, Collection<EndpointAddress> avoidAll) {
+    private Selection choose(EndpointAddress avoid, Collection<EndpointAddress> avoidAll, CharSequence hashKey) {
         Selection selection = null;
         for (int tries = 0; tries < chosen.length; tries++) {
             int index = split.next();
@@ -93,7 +94,7 @@ public final class BackendSplit {
             if (selection != null) {
                 selection.finish();
             }
-            selection = avoidAll == null ? chosen[index].pick(avoid) : chosen[index].pickOther(avoidAll);
+            selection = avoidAll == null ? chosen[index].pick(avoid, hashKey) : chosen[index].pickOther(avoidAll);
             if (selection == null || !(avoidAll == null ? selection.address().equals(avoid)
                     : avoidAll.contains(selection.address()))) {
                 return selection;

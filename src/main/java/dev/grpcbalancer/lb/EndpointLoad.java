@@ -4,13 +4,18 @@ import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Calls in flight on one endpoint and its health, shared by all event loops and carried across
- * load balancer rebuilds. Reads on the pick path are plain volatile reads; ejection decisions,
- * which are rare, are made under the owning balancer's lock.
+ * Calls in flight on one endpoint, its health and its latency estimate, shared by all event loops
+ * and carried across load balancer rebuilds. Reads on the pick path are plain volatile reads;
+ * ejection decisions, which are rare, are made under the owning balancer's lock. Every change of
+ * availability (ejected, ejection over, health verdict) bumps the shared {@link AtomicInteger
+ * health version}, so that decisions over many endpoints (zone-aware routing) know when to look
+ * again.
  */
 final class EndpointLoad {
 
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger healthVersion;
+    private final LatencyEstimate latency = new LatencyEstimate();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** {@code System.nanoTime()} at which the current ejection ends; 0 when not ejected. */
     private volatile long ejectedUntil;
@@ -23,6 +28,11 @@ final class EndpointLoad {
     // guarded by the owning balancer's ejection lock
     private int timesEjected;
     private long lastEjectionEnd;
+
+    /** @param healthVersion bumped on every change of this endpoint's availability; shared by a balancer's endpoints */
+    EndpointLoad(AtomicInteger healthVersion) {
+        this.healthVersion = healthVersion;
+    }
 
     void started() {
         inFlight.incrementAndGet();
@@ -41,6 +51,7 @@ final class EndpointLoad {
         long until = ejectedUntil;
         if (until != 0 && now - until >= 0) {
             ejectedUntil = 0; // racing event loops write the same value
+            healthVersion.incrementAndGet();
             return !unhealthy;
         }
         return until == 0 && !unhealthy;
@@ -83,12 +94,16 @@ final class EndpointLoad {
         consecutiveFailures.set(0);
         long until = now + duration;
         ejectedUntil = until == 0 ? 1 : until; // 0 means not ejected
+        healthVersion.incrementAndGet();
     }
 
     /** Sets the active health check's verdict; returns whether it changed. */
     boolean setHealthy(boolean healthy) {
         boolean changed = unhealthy == healthy;
         unhealthy = !healthy;
+        if (changed) {
+            healthVersion.incrementAndGet();
+        }
         return changed;
     }
 
@@ -98,6 +113,10 @@ final class EndpointLoad {
 
     long ejections() {
         return ejections;
+    }
+
+    LatencyEstimate latency() {
+        return latency;
     }
 
     void startRamp(long now) {

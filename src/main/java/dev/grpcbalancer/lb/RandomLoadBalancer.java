@@ -1,13 +1,15 @@
 package dev.grpcbalancer.lb;
 
-import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.Endpoint;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Weighted random choice. */
 final class RandomLoadBalancer extends WeightedLoadBalancer {
 
-    RandomLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
-        super(backends, loads, health);
+    RandomLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
     }
 
     @Override

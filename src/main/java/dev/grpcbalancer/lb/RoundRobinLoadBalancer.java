@@ -1,65 +1,26 @@
 package dev.grpcbalancer.lb;
 
-import dev.grpcbalancer.snapshot.BackendSet;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.grpcbalancer.snapshot.Endpoint;
+import java.util.List;
 
-/**
- * Weighted round robin without locks. Call k takes point {@code (k * stride) mod W} of the
- * weight line [0, W), where W is the total weight and the stride is coprime to W: every W calls
- * visit every point once, so each endpoint gets exactly its weight's share, interleaved rather
- * than in runs. The counter starts at a random point so that replicas do not move in step.
- */
+/** Weighted round robin without locks ({@link WeightedRoundRobin}). */
 final class RoundRobinLoadBalancer extends WeightedLoadBalancer {
 
-    private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
-    private final long stride;
+    private final WeightedRoundRobin rotation;
 
-    RoundRobinLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
-        super(backends, loads, health);
-        this.stride = uniformWeights ? 1 : coprimeStride(totalWeight());
+    RoundRobinLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
+        super(candidates, loads, settings, front);
+        this.rotation = new WeightedRoundRobin(this);
     }
 
     @Override
     int choose() {
-        long k = counter.getAndIncrement() & Long.MAX_VALUE;
-        if (uniformWeights) {
-            return (int) (k % candidates.length);
-        }
-        long total = totalWeight();
-        return indexOfWeightPoint(mulMod(k % total, stride, total));
+        return rotation.next();
     }
 
     @Override
     int chooseOther(int excluded) {
         return (excluded + 1) % candidates.length;
-    }
-
-    /** A stride near W times the golden ratio's fraction that shares no factor with W. */
-    static long coprimeStride(long total) {
-        if (total <= 2) {
-            return 1;
-        }
-        long stride = Math.max(1, Math.round(total * 0.6180339887));
-        while (gcd(stride, total) != 1) {
-            stride++;
-        }
-        return stride;
-    }
-
-    /** (a * b) mod m for 0 <= a, b < m without overflow. */
-    static long mulMod(long a, long b, long m) {
-        return Math.multiplyHigh(a, b) == 0 && a * b >= 0
-                ? (a * b) % m
-                : java.math.BigInteger.valueOf(a).multiply(java.math.BigInteger.valueOf(b)).mod(java.math.BigInteger.valueOf(m)).longValue();
-    }
-
-    private static long gcd(long a, long b) {
-        while (b != 0) {
-            long t = a % b;
-            a = b;
-            b = t;
-        }
-        return a;
     }
 }

@@ -1,56 +1,68 @@
 package dev.grpcbalancer.lb;
 
-import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
-import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The part every policy shares: the candidate list (ready endpoints, or the draining ones when
- * none is ready), their loads and cumulative weights, the "avoid this one" rule, and skipping
- * endpoints that are ejected, unhealthy or still ramping up.
+ * The part every policy shares: the candidate list (chosen by the factory: ready endpoints, or the
+ * draining ones when none is ready, or a zone's share of them), their loads and cumulative
+ * weights, the "avoid this one" rule, and skipping endpoints that are ejected, unhealthy or still
+ * ramping up.
  *
  * <p>The common case costs two volatile reads on the chosen endpoint. Only when it is not
  * available does the pick look further: a few more draws of the policy, then a scan from a random
  * start; when fewer than the panic threshold of the candidates are available it ignores health
  * altogether.
  */
-abstract class WeightedLoadBalancer implements LoadBalancer {
+abstract class WeightedLoadBalancer {
 
     private static final int REDRAWS = 3;
 
     final Endpoint[] candidates;
     /** The candidates' addresses, made once: {@link Endpoint#address()} makes a new one each time. */
-    private final EndpointAddress[] candidateAddresses;
+    final EndpointAddress[] candidateAddresses;
     final EndpointLoad[] candidateLoads;
     /** cumulativeWeights[i] = sum of weights of candidates 0..i. */
     final long[] cumulativeWeights;
     final boolean uniformWeights;
-    private final EndpointLoads loads;
-    private final LoadBalancers.Health health;
+    /** Per candidate, seen from the balancer: {@link LocalityCounts#SAME_ZONE} and so on. */
+    private final byte[] candidateLocality;
+    private final boolean countsLocality;
+    final EndpointLoads loads;
+    final LoadBalancers.Settings settings;
+    private final LoadBalancer front;
 
-    WeightedLoadBalancer(BackendSet backends, EndpointLoads loads, LoadBalancers.Health health) {
+    /**
+     * @param front the {@link LoadBalancer} this policy works behind (its selections name it as
+     *     theirs)
+     */
+    WeightedLoadBalancer(List<Endpoint> candidates, EndpointLoads loads, LoadBalancers.Settings settings,
+            LoadBalancer front) {
         this.loads = loads;
-        this.health = health;
-        List<Endpoint> ready = backends.endpoints().stream().filter(e -> e.state() == EndpointState.READY).toList();
-        List<Endpoint> chosen = ready.isEmpty() ? backends.endpoints() : ready;
-        this.candidates = chosen.toArray(new Endpoint[0]);
-        this.candidateAddresses = Arrays.stream(candidates).map(Endpoint::address).toArray(EndpointAddress[]::new);
+        this.settings = settings;
+        this.front = front;
+        this.candidates = candidates.toArray(new Endpoint[0]);
+        this.candidateAddresses = Arrays.stream(this.candidates).map(Endpoint::address).toArray(EndpointAddress[]::new);
         this.candidateLoads = Arrays.stream(candidateAddresses).map(loads::get).toArray(EndpointLoad[]::new);
-        this.cumulativeWeights = new long[candidates.length];
+        this.cumulativeWeights = new long[this.candidates.length];
+        this.candidateLocality = new byte[this.candidates.length];
         long sum = 0;
         boolean uniform = true;
-        for (int i = 0; i < candidates.length; i++) {
-            sum += candidates[i].weight();
+        String localZone = settings.local().zone();
+        for (int i = 0; i < this.candidates.length; i++) {
+            sum += this.candidates[i].weight();
             cumulativeWeights[i] = sum;
-            uniform &= candidates[i].weight() == candidates[0].weight();
+            uniform &= this.candidates[i].weight() == this.candidates[0].weight();
+            candidateLocality[i] = LocalityCounts.of(localZone, this.candidates[i].zone());
         }
         this.uniformWeights = uniform;
+        this.countsLocality = !localZone.isEmpty();
     }
 
     /** Index of a candidate for a new call; only called when there are at least one candidate. */
@@ -59,43 +71,75 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
     /** Index of a candidate other than {@code excluded}; only called with at least two candidates. */
     abstract int chooseOther(int excluded);
 
-    @Override
-    public final Selection pick(EndpointAddress avoid) {
+    /**
+     * Picks a candidate for a new call ({@code hashKey} is ignored except by ConsistentHash); null
+     * when there is no candidate.
+     */
+    Selection pick(EndpointAddress avoid, CharSequence hashKey) {
         int n = candidates.length;
         if (n == 0) {
             return null;
         }
         int index = chooseAvoiding(avoid);
-        if (!candidateLoads[index].isAvailableFast() || health.slowStartNanos() > 0 && candidateLoads[index].isRamping()) {
+        if (!candidateLoads[index].isAvailableFast() || settings.slowStartNanos() > 0 && candidateLoads[index].isRamping()) {
             index = pickCarefully(index, avoid);
         }
-        return selection(index);
+        return select(index);
     }
 
-    private Selection selection(int index) {
-        return new Selection(candidates[index], candidateAddresses[index], candidateLoads[index], this);
-    }
-
-    @Override
-    public final Selection pickOther(Collection<EndpointAddress> avoid) {
+    /**
+     * Picks a candidate for a hedged attempt: one outside {@code avoid} if any is available, else
+     * as {@link #pick} would.
+     */
+    final Selection pickOther(Collection<EndpointAddress> avoid) {
         int n = candidates.length;
         if (n == 0) {
             return null;
         }
         int index = choose();
         if (!avoid.contains(candidateAddresses[index]) && candidateLoads[index].isAvailableFast()
-                && !(health.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
-            return selection(index);
+                && !(settings.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
+            return select(index);
         }
-        long now = health.nanoTime().getAsLong();
+        long now = now();
         int start = ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             int candidate = (start + i) % n;
             if (!avoid.contains(candidateAddresses[candidate]) && candidateLoads[candidate].available(now)) {
-                return selection(candidate);
+                return select(candidate);
             }
         }
-        return pick(null); // every other endpoint is in use or unavailable
+        return pick(null, null); // every other endpoint is in use or unavailable
+    }
+
+    /** The selection of candidate {@code index}, counted by locality. */
+    final Selection select(int index) {
+        if (countsLocality) {
+            loads.localityCounts().count(candidateLocality[index]);
+        }
+        return new Selection(candidates[index], candidateAddresses[index], candidateLoads[index], this, countedInFlight());
+    }
+
+    /** The calls in flight a load bound counts (ConsistentHash), or null. */
+    AtomicInteger countedInFlight() {
+        return null;
+    }
+
+    /** Whether the policy learns from latency: its selections then time the response headers. */
+    boolean measuresLatency() {
+        return false;
+    }
+
+    /** A call on {@code load} got its response headers {@code nanos} after its request headers went out. */
+    void latencySample(EndpointLoad load, long nanos, long now) {
+    }
+
+    final long now() {
+        return settings.nanoTime().getAsLong();
+    }
+
+    final LoadBalancer front() {
+        return front;
     }
 
     private int chooseAvoiding(EndpointAddress avoid) {
@@ -108,15 +152,9 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
 
     /** The first choice is unavailable or ramping up: redraw, then scan; panic when too few are available. */
     private int pickCarefully(int first, EndpointAddress avoid) {
-        long now = health.nanoTime().getAsLong();
+        long now = now();
         int n = candidates.length;
-        int available = 0;
-        for (EndpointLoad load : candidateLoads) {
-            if (load.available(now)) {
-                available++;
-            }
-        }
-        if (available == 0 || (long) available * 100 < (long) health.panicThresholdPercent() * n) {
+        if (panicking(now)) {
             return first; // panic: balance over all candidates as if all were healthy
         }
         int index = first;
@@ -140,9 +178,26 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         return fallback >= 0 ? fallback : first;
     }
 
+    /** Fewer candidates than the panic threshold are available (or none is): health is ignored. */
+    final boolean panicking(long now) {
+        int available = availableCount(now);
+        return available == 0 || (long) available * 100 < (long) settings.panicThresholdPercent() * candidates.length;
+    }
+
+    /** Candidates that take calls now (not ejected, not unhealthy). */
+    final int availableCount(long now) {
+        int available = 0;
+        for (EndpointLoad load : candidateLoads) {
+            if (load.available(now)) {
+                available++;
+            }
+        }
+        return available;
+    }
+
     /** An endpoint in slow start takes a call with a probability that grows over its window. */
-    private boolean acceptRamp(EndpointLoad load, long now) {
-        long window = health.slowStartNanos();
+    final boolean acceptRamp(EndpointLoad load, long now) {
+        long window = settings.slowStartNanos();
         if (window <= 0 || !load.isRamping()) {
             return true;
         }
@@ -151,12 +206,12 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
 
     /** Counts a failure of {@code load}; ejects it after enough in a row if the cap allows. */
     final void recordFailure(EndpointLoad load) {
-        OutlierDetection outlier = health.outlier();
+        OutlierDetection outlier = settings.outlier();
         if (!outlier.enabled() || load.failed() < outlier.consecutiveFailures()) {
             return;
         }
         synchronized (loads.ejectionLock()) {
-            long now = health.nanoTime().getAsLong();
+            long now = now();
             if (load.isEjected(now)) {
                 return;
             }
@@ -171,37 +226,6 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
                 load.eject(now, outlier);
             }
         }
-    }
-
-    @Override
-    public final void setHealthy(EndpointAddress address, boolean healthy) {
-        EndpointLoad load = loads.get(address);
-        if (load != null && load.setHealthy(healthy) && healthy && health.slowStartNanos() > 0) {
-            load.startRamp(health.nanoTime().getAsLong());
-        }
-    }
-
-    @Override
-    public final boolean isAvailable(EndpointAddress address) {
-        EndpointLoad load = loads.get(address);
-        return load != null && load.available(health.nanoTime().getAsLong());
-    }
-
-    @Override
-    public final EndpointStatus status(EndpointAddress address) {
-        EndpointLoad load = loads.get(address);
-        return load == null ? EndpointStatus.UNKNOWN
-                : new EndpointStatus(load.isHealthy(), load.isEjected(health.nanoTime().getAsLong()), load.ejections());
-    }
-
-    @Override
-    public final int inFlight(EndpointAddress address) {
-        EndpointLoad load = loads.get(address);
-        return load == null ? 0 : load.inFlight();
-    }
-
-    final EndpointLoads loads() {
-        return loads;
     }
 
     final long totalWeight() {

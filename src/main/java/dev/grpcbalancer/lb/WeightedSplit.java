@@ -58,7 +58,7 @@ final class WeightedSplit {
         if (period <= MAX_SCHEDULE) {
             return new WeightedSplit(smoothSchedule(reduced, (int) period), cumulative, period, 1);
         }
-        return new WeightedSplit(null, cumulative, period, RoundRobinLoadBalancer.coprimeStride(period));
+        return new WeightedSplit(null, cumulative, period, WeightedRoundRobin.coprimeStride(period));
     }
 
     /** One period of smooth weighted round robin over {@code weights}, which add up to {@code period}. */
@@ -91,7 +91,7 @@ final class WeightedSplit {
         if (schedule != null) {
             return schedule[(int) k];
         }
-        long point = RoundRobinLoadBalancer.mulMod(k, stride, period);
+        long point = WeightedRoundRobin.mulMod(k, stride, period);
         int found = Arrays.binarySearch(cumulative, point + 1);
         return found >= 0 ? found : -found - 1;
     }

@@ -2,6 +2,7 @@ package dev.grpcbalancer.metrics;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +58,13 @@ public final class BalancerMeters {
     /** A gauge of this balancer read from {@code source} (e.g. client connections), removed with the rest. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
         meters.add(Gauge.builder(name, source, value).tags(tags).description(description).register(registry));
+    }
+
+    /** A counter of this balancer tagged {@code tag=value}, read from {@code source}, removed with the rest. */
+    public <T> void functionCounter(String name, String description, String tag, String value, T source,
+            ToDoubleFunction<T> count) {
+        meters.add(FunctionCounter.builder(name, source, count).tags(tags).tag(tag, value).description(description)
+                .register(registry));
     }
 
     /** The call meters of route {@code route}, created on first use. */

@@ -24,12 +24,16 @@ import java.util.Set;
  *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
  * @param backendTls TLS to the backends (of every route), {@link BackendTls#PLAINTEXT} for h2c
+ * @param loadBalancing the tunables of the policies (PeakEwma, ConsistentHash) and of zone-aware
+ *     routing, which routes of the shorthand run with and rules start from
+ * @param listener how long client connections live (max age, grace, idle timeout)
+ * @param keepalive HTTP/2 PINGs on the connections to the backends
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
         Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
-        BackendTls backendTls) {
+        BackendTls backendTls, LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -44,6 +48,9 @@ public record BalancerConfig(
         requireNonNull(hedging, "hedging");
         requireNonNull(listenerTls, "listenerTls");
         requireNonNull(backendTls, "backendTls");
+        requireNonNull(loadBalancing, "loadBalancing");
+        requireNonNull(listener, "listener");
+        requireNonNull(keepalive, "keepalive");
         if (!routes.isEmpty() && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
@@ -65,7 +72,7 @@ public record BalancerConfig(
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
     }
 
     /** A plaintext balancer given as a shorthand: one route over {@code backends} that takes every call. */
@@ -73,7 +80,7 @@ public record BalancerConfig(
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, List.of(), HedgingPolicy.DISABLED);
+                slowStartWindow, List.of());
     }
 
     /** A plaintext balancer without hedging. */
@@ -84,17 +91,22 @@ public record BalancerConfig(
                 slowStartWindow, routes, HedgingPolicy.DISABLED);
     }
 
-    /** A plaintext balancer (h2c on the listener and to the backends). */
+    /**
+     * A plaintext balancer (h2c on the listener and to the backends) with the default policy
+     * tunables, connection lifecycle and keepalive.
+     */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
+                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT, LoadBalancingOptions.DEFAULT,
+                ListenerLifecycle.DEFAULT, Keepalive.DEFAULT);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
     public RoutePolicy routePolicy() {
-        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
+        return new RoutePolicy(policy, loadBalancing, retry, timeouts, outlierDetection, healthCheck, slowStartWindow,
+                hedging);
     }
 
     /**
@@ -124,51 +136,79 @@ public record BalancerConfig(
 
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls,
+                loadBalancing, listener, keepalive);
     }
 
     public BalancerConfig withListenerTls(ListenerTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls, loadBalancing, listener,
+                keepalive);
     }
 
     public BalancerConfig withBackendTls(BackendTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls, loadBalancing, listener,
+                keepalive);
+    }
+
+    public BalancerConfig withLoadBalancing(LoadBalancingOptions options) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, options,
+                listener, keepalive);
+    }
+
+    public BalancerConfig withListener(ListenerLifecycle lifecycle) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, lifecycle, keepalive);
+    }
+
+    public BalancerConfig withKeepalive(Keepalive newKeepalive) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
+                loadBalancing, listener, newKeepalive);
     }
 }

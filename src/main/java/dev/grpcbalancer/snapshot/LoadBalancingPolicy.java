@@ -9,7 +9,14 @@ public enum LoadBalancingPolicy {
     RoundRobin,
     /** Power of two random choices on the number of calls in flight. */
     LeastRequest,
-    Random;
+    Random,
+    /**
+     * Power of two random choices on (peak-EWMA of response latency) x (calls in flight + 1) per
+     * unit of weight.
+     */
+    PeakEwma,
+    /** Maglev consistent hashing on a request header, with bounded loads. */
+    ConsistentHash;
 
     public static Optional<LoadBalancingPolicy> parse(String name) {
         return Arrays.stream(values()).filter(p -> p.name().equals(name)).findFirst();

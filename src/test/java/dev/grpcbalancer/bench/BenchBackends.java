@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * can show how each target spread the load. With a server TLS context they serve TLS (ALPN h2)
  * instead of h2c: the backends of the workload with TLS to the backends. The first backend
  * answers {@code SlowEcho} only after a delay (the others at once), and counts the calls
- * cancelled while it waited: the hedging workload.
+ * cancelled while it waited: the unary-slow workload.
  */
 final class BenchBackends implements AutoCloseable {
 

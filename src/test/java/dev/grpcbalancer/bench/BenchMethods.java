@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
 /**
  * The benchmark's gRPC service, built by hand (no protoc): {@code bench.Bench/Echo} (unary, the
  * request bytes are echoed), {@code bench.Bench/SlowEcho} (the same, but the first backend answers
- * late: the hedging workload) and {@code bench.Bench/Stream} (server streaming: the request is a
+ * late: the unary-slow workload) and {@code bench.Bench/Stream} (server streaming: the request is a
  * 4-byte big-endian message size and the server sends messages of that size until cancelled).
  */
 final class BenchMethods {

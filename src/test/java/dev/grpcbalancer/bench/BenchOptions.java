@@ -10,6 +10,14 @@ import java.util.List;
 /** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
 final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+    /** The policies a {@code balancer:<Policy>} target may run. */
+    static final List<String> POLICIES = List.of("RoundRobin", "LeastRequest", "Random", "PeakEwma", "ConsistentHash");
+    /**
+     * The unary workload against a slow backend: the first backend answers {@code SlowEcho} after
+     * {@code --slow-delay}, the others at once (grpc-java client only): for hedging and for the
+     * policies' handling of a slow backend.
+     */
+    static final String UNARY_SLOW = "unary-slow";
     /** Targets that may be named but are not run by default: the balancer with the JDK's TLS. */
     static final List<String> EXTRA_TARGETS = List.of("balancer-jdk");
     /** The unary load over TLS to the proxy and TLS from the proxy to the (TLS) backends. */
@@ -18,11 +26,6 @@ final class BenchOptions {
     static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
     /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
     static final String UNARY_H2LOAD = "unary-h2load";
-    /**
-     * The unary workload against a slow backend: the first backend answers {@code SlowEcho} after
-     * {@code --slow-delay}, the others at once (grpc-java client only).
-     */
-    static final String HEDGING = "hedging";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -42,6 +45,7 @@ final class BenchOptions {
     Path jar = Path.of("target/grpc-balancer.jar");
     Path peerTemplates = Path.of("src/bench/peers");
     List<String> balancerJvmOpts = List.of();
+    int keys;
     boolean grpcJavaClient = true;
     boolean h2loadClient = false;
     /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
@@ -64,16 +68,21 @@ final class BenchOptions {
             "                        template, e.g. balancer@src/bench/peers-gc/zgc-25",
             "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
             "                        OpenSSL), for the TLS workloads",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; hedging",
-            "                        (unary, but backend 1 answers after --slow-delay: for hedging; not in",
-            "                        the default list); TLS to the proxy (direct skips them): tls-unary (the unary",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes;",
+            "                        unary-slow (unary, but backend 1 answers after --slow-delay: for hedging",
+            "                        and the policies; not in the default list); TLS to the proxy (direct skips them): tls-unary (the unary",
             "                        load over established TLS connections), tls-handshakes (new connections per",
             "                        second, each a full TLS 1.3 handshake with an ECDSA P-256 certificate, then",
             "                        closed), both to h2c backends; tls-backends (the unary load over TLS to the",
             "                        proxy, and TLS with verification and ALPN h2 from the proxy to a second set of",
             "                        backends that serve TLS)",
-            "  --slow-delay D        how late backend 1 answers in the hedging workload (200ms)",
+            "  --slow-delay D        how late backend 1 answers in unary-slow (200ms)",
             "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
+            "                        balancer:<Policy> runs another balancer with that loadBalancing.policy",
+            "                        (RoundRobin, LeastRequest, Random, PeakEwma, ConsistentHash on header",
+            "                        x-bench-key), compared with balancer",
+            "  --keys N              unary calls carry x-bench-key, one of N keys in turn (0 = no header; for",
+            "                        balancer:ConsistentHash, e.g. 1000)",
             "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
             "                        connections, streams in flight, warm-up and duration; an empty gRPC",
             "                        message) or both (grpc-java); stream and TLS workloads always use grpc-java",
@@ -126,6 +135,7 @@ final class BenchOptions {
                 case "--handshake-concurrency" -> o.handshakeConcurrency = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
                 case "--slow-delay" -> o.slowDelay = duration(value);
+                case "--keys" -> o.keys = Integer.parseInt(value) == 0 ? 0 : positive(name, value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
@@ -193,12 +203,17 @@ final class BenchOptions {
     }
 
     /**
-     * Whether {@code measurement} is the unary load: over h2c (with either client), against a slow
-     * backend (hedging), over TLS, or over TLS at both ends.
+     * Whether {@code measurement} is the unary load: over h2c (with either client, or with a slow
+     * backend), over TLS, or over TLS at both ends.
      */
     static boolean isUnary(String measurement) {
-        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(HEDGING)
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals(UNARY_SLOW)
                 || measurement.equals("tls-unary") || measurement.equals(TLS_BACKENDS);
+    }
+
+    /** The policy of a {@code balancer:<Policy>} target (without {@code @DIR}), or null for any other target. */
+    static String policyOf(String target) {
+        return target.startsWith("balancer:") ? target.substring("balancer:".length()) : null;
     }
 
     /** Message size of a {@code stream-<size>} workload, or -1 for the unary and TLS workloads. */
@@ -220,9 +235,10 @@ final class BenchOptions {
             if (t.contains("@") && !java.nio.file.Files.isDirectory(Path.of(t.substring(t.indexOf('@') + 1)))) {
                 throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
             }
-            if (!ALL_TARGETS.contains(name) && !EXTRA_TARGETS.contains(name)) {
+            boolean policyTarget = name.startsWith("balancer:") && POLICIES.contains(policyOf(name));
+            if (!ALL_TARGETS.contains(name) && !EXTRA_TARGETS.contains(name) && !policyTarget) {
                 throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ", "
-                        + EXTRA_TARGETS + ")");
+                        + EXTRA_TARGETS + ", balancer:<Policy> with a policy of " + POLICIES + ")");
             }
             out.add(t);
         }
@@ -233,10 +249,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || w.equals(HEDGING) || TLS_WORKLOADS.contains(w)
+            boolean ok = w.equals("unary") || w.equals(UNARY_SLOW) || TLS_WORKLOADS.contains(w)
                     || w.matches("stream-\\d+[kKmM]?");
             if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, hedging, stream-1k, stream-1m,"
+                throw new IllegalArgumentException("bad workload " + w + " (unary, unary-slow, stream-1k, stream-1m,"
                         + " stream-<size>[k|m] up to 3m, tls-unary, tls-handshakes, tls-backends)");
             }
             out.add(w);

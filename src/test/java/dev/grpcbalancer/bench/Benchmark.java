@@ -339,16 +339,18 @@ public final class Benchmark {
     /** Null for direct. */
     private Peers.Peer startPeer(String target, Peers.Backends backendPorts, Peers peers)
             throws IOException, InterruptedException {
-        // NAME@DIR: that target with the config template of DIR instead of --peer-templates
+        // NAME@DIR: that target with the config template of DIR instead of --peer-templates;
+        // balancer:<Policy>: the balancer with that loadBalancing.policy
         int at = target.indexOf('@');
         String name = at < 0 ? target : target.substring(0, at);
+        String policy = BenchOptions.policyOf(name);
         java.nio.file.Path templates = at < 0 ? o.peerTemplates : java.nio.file.Path.of(target.substring(at + 1));
-        switch (name) {
+        switch (policy != null ? "balancer" : name) {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer("balancer", templates, o.jar, backendPorts, o.balancerJvmOpts,
-                        o.balancerJava, List.of());
+                return peers.startBalancer(policy == null ? "balancer" : name, templates, o.jar, backendPorts,
+                        o.balancerJvmOpts, o.balancerJava, List.of());
             case "balancer-jdk":
                 return peers.startBalancer("balancer-jdk", templates, o.jar, backendPorts, o.balancerJvmOpts,
                         o.balancerJava, List.of("--tls-provider", "jdk"));
@@ -404,8 +406,9 @@ public final class Benchmark {
             }
             int size = BenchOptions.streamMessageSize(workload);
             if (size < 0) {
-                var method = workload.equals(BenchOptions.HEDGING) ? BenchMethods.SLOW_ECHO : BenchMethods.ECHO;
-                UnaryLoad.Result r = new UnaryLoad(channels, method, o.concurrency, o.payload, sampler).run(warmup, duration);
+                var method = workload.equals(BenchOptions.UNARY_SLOW) ? BenchMethods.SLOW_ECHO : BenchMethods.ECHO;
+                UnaryLoad.Result r = new UnaryLoad(channels, method, o.concurrency, o.payload, sampler, o.keys)
+                        .run(warmup, duration);
                 if (verbose) {
                     OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target, workload,
                             Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),

@@ -120,7 +120,9 @@ final class Peers implements AutoCloseable {
     }
 
     /**
-     * The balancer JVM: {@code java [jvmOpts] -jar JAR run --config YAML --admin-port N}, plus
+     * The balancer JVM, with the template's {@code loadBalancing} or, for a {@code policy}, that
+     * policy (ConsistentHash hashes {@code x-bench-key}): {@code java [jvmOpts] -jar JAR run --config
+     * YAML --admin-port N}, plus
      * {@code --io-threads}, {@code --bind-address 127.0.0.1} and {@code --admin-address 127.0.0.1}
      * when its {@code run --help} lists them (the stable contract has only --config and
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
@@ -142,6 +144,8 @@ final class Peers implements AutoCloseable {
      * {@code jvmOpts}, then the options of DIR's {@code balancer.jvm} if there is one (see
      * {@link JvmFile}), with {@code extraArgs} after the others, e.g. {@code --tls-provider jdk};
      * each balancer started gets its own config file (a balancer reloads its file when it changes).
+     * A {@code balancer:<Policy>} name replaces the template's {@code loadBalancing} line with that
+     * policy.
      */
     Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
             Path javaBinary, List<String> extraArgs) throws IOException, InterruptedException {
@@ -156,6 +160,10 @@ final class Peers implements AutoCloseable {
         Path template = (Files.isRegularFile(templateDir.resolve("balancer.yaml.tmpl")) ? templateDir : this.templates)
                 .resolve("balancer.yaml.tmpl");
         Path cfg = render(template, instance + ".yaml", ports, yamlList(backends.plain()), yamlList(backends.tls()));
+        String policy = BenchOptions.policyOf(name);
+        if (policy != null) {
+            cfg = withPolicy(cfg, policy);
+        }
         String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -185,6 +193,27 @@ final class Peers implements AutoCloseable {
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
                 + summarize(cfg, List.of("loadBalancing", "hedging", "retry")) + routes(cfg), log(instance), ports.tls(),
                 ports.tlsBackends(), javaBinary);
+    }
+
+    /** The rendered balancer config with its {@code loadBalancing} line set to {@code policy}. */
+    private static Path withPolicy(Path cfg, String policy) throws IOException {
+        String loadBalancing = policy.equals("ConsistentHash")
+                ? "{policy: ConsistentHash, consistentHash: {header: x-bench-key}}"
+                : "{policy: " + policy + "}";
+        List<String> lines = Files.readAllLines(cfg);
+        boolean replaced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).stripLeading().startsWith("loadBalancing:")) {
+                String indent = lines.get(i).substring(0, lines.get(i).indexOf('l'));
+                lines.set(i, indent + "loadBalancing: " + loadBalancing);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            throw new IOException(cfg + ": the balancer template has no one-line loadBalancing: to set policy " + policy);
+        }
+        Files.write(cfg, lines);
+        return cfg;
     }
 
     void stop(Peer peer) throws InterruptedException {

@@ -26,6 +26,8 @@ final class Report {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
     private final Map<String, String> warmups = new LinkedHashMap<>();
+    /** The format of the target column: wide enough for balancer:ConsistentHash#2. */
+    private final String col;
 
     /** The figures of a table row: one window, or with --rounds the medians over the rounds' windows. */
     private record Row(double throughput, double mib, double p50, double p99, double p999, double max, long errors,
@@ -79,6 +81,8 @@ final class Report {
     Report(PrintStream out, BenchOptions options) {
         this.out = out;
         this.options = options;
+        int width = options.targets.stream().mapToInt(String::length).max().orElse(0) + 2;
+        this.col = "%-" + Math.max(9, width) + "s";
     }
 
     void settings(String target, String text) {
@@ -130,8 +134,8 @@ final class Report {
         out.println();
         out.println("================================ RESULTS ================================");
         out.println("targets and settings:");
-        settings.forEach((t, s) -> out.printf("  %-9s %s%n", t, s));
-        failures.forEach((t, s) -> out.printf("  %-9s NOT MEASURED: %s%n", t, s));
+        settings.forEach((t, s) -> out.printf("  " + col + " %s%n", t, s));
+        failures.forEach((t, s) -> out.printf("  " + col + " NOT MEASURED: %s%n", t, s));
         warmups.forEach((w, s) -> out.printf("JIT warm-up of the %s: %s%n", w, s));
         for (String workload : options.measurements()) {
             Map<String, List<Object>> raw = results.getOrDefault(workload, Map.of());
@@ -186,8 +190,8 @@ final class Report {
 
     private void unaryTable(Map<String, List<Row>> rows, String workload) {
         boolean h2load = workload.equals(BenchOptions.UNARY_H2LOAD);
-        if (workload.equals(BenchOptions.HEDGING)) {
-            out.printf("== hedging: SlowEcho %d B, backend b1 answers after %s, b2.. at once; %d connections x %d in "
+        if (workload.equals(BenchOptions.UNARY_SLOW)) {
+            out.printf("== unary-slow: SlowEcho %d B, backend b1 answers after %s, b2.. at once; %d connections x %d in "
                     + "flight = %d, warm-up %s, measured %s%s ==%n", options.payload, secs(options.slowDelay.toMillis()),
                     options.connections, options.concurrency, options.connections * options.concurrency,
                     secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
@@ -201,19 +205,20 @@ final class Report {
             }
         } else {
             out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d%s, warm-up %s, measured %s%s ==%n",
-                    workload, options.payload, options.connections, workload.equals("unary") ? "" : "TLS ",
+                    workload, options.payload, options.connections,
+                    workload.equals("unary") ? "" : "TLS ",
                     options.concurrency, options.connections * options.concurrency,
                     workload.equals(BenchOptions.TLS_BACKENDS) ? ", TLS to the backends (verified, ALPN h2)" : "",
                     secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         }
-        out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
+        out.printf(col + " %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
                 "target", h2load ? "req/s" : "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
         rows.forEach((target, rounds) -> {
             Row u = summary(rounds);
             if (u == null) {
                 return;
             }
-            out.printf("%-9s %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
+            out.printf(col + " %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
                     u.p50(), u.p99(), u.p999(), u.max(), u.errors(), u.conns(), cores(u.proxy()), cores(u.bench()),
                     cores(u.other()));
             if (u.firstError() != null) {
@@ -278,14 +283,14 @@ final class Report {
         out.printf("== %s: server streaming, %s messages, %d calls (1 per connection), warm-up %s, measured %s%s ==%n",
                 workload, bytes(size), options.connections, secs(options.warmup.toMillis()),
                 secs(options.duration.toMillis()), roundsNote());
-        out.printf("%-9s %11s %9s %7s %6s %6s %6s %6s%n", "target", "msgs/s", "MiB/s", "errors", "conns", "proxy",
+        out.printf(col + " %11s %9s %7s %6s %6s %6s %6s%n", "target", "msgs/s", "MiB/s", "errors", "conns", "proxy",
                 "bench", "other");
         rows.forEach((target, rounds) -> {
             Row s = summary(rounds);
             if (s == null) {
                 return;
             }
-            out.printf("%-9s %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.throughput()), s.mib(),
+            out.printf(col + " %11s %9.1f %7d %6d %6s %6s %6s%n", target, num(s.throughput()), s.mib(),
                     s.errors(), s.conns(), cores(s.proxy()), cores(s.bench()), cores(s.other()));
             if (s.firstError() != null) {
                 out.printf("          first error: %s%n", oneLine(s.firstError()));
@@ -307,7 +312,7 @@ final class Report {
                 tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
                 p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
             }
-            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unit,
+            out.printf("  " + col + " rounds: %s %s%s%n", target, tput, unit,
                     unary ? ";  p99 " + p99 + " ms" : "");
         });
     }
@@ -326,15 +331,16 @@ final class Report {
     }
 
     /**
-     * {@code balancer} (a target key such as {@code balancer} or {@code balancer@DIR}) versus every
-     * other target, another balancer configuration included (e.g. 200 rules versus 1).
+     * {@code balancer} (a target key such as {@code balancer}, {@code balancer@DIR} or
+     * {@code balancer:PeakEwma}) versus every other target, another balancer configuration included
+     * (e.g. 200 rules versus 1, PeakEwma versus RoundRobin).
      */
     private void ratios(Map<String, List<Row>> rows, boolean unary, String balancer) {
         List<Row> b = rows.get(balancer);
         for (String other : rows.keySet()) {
             List<Row> o = rows.get(other);
             if (other.equals(balancer) || o == null
-                    || !List.of("direct", "haproxy", "nginx", "balancer").contains(other.replaceFirst("[@#].*", ""))) {
+                    || !List.of("direct", "haproxy", "nginx", "balancer").contains(other.replaceFirst("[@#:].*", ""))) {
                 continue;
             }
             List<Double> tput = new ArrayList<>();
@@ -362,7 +368,7 @@ final class Report {
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
         boolean unary = BenchOptions.isUnary(workload);
-        boolean hedging = workload.equals(BenchOptions.HEDGING);
+        boolean slow = workload.equals(BenchOptions.UNARY_SLOW);
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
@@ -403,12 +409,12 @@ final class Report {
                 long v = served[i];
                 sb.append(String.format(Locale.ROOT, "b%d %s (%4.1f%%)  ", i + 1, num(v), total == 0 ? 0.0 : 100.0 * v / total));
             }
-            if (hedging) {
+            if (slow) {
                 // A hedged call runs on two or three backends; the loser's attempt is cancelled.
                 sb.append(String.format(Locale.ROOT, "= %.2f attempts per call, %s cancelled while slow;  ",
                         calls == 0 ? Double.NaN : (double) total / calls, num(cancelled)));
             }
-            out.printf("    %-9s %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
+            out.printf("    " + col + " %s upstream conns %d, new %d%n", target, sb, upstream, fresh);
         });
     }
 

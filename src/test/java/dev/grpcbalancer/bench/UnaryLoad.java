@@ -1,12 +1,17 @@
 package dev.grpcbalancer.bench;
 
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Echo (or SlowEcho) calls outstanding; each completion immediately issues the next call. Latency is measured
  * per call from just before the call is started to the completion callback. Because the loop is
  * closed, a stalled target also slows the offered load (no coordinated-omission correction);
- * compare p99 between targets at equal in-flight counts, not as an open-loop SLO.
+ * compare p99 between targets at equal in-flight counts, not as an open-loop SLO. With keys, every
+ * call carries {@code x-bench-key}, the next of that many keys in turn (for ConsistentHash).
  */
 final class UnaryLoad {
 
@@ -32,12 +38,16 @@ final class UnaryLoad {
     }
 
     private static final long DEADLINE_SECONDS = 10;
+    static final Metadata.Key<String> KEY = Metadata.Key.of("x-bench-key", Metadata.ASCII_STRING_MARSHALLER);
 
     private final List<ManagedChannel> channels;
     private final MethodDescriptor<byte[], byte[]> method;
     private final int concurrency;
     private final byte[] payload;
     private final Sampler sampler;
+    /** Per key, the channels' views that send it; empty without keys. */
+    private final List<Channel[]> keyed;
+    private final AtomicLong nextKey = new AtomicLong();
 
     private final LatencyStats latency = new LatencyStats();
     private final AtomicLong completed = new AtomicLong();
@@ -51,14 +61,24 @@ final class UnaryLoad {
     });
     private volatile boolean stopping;
 
-    /** Calls {@code method} ({@link BenchMethods#ECHO} or {@link BenchMethods#SLOW_ECHO}). */
+    /** Calls {@code method} ({@link BenchMethods#ECHO} or {@link BenchMethods#SLOW_ECHO}); {@code keys}: see the class. */
     UnaryLoad(List<ManagedChannel> channels, MethodDescriptor<byte[], byte[]> method, int concurrency, int payloadBytes,
-            Sampler sampler) {
+            Sampler sampler, int keys) {
         this.channels = channels;
         this.method = method;
         this.concurrency = concurrency;
         this.payload = BenchMethods.payload(payloadBytes);
         this.sampler = sampler;
+        this.keyed = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            Metadata headers = new Metadata();
+            headers.put(KEY, "key-" + k);
+            Channel[] views = new Channel[channels.size()];
+            for (int c = 0; c < channels.size(); c++) {
+                views[c] = ClientInterceptors.intercept(channels.get(c), MetadataUtils.newAttachHeadersInterceptor(headers));
+            }
+            keyed.add(views);
+        }
     }
 
     Result run(Duration warmup, Duration duration) throws InterruptedException {
@@ -98,7 +118,9 @@ final class UnaryLoad {
         }
         inFlight.incrementAndGet();
         long started = System.nanoTime();
-        var call = ch.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
+        Channel via = keyed.isEmpty() ? ch
+                : keyed.get((int) (nextKey.getAndIncrement() % keyed.size()))[channels.indexOf(ch)];
+        var call = via.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS));
         ClientCalls.asyncUnaryCall(call, payload, new StreamObserver<byte[]>() {
             private boolean echoed;
 

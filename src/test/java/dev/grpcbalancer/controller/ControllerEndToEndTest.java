@@ -9,6 +9,8 @@ import static dev.grpcbalancer.controller.ControllerFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.crd.ZoneRoutingStatus;
+import io.fabric8.kubernetes.api.model.Service;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
 import dev.grpcbalancer.testing.ProxyFixture;
@@ -284,6 +286,56 @@ class ControllerEndToEndTest {
         return client.events().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> "Warning".equals(e.getType()) && balancer.equals(e.getRegarding().getName()))
                 .toList();
+    }
+
+    /**
+     * Zone-aware routing: a Service with trafficDistribution PreferClose whose slice puts 127.0.0.2-3
+     * in zone-a and 127.0.0.4-5 in zone-b, a replica in zone-a.
+     */
+    @Test
+    void aReplicaInZoneAKeepsItsCallsThereAndTheStatusShowsTheZones() throws Exception {
+        pods = Pods.start(2, 4);
+        Service service = service(NAMESPACE, "greeter", 50051);
+        service.getSpec().setTrafficDistribution("PreferClose");
+        client.resource(service).create();
+        client.resource(slice(NAMESPACE, "greeter-abc", "greeter", pods.port(), inZone("127.0.0.2", "zone-a"),
+                inZone("127.0.0.3", "zone-a"), inZone("127.0.0.4", "zone-b"), inZone("127.0.0.5", "zone-b"))).create();
+        controller = ControllerFixture.start(client, ControllerFixture.settings("controller-0"),
+                BalancerController.Observer.NONE, ProxyFixture.settings().withLocality("zone-a", "node-a1"));
+        int port = FreePorts.freeLoopbackPort();
+
+        client.resource(balancer(NAMESPACE, "greeter", port, "greeter", 50051)).create();
+        controller.awaitCondition("greeter", "Programmed", "True", "Programmed");
+
+        grpc = TestClient.connect(new InetSocketAddress(ProxyFixture.HOST, port));
+        Map<String, Integer> byBackend = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            CallResult result = grpc.unary(utf8("hi"), RequestHeaders.none(), Duration.ofSeconds(5));
+            assertThat(result.isOk()).as(result.toString()).isTrue();
+            byBackend.merge(result.backendId(), 1, Integer::sum);
+        }
+        assertThat(byBackend).containsExactlyInAnyOrderEntriesOf(Map.of("127.0.0.2", 20, "127.0.0.3", 20));
+
+        Await.until(WAIT, () -> zoneRouting() != null, () -> "status.zoneRouting of " + controller.balancer("greeter"));
+        ZoneRoutingStatus status = zoneRouting();
+        assertThat(status.getTrafficDistribution()).isEqualTo("PreferClose");
+        assertThat(status.getSource()).isEqualTo("Service shop/greeter spec.trafficDistribution");
+        assertThat(status.getZones()).containsExactly(new ZoneRoutingStatus.ZoneEndpoints("zone-a", 2, 2),
+                new ZoneRoutingStatus.ZoneEndpoints("zone-b", 2, 2));
+        assertThat(controller.dataPlane.describe().get(0).routes().get(0).backends().get(0).zoneRouting().detail())
+                .isEqualTo("calls stay in zone zone-a (2 of 4 endpoints)");
+    }
+
+    private ZoneRoutingStatus zoneRouting() {
+        GrpcBalancer balancer = controller.balancer("greeter");
+        return balancer == null || balancer.getStatus() == null ? null : balancer.getStatus().getZoneRouting();
+    }
+
+    private static Endpoint inZone(String ip, String zone) {
+        Endpoint endpoint = ready(ip);
+        endpoint.setZone(zone);
+        endpoint.setNodeName("node-" + ip);
+        return endpoint;
     }
 
     private static byte[] utf8(String text) {

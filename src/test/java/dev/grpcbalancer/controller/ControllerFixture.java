@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.status.Conditions;
 import dev.grpcbalancer.dataplane.DataPlane;
+import dev.grpcbalancer.dataplane.DataPlaneSettings;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.ProxyFixture;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -32,9 +33,9 @@ final class ControllerFixture implements AutoCloseable {
     final BalancerController controller;
 
     private ControllerFixture(KubernetesClient client, ControllerSettings settings, BalancerController.Observer observer,
-            String bindAddress) {
+            DataPlaneSettings dataPlaneSettings) {
         this.client = client;
-        this.dataPlane = new DataPlane(ProxyFixture.settings().withBindAddress(bindAddress));
+        this.dataPlane = new DataPlane(dataPlaneSettings);
         this.controller = new BalancerController(client, settings, dataPlane, dataPlane, Clock.systemUTC(), observer);
     }
 
@@ -59,7 +60,13 @@ final class ControllerFixture implements AutoCloseable {
     /** A replica whose data plane listens on {@code bindAddress} (replicas in one test need distinct ones). */
     static ControllerFixture start(KubernetesClient client, ControllerSettings settings, BalancerController.Observer observer,
             String bindAddress) throws InterruptedException {
-        ControllerFixture fixture = new ControllerFixture(client, settings, observer, bindAddress);
+        return start(client, settings, observer, ProxyFixture.settings().withBindAddress(bindAddress));
+    }
+
+    /** A replica whose data plane runs with {@code dataPlaneSettings} (e.g. in a zone). */
+    static ControllerFixture start(KubernetesClient client, ControllerSettings settings, BalancerController.Observer observer,
+            DataPlaneSettings dataPlaneSettings) throws InterruptedException {
+        ControllerFixture fixture = new ControllerFixture(client, settings, observer, dataPlaneSettings);
         fixture.controller.start(WAIT);
         return fixture;
     }

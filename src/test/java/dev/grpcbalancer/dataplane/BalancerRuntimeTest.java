@@ -10,6 +10,7 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Locality;
 import dev.grpcbalancer.testing.tls.TestPki;
 import dev.grpcbalancer.testing.tls.TlsConfigs;
 import java.util.List;
@@ -26,7 +27,8 @@ class BalancerRuntimeTest {
 
     @Test
     void equalTlsSettingsKeepTheContextsAndChangedOnesRebuildThem() {
-        BalancerRuntime first = BalancerRuntime.of(config(1), null, meters.balancer("shop/greeter"), System::nanoTime, tls);
+        BalancerRuntime first = BalancerRuntime.of(config(1), null, meters.balancer("shop/greeter"),
+                Locality.NONE, System::nanoTime, tls);
 
         // rebuilt from the source: equal by value, not the same objects
         BalancerRuntime resynced = next(config(2), first);
@@ -42,12 +44,14 @@ class BalancerRuntimeTest {
 
     @Test
     void balancersWithEqualBackendTlsShareOneUpstreamTlsAndOthersDoNot() {
-        BalancerRuntime one = BalancerRuntime.of(config(1), null, meters.balancer("shop/one"), System::nanoTime, tls);
-        BalancerRuntime two = BalancerRuntime.of(config(1), null, meters.balancer("shop/two"), System::nanoTime, tls);
+        BalancerRuntime one = BalancerRuntime.of(config(1), null, meters.balancer("shop/one"),
+                Locality.NONE, System::nanoTime, tls);
+        BalancerRuntime two = BalancerRuntime.of(config(1), null, meters.balancer("shop/two"),
+                Locality.NONE, System::nanoTime, tls);
         BalancerRuntime other = BalancerRuntime.of(config(1).withBackendTls(TlsConfigs.backend(CA, "other.shop.svc", null)),
-                null, meters.balancer("shop/other"), System::nanoTime, tls);
+                null, meters.balancer("shop/other"), Locality.NONE, System::nanoTime, tls);
         BalancerRuntime plaintext = BalancerRuntime.of(config(1).withBackendTls(dev.grpcbalancer.snapshot.BackendTls.PLAINTEXT),
-                null, meters.balancer("shop/plain"), System::nanoTime, tls);
+                null, meters.balancer("shop/plain"), Locality.NONE, System::nanoTime, tls);
 
         assertThat(two.upstreamTls()).isSameAs(one.upstreamTls());
         assertThat(other.upstreamTls()).isNotSameAs(one.upstreamTls());
@@ -55,7 +59,8 @@ class BalancerRuntimeTest {
     }
 
     private BalancerRuntime next(BalancerConfig config, BalancerRuntime previous) {
-        return BalancerRuntime.of(config, previous, previous.meters(), System::nanoTime, tls);
+        return BalancerRuntime.of(config, previous, previous.meters(),
+                Locality.NONE, System::nanoTime, tls);
     }
 
     private static BalancerConfig config(long generation) {

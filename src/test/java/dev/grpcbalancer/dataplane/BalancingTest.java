@@ -5,34 +5,40 @@ import static dev.grpcbalancer.testing.grpc.TestService.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.LoadBalancingOptions;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.testing.ProxyFixture;
 import dev.grpcbalancer.testing.grpc.CallResult;
 import dev.grpcbalancer.testing.grpc.InterceptedBackend;
 import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
-import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
+import dev.grpcbalancer.testing.grpc.TestService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every call is its own balancing decision: the calls of ONE client connection (one grpc-java
- * channel) spread over the backends as the policy says, which an L4 balancer cannot do.
+ * channel) spread over the backends as the policy says, which an L4 balancer cannot do; PeakEwma
+ * follows latency, ConsistentHash keeps a key on one backend.
  */
 class BalancingTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Metadata.Key<String> USER = TestService.ascii("x-user-id");
 
     private TestBackend a;
     private TestBackend b;
@@ -133,38 +139,66 @@ class BalancingTest {
     }
 
     /**
-     * Makes {@code calls} unary calls over the one client connection, at most {@code concurrency}
-     * in flight (a new one starts as soon as one ends), checks that every one succeeded with its
-     * own body, and counts them by backend.
+     * The comparison with LeastRequest under the same load is made on a fake clock
+     * ({@code PeakEwmaTest}): on a loaded test machine every backend's latency swings too much
+     * for a live one to be fair.
      */
-    private Map<String, Integer> callsPerBackend(int calls, int concurrency) {
-        Semaphore slots = new Semaphore(concurrency);
-        List<TestCall> started = new ArrayList<>();
-        for (int i = 0; i < calls; i++) {
-            acquire(slots);
-            TestCall call = client.startUnary(utf8("call " + i), RequestHeaders.none(), DEADLINE);
-            call.result().whenComplete((result, error) -> slots.release());
-            started.add(call);
+    @Test
+    void peakEwmaSendsABackendThatTurnedSlowUnderTenPercentOfTheCalls() {
+        AtomicLong delayMillis = new AtomicLong();
+        try (InterceptedBackend turning = InterceptedBackend.start("slow", "127.0.0.4", delayBy(delayMillis))) {
+            proxy.route(LoadBalancingPolicy.PeakEwma, endpoint(a.address()), endpoint(b.address()),
+                    endpoint(turning.address()));
+            Map<String, Integer> before = callsPerBackend(600, 4);
+            assertThat(before.get("slow")).as("a fast backend gets its share: " + before).isGreaterThan(100);
+
+            delayMillis.set(100);
+            callsPerBackend(100, 4); // it turns slow: its first slow answers teach the balancer
+            Map<String, Integer> after = callsPerBackend(1_000, 4);
+
+            assertThat(after.getOrDefault("slow", 0)).as(after.toString()).isLessThan(100);
         }
-        Map<String, Integer> served = new TreeMap<>();
-        for (int i = 0; i < calls; i++) {
-            CallResult result = started.get(i).await(WAIT);
-            assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
-            assertThat(result.bodyUtf8()).isEqualTo("call " + i);
-            served.merge(result.backendId(), 1, Integer::sum);
-        }
-        assertThat(proxy.clientConnections()).as("client connections to the proxy").isEqualTo(1);
-        return served;
     }
 
-    private static void acquire(Semaphore slots) {
-        try {
-            if (!slots.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("no call ended within " + WAIT);
+    @Test
+    void consistentHashKeepsEveryKeyOnOneBackendAndSpreadsCallsWithoutAKey() {
+        proxy.route(config -> config.withLoadBalancing(LoadBalancingOptions.DEFAULT.withConsistentHash(
+                        new LoadBalancingOptions.ConsistentHash("x-user-id", 65_537, 1.25))),
+                LoadBalancingPolicy.ConsistentHash, List.of(endpoint(a.address()), endpoint(b.address())));
+        Map<String, Set<String>> backendsOfKey = new HashMap<>();
+
+        for (int round = 0; round < 3; round++) {
+            for (int key = 0; key < 40; key++) {
+                CallResult result = client.unary(utf8("k"), RequestHeaders.create().put(USER, "user-" + key).build(),
+                        DEADLINE);
+                assertThat(result.code()).isEqualTo(Status.Code.OK);
+                backendsOfKey.computeIfAbsent("user-" + key, k -> new HashSet<>()).add(result.backendId());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
+        Map<String, Integer> keyless = callsPerBackend(40, 1);
+
+        assertThat(backendsOfKey.values()).allSatisfy(backends -> assertThat(backends).hasSize(1));
+        assertThat(backendsOfKey.values().stream().map(s -> s.iterator().next()).distinct())
+                .as("keys spread over both backends").containsExactlyInAnyOrder("a", "b");
+        assertThat(keyless).containsExactlyInAnyOrderEntriesOf(Map.of("a", 20, "b", 20));
+    }
+
+    /** Every call waits {@code delay} before the backend handles it. */
+    private static ServerInterceptor delayBy(AtomicLong delayMillis) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                headers.put(TestService.DELAY_MS, Long.toString(delayMillis.get()));
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
+    /** {@link TestClient#callsPerBackend} over the one client connection, which stays one. */
+    private Map<String, Integer> callsPerBackend(int calls, int concurrency) {
+        Map<String, Integer> served = client.callsPerBackend(calls, concurrency, DEADLINE);
+        assertThat(proxy.clientConnections()).as("client connections to the proxy").isEqualTo(1);
+        return served;
     }
 }

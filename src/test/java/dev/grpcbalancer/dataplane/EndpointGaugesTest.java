@@ -15,7 +15,9 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
+import dev.grpcbalancer.snapshot.LoadBalancingOptions;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Locality;
 import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.Route;
@@ -40,7 +42,7 @@ class EndpointGaugesTest {
     private static final OutlierDetection EJECT_ON_FIRST_FAILURE = new OutlierDetection(true, 1,
             OutlierDetection.DEFAULT_ERROR_CODES, Duration.ofSeconds(10), Duration.ofSeconds(30), 100);
 
-    private static final RoutePolicy EJECTING = new RoutePolicy(LoadBalancingPolicy.RoundRobin, RoutePolicy.DEFAULT.retry(),
+    private static final RoutePolicy EJECTING = new RoutePolicy(LoadBalancingPolicy.RoundRobin, LoadBalancingOptions.DEFAULT, RoutePolicy.DEFAULT.retry(),
             RoutePolicy.DEFAULT.timeouts(), EJECT_ON_FIRST_FAILURE, RoutePolicy.DEFAULT.healthCheck(), Duration.ZERO,
             HedgingPolicy.DISABLED);
 
@@ -57,7 +59,7 @@ class EndpointGaugesTest {
         BalancerRuntime runtime = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2"),
                         draining("10.0.0.3"))), new RouteBackend("static-1", 1, set(ready("10.0.0.4")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW, tls);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, Locality.NONE, NOW, tls);
         meters.countEndpoints(runtime::endpointCounts);
 
         RouteRuntime cart = runtime.routes().get(0);
@@ -84,13 +86,13 @@ class EndpointGaugesTest {
     void aNewSnapshotAddsTheGaugesOfNewRoutesAndDropsThoseOfRemovedOnes() {
         BalancerRuntime first = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1")))),
-                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, NOW, tls);
+                route("pay", new RouteBackend("pay:50051", 1, set(ready("10.0.1.1"))))), null, meters, Locality.NONE, NOW, tls);
         BalancerRuntime[] current = {first};
         meters.countEndpoints(route -> current[0].endpointCounts(route));
 
         current[0] = BalancerRuntime.of(config(
                 route("cart", new RouteBackend("cart:50051", 1, set(ready("10.0.0.1"), ready("10.0.0.2")))),
-                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first, meters, NOW, tls);
+                route("orders", new RouteBackend("orders:50051", 1, set(draining("10.0.2.1"))))), first, meters, Locality.NONE, NOW, tls);
 
         assertThat(gauge("grpcbalancer.endpoints", "cart", "ready")).isEqualTo(2);
         assertThat(gauge("grpcbalancer.endpoints", "orders", "draining")).isEqualTo(1);

@@ -16,6 +16,7 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Locality;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.lb.LoadBalancer;
@@ -122,11 +123,11 @@ public final class InMemoryProxy implements AutoCloseable {
     }
 
     private InMemoryProxy(UnaryOperator<BalancerConfig> tune, List<String> endpoints) {
-        this.pools = new UpstreamPools(new Connector(), settings.upstream());
+        this.pools = new UpstreamPools(new Connector(), settings.upstream(), this::nanoTime);
         this.engine = new CallEngine(pools, this::nanoTime);
         BalancerConfig config = config(tune, endpoints);
         this.listener = new Listener(BALANCER, config.listenerPort(),
-                BalancerRuntime.of(config, null, meters.balancer(BALANCER.toString()), this::nanoTime, tls));
+                BalancerRuntime.of(config, null, meters.balancer(BALANCER.toString()), Locality.NONE, this::nanoTime, tls));
         applied(config);
     }
 
@@ -138,7 +139,8 @@ public final class InMemoryProxy implements AutoCloseable {
     /** Publishes the balancer anew (as a snapshot would): calls that start from now on use it. */
     public void route(UnaryOperator<BalancerConfig> tune, String... endpoints) {
         BalancerConfig config = config(tune, List.of(endpoints));
-        listener.update(BalancerRuntime.of(config, listener.runtime(), listener.runtime().meters(), this::nanoTime, tls));
+        listener.update(BalancerRuntime.of(config, listener.runtime(), listener.runtime().meters(), Locality.NONE,
+                this::nanoTime, tls));
         applied(config);
         run();
     }

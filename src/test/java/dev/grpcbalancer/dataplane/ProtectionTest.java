@@ -172,15 +172,20 @@ class ProtectionTest {
         }
     }
 
+    /**
+     * The PING policy cuts it at the third PING (ConnectionLifecycleTest), long before the
+     * control-frame cap: possibly within the first batch, so no count is expected.
+     */
     @Test
     void pingFloodFromAClientThatReadsNoAcksIsCutOffAndOthersAreServed() throws Exception {
         byte[] ping = new byte[8];
-        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.PING, 0, 0, ping, 8000));
+        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.PING, 0, 0, ping, 8000), 0);
     }
 
     @Test
     void settingsFloodFromAClientThatReadsNoAcksIsCutOffAndOthersAreServed() throws Exception {
-        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.SETTINGS, 0, 0, new byte[0], 8000));
+        assertFloodOfControlFramesIsCutOff(client -> client.writeRepeated(RawHttp2Client.SETTINGS, 0, 0, new byte[0], 8000),
+                10_001);
     }
 
     /** Writes 8000 frames. */
@@ -195,8 +200,11 @@ class ProtectionTest {
      * have closed the connection before the client wrote 4,000,000 of them (measured here: the
      * cut comes after 0.4 to 0.8 million, most of which filled the loopback socket buffers). A
      * client that behaves is served all along.
+     *
+     * @param atLeast frames the server takes before it cuts the flood: more than the control-frame
+     *     cap, or 0 for a flood a policy cuts as soon as it sees it
      */
-    private void assertFloodOfControlFramesIsCutOff(FrameWriter flood) throws Exception {
+    private void assertFloodOfControlFramesIsCutOff(FrameWriter flood, int atLeast) throws Exception {
         try (RawHttp2Client bystander = connect();
                 RawHttp2Client flooder = new RawHttp2Client(new InetSocketAddress(HOST, port), READ_TIMEOUT, 4096)) {
             int sent = 0;
@@ -212,7 +220,7 @@ class ProtectionTest {
             }
             assertThat(closedByServer).as("connection closed by the server after %d control frames", sent).isTrue();
             assertThat(sent).as("the cap of 10,000 queued control frames plus what the socket buffers took")
-                    .isGreaterThan(10_000);
+                    .isGreaterThanOrEqualTo(atLeast);
 
             bystander.writeFrame(RawHttp2Client.PING, 0, 0, new byte[8]);
             bystander.flush();

@@ -111,6 +111,8 @@ class HelmTemplateTest extends HelmChartTest {
         expected.add("--admin-port=" + values.path("adminPort").asInt());
         expected.add("--drain-delay=" + values.path("drainDelay").asText());
         expected.add("--drain-timeout=" + values.path("drainTimeout").asText());
+        expected.add("--max-connection-age=" + values.path("maxConnectionAge").asText());
+        expected.add("--max-connection-age-grace=" + values.path("maxConnectionAgeGrace").asText());
         if (values.path("ioThreads").asInt() > 0) {
             expected.add("--io-threads=" + values.path("ioThreads").asInt());
         }
@@ -146,6 +148,24 @@ class HelmTemplateTest extends HelmChartTest {
                     assertThat(e.getName()).isEqualTo("POD_NAME");
                     assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
                 });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valuesFiles")
+    void thePodsZoneComesFromTheValuesOrItsOwnZoneLabelAndItsNodeFromTheDownwardApi(String valuesFile) {
+        String zone = Chart.values(valuesFile).path("zone").asText();
+        List<io.fabric8.kubernetes.api.model.EnvVar> env = balancerContainer(Chart.render(helm, valuesFile)).getEnv();
+
+        assertThat(env).filteredOn(e -> e.getName().equals("GRPC_BALANCER_ZONE")).singleElement().satisfies(e -> {
+            if (zone.isEmpty()) {
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                        .isEqualTo("metadata.labels['topology.kubernetes.io/zone']");
+            } else {
+                assertThat(e.getValue()).isEqualTo(zone);
+            }
+        });
+        assertThat(env).filteredOn(e -> e.getName().equals("NODE_NAME")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName"));
     }
 
     @ParameterizedTest(name = "{0}")

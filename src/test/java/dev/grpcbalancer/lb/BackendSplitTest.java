@@ -54,7 +54,7 @@ class BackendSplitTest {
         BackendSplit split = split(backend("a", 0, "10.0.0.1"), backend("b", 1, "10.0.0.2"));
 
         assertThat(count(picks(split, 50))).containsOnlyKeys("10.0.0.2");
-        assertThat(split(backend("a", 0, "10.0.0.1")).pick(null)).isNull();
+        assertThat(split(backend("a", 0, "10.0.0.1")).pick(null, null)).isNull();
     }
 
     @Test
@@ -66,7 +66,7 @@ class BackendSplitTest {
         assertThat(count(picks(split(empty, draining, backend("b", 1, "10.0.0.2")), 30))).containsOnlyKeys("10.0.0.2");
         assertThat(count(picks(split(empty, draining), 30))).as("only draining endpoints left: they take the calls")
                 .containsOnlyKeys("10.0.0.9");
-        assertThat(split(empty).pick(null)).isNull();
+        assertThat(split(empty).pick(null, null)).isNull();
     }
 
     @Test
@@ -74,7 +74,7 @@ class BackendSplitTest {
         BackendSplit split = split(backend("a", 1, "10.0.0.1"), backend("b", 1, "10.0.0.2"));
 
         for (int i = 0; i < 20; i++) {
-            Selection selection = split.pick(new EndpointAddress("10.0.0.1", 50051));
+            Selection selection = split.pick(new EndpointAddress("10.0.0.1", 50051), null);
             assertThat(selection.endpoint().host()).isEqualTo("10.0.0.2");
             selection.finish();
         }
@@ -95,7 +95,7 @@ class BackendSplitTest {
     private static List<String> picks(BackendSplit split, int calls) {
         List<String> picks = new ArrayList<>(calls);
         for (int i = 0; i < calls; i++) {
-            Selection selection = split.pick(null);
+            Selection selection = split.pick(null, null);
             picks.add(selection.endpoint().host());
             selection.finish();
         }

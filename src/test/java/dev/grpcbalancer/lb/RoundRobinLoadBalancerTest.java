@@ -92,7 +92,7 @@ class RoundRobinLoadBalancerTest {
     @Test
     void weightPointArithmeticIsExactWhenTheProductOverflowsALong() {
         long total = (1L << 62) + 12345;
-        long stride = RoundRobinLoadBalancer.coprimeStride(total);
+        long stride = WeightedRoundRobin.coprimeStride(total);
         assertThat(BigInteger.valueOf(stride).gcd(BigInteger.valueOf(total))).isEqualTo(BigInteger.ONE);
         assertThat((double) stride / total).isCloseTo(0.618, within(0.001));
 
@@ -106,7 +106,7 @@ class RoundRobinLoadBalancerTest {
         for (long[] c : cases) {
             long expected = BigInteger.valueOf(c[0]).multiply(BigInteger.valueOf(c[1])).mod(BigInteger.valueOf(c[2]))
                     .longValueExact();
-            assertThat(RoundRobinLoadBalancer.mulMod(c[0], c[1], c[2])).as("%d × %d mod %d", c[0], c[1], c[2])
+            assertThat(WeightedRoundRobin.mulMod(c[0], c[1], c[2])).as("%d × %d mod %d", c[0], c[1], c[2])
                     .isEqualTo(expected);
         }
     }
@@ -114,7 +114,7 @@ class RoundRobinLoadBalancerTest {
     @Test
     void strideSharesNoFactorWithTheTotalWeight() {
         for (long total = 1; total <= 5000; total++) {
-            long stride = RoundRobinLoadBalancer.coprimeStride(total);
+            long stride = WeightedRoundRobin.coprimeStride(total);
             assertThat(BigInteger.valueOf(stride).gcd(BigInteger.valueOf(total)).longValue()).as("total %d", total)
                     .isEqualTo(1);
             assertThat(stride).isBetween(1L, Math.max(1, total - 1));

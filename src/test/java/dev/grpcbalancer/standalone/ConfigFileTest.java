@@ -81,6 +81,49 @@ class ConfigFileTest {
     }
 
     @Test
+    void policyTunablesZonesAndConnectionLifecycleAreReadFromTheFile() {
+        RoutingSnapshot snapshot = valid(HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080, maxConnectionAge: 30m, maxConnectionAgeGrace: 5m, idleTimeout: 1h}
+                  staticEndpoints: ["10.0.0.1:50051;zone=z1", "10.0.0.2:50051;weight=2;zone=z2"]
+                  loadBalancing:
+                    policy: ConsistentHash
+                    consistentHash: {header: x-user-id, tableSize: 251, boundedLoadFactor: 2}
+                    zoneAware: {trafficDistribution: PreferSameZone, minZoneSharePercent: 20}
+                  keepalive: {interval: 20s, timeout: 5s}
+                """);
+
+        BalancerConfig greeter = snapshot.balancers().get(0);
+        assertThat(greeter.policy()).isEqualTo(LoadBalancingPolicy.ConsistentHash);
+        assertThat(greeter.loadBalancing().consistentHash())
+                .isEqualTo(new dev.grpcbalancer.snapshot.LoadBalancingOptions.ConsistentHash("x-user-id", 251, 2.0));
+        assertThat(greeter.loadBalancing().minZoneSharePercent()).isEqualTo(20);
+        assertThat(greeter.backends().endpoints()).extracting(Endpoint::zone).containsExactly("z1", "z2");
+        assertThat(greeter.backends().endpoints()).allMatch(e -> e.locality().forZones().equals(java.util.Set.of(e.zone())));
+        assertThat(greeter.listener().maxConnectionAge()).hasMinutes(30);
+        assertThat(greeter.listener().maxConnectionAgeGrace()).hasMinutes(5);
+        assertThat(greeter.listener().idleTimeout()).hasHours(1);
+        assertThat(greeter.keepalive().interval()).hasSeconds(20);
+    }
+
+    @Test
+    void aBadZoneAndAHeaderlessConsistentHashAreProblems() {
+        String text = HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080}
+                  staticEndpoints: ["10.0.0.1:50051;zone=eu west"]
+                  loadBalancing: {policy: ConsistentHash, consistentHash: {tableSize: 65537}}
+                """;
+
+        assertThat(problems(text)).containsExactly(
+                "balancers.yaml: document 1 (default/greeter): spec.staticEndpoints[0]: must not contain spaces, got"
+                        + " \"10.0.0.1:50051;zone=eu west\"",
+                "balancers.yaml: document 1 (default/greeter): spec.loadBalancing.consistentHash.header: required");
+    }
+
+    @Test
     void hedgingIsReadFromTheFileAndExcludesRetry() {
         RoutingSnapshot snapshot = valid(HEADER + """
                 metadata: {name: greeter}
@@ -164,7 +207,7 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, backendTLS, healthCheck, hedging, listener,"
+                        + " staticEndpoints? (known: backendRef, backendTLS, healthCheck, hedging, keepalive, listener,"
                         + " loadBalancing, outlierDetection, retry, rules, service, staticEndpoints, timeouts)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
@@ -182,9 +225,10 @@ class ConfigFileTest {
                 """;
 
         assertThat(problems(text)).containsExactly(
-                "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known: port, tls)",
+                "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known:"
+                        + " idleTimeout, maxConnectionAge, maxConnectionAgeGrace, port, tls)",
                 "balancers.yaml: document 1 (default/greeter): spec.loadBalancing.algorithm: unknown field"
-                        + " (known: policy, slowStart)",
+                        + " (known: consistentHash, peakEwma, policy, slowStart, zoneAware)",
                 "balancers.yaml: document 1 (default/greeter): specs: unknown field, did you mean spec?"
                         + " (known: apiVersion, kind, metadata, spec, status)",
                 "balancers.yaml: document 1 (default/greeter): metadata.lables: unknown field, did you mean labels?");

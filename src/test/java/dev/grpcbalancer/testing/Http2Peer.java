@@ -54,6 +54,7 @@ public abstract class Http2Peer {
     private int headerBlockStream;
     private boolean headerBlockEndsStream;
     private boolean holdCredit;
+    private boolean frozen;
     private boolean closed;
     /** Our own first SETTINGS went out: an HTTP/2 endpoint sends nothing before them. */
     private boolean settingsSent;
@@ -149,6 +150,15 @@ public abstract class Http2Peer {
         onClosed();
     }
 
+    /**
+     * Sends nothing more, not even PING or SETTINGS acknowledgements, and drops what was not sent
+     * yet: a peer behind a network partition, whose connection stays open.
+     */
+    public final void freeze() {
+        frozen = true;
+        outbox.clear();
+    }
+
     /** Stops giving flow-control credit back: a reader that has stopped reading. */
     public final void holdCredit() {
         holdCredit = true;
@@ -163,6 +173,9 @@ public abstract class Http2Peer {
     // ---- sending ----
 
     public final void send(int type, int flags, int streamId, byte[] payload) {
+        if (frozen) {
+            return;
+        }
         sendRaw(RawHttp2Client.frame(type, flags, streamId, payload));
     }
 

@@ -74,7 +74,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** A data plane with the test settings whose meters go to {@code meters}. */
     public static ProxyFixture start(DataPlaneMeters meters) {
-        return new ProxyFixture(settings(), requireNonNull(meters, "meters"));
+        return start(settings(), meters);
     }
 
     /** A ready endpoint of weight 1 at {@code address}. */

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -33,8 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A bare HTTP/2 (h2c) server on Netty's frame codec that misbehaves in ways a grpc-java server
  * cannot be made to: it answers every stream with RST_STREAM(REFUSED_STREAM); or accepts streams
  * and never answers and can then lose its connections without a GOAWAY or RST_STREAM (a crashed
- * pod); or sends a whole response, trailers included, before the request has ended. It counts the
- * streams (request HEADERS) it received.
+ * pod); or sends a whole response, trailers included, before the request has ended; or falls
+ * silent mid-stream like a host that is gone. It counts the streams (request HEADERS) it received.
  *
  * <pre>{@code
  * try (RawHttp2Backend refusing = RawHttp2Backend.start("127.0.0.4", RawHttp2Backend.Mode.REFUSE_STREAMS)) {
@@ -62,7 +63,13 @@ public final class RawHttp2Backend implements AutoCloseable {
          * never processed) and answer the first; on every later connection answer each stream at
          * once. Answers are unary gRPC responses: one empty message, {@code grpc-status: 0}.
          */
-        GOAWAY_ONCE
+        GOAWAY_ONCE,
+        /**
+         * A host that disappears without a FIN: on the first stream, answer with response headers,
+         * then read nothing more on that connection (no frame is processed, no PING acknowledged)
+         * and stop listening, so new connections are refused. The connection stays open.
+         */
+        GO_SILENT
     }
 
     public static final int GOAWAY_AFTER_STREAMS = 4;
@@ -75,6 +82,7 @@ public final class RawHttp2Backend implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger pings = new AtomicInteger();
     private final Channel server;
 
     private RawHttp2Backend(String host, Mode mode) {
@@ -110,6 +118,11 @@ public final class RawHttp2Backend implements AutoCloseable {
     /** Request HEADERS frames received so far (one per stream). */
     public int streams() {
         return streams.get();
+    }
+
+    /** PING frames received so far (the codec acknowledges each, unless the connection went silent). */
+    public int pings() {
+        return pings.get();
     }
 
     /** TCP connections accepted so far. */
@@ -151,6 +164,9 @@ public final class RawHttp2Backend implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
+                if (msg instanceof Http2PingFrame ping && !ping.ack()) {
+                    pings.incrementAndGet();
+                }
                 if (msg instanceof Http2HeadersFrame headers && headers.stream() != null) {
                     streams.incrementAndGet();
                     if (mode == Mode.REFUSE_STREAMS) {
@@ -159,6 +175,8 @@ public final class RawHttp2Backend implements AutoCloseable {
                         answer(ctx, headers.stream());
                     } else if (mode == Mode.GOAWAY_ONCE) {
                         goAwayOnce(ctx, headers.stream());
+                    } else if (mode == Mode.GO_SILENT) {
+                        goSilent(ctx, headers.stream());
                     }
                 }
             } finally {
@@ -178,6 +196,19 @@ public final class RawHttp2Backend implements AutoCloseable {
                         io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
                 answerUnary(ctx, first);
             }
+        }
+
+        private void goSilent(ChannelHandlerContext ctx, Http2FrameStream stream) {
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers()
+                    .status("200").set("content-type", "application/grpc"), false).stream(stream));
+            // Drop every byte before the codec: it would still read (HTTP/2 never stops reading) and acknowledge PINGs.
+            ctx.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext silent, Object bytes) {
+                    ReferenceCountUtil.release(bytes);
+                }
+            });
+            server.close();
         }
 
         private void answerUnary(ChannelHandlerContext ctx, Http2FrameStream stream) {

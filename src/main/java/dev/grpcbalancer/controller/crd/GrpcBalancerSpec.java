@@ -27,11 +27,11 @@ import java.util.Objects;
         message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
-    "timeouts", "outlierDetection", "healthCheck", "hedging", "backendTLS"})
+    "timeouts", "outlierDetection", "healthCheck", "hedging", "backendTLS", "keepalive"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
-    static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;weight=[0-9]{1,4})?$";
+    static final String STATIC_ENDPOINT_PATTERN = "^[^\\s;]+:[0-9]{1,5}(;(weight|zone)=[^\\s;]+){0,2}$";
 
     @JsonPropertyDescription("The port the data plane listens on for this balancer. Required.")
     @Required
@@ -40,8 +40,8 @@ public class GrpcBalancerSpec {
     @JsonPropertyDescription("A Service in the same namespace and its Service port. Exclusive with staticEndpoints.")
     private BackendRef backendRef;
 
-    @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000);"
-            + " IPv6 hosts in brackets. Exclusive with backendRef.")
+    @JsonPropertyDescription("Fixed backends, \"host:port\" with an optional \";weight=N\" (1..1000) and"
+            + " \";zone=Z\"; IPv6 hosts in brackets. Exclusive with backendRef.")
     @Size(min = 1, max = 1000)
     private List<@Size(min = 1, max = 300) @Pattern(STATIC_ENDPOINT_PATTERN) String> staticEndpoints;
 
@@ -74,6 +74,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("TLS to the backends (all of them); without it the balancer speaks h2c to them.")
     private BackendTlsSpec backendTLS;
+
+    @JsonPropertyDescription("HTTP/2 PINGs on the connections to the backends, to find dead ones (default 30s/10s).")
+    private KeepaliveSpec keepalive;
 
     public GrpcBalancerSpec() {
     }
@@ -177,6 +180,14 @@ public class GrpcBalancerSpec {
         this.backendTLS = backendTLS;
     }
 
+    public KeepaliveSpec getKeepalive() {
+        return keepalive;
+    }
+
+    public void setKeepalive(KeepaliveSpec keepalive) {
+        this.keepalive = keepalive;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -191,13 +202,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(outlierDetection, other.outlierDetection)
                 && Objects.equals(healthCheck, other.healthCheck)
                 && Objects.equals(hedging, other.hedging)
-                && Objects.equals(backendTLS, other.backendTLS);
+                && Objects.equals(backendTLS, other.backendTLS)
+                && Objects.equals(keepalive, other.keepalive);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
-                outlierDetection, healthCheck, hedging, backendTLS);
+                outlierDetection, healthCheck, hedging, backendTLS, keepalive);
     }
 
     @Override
@@ -206,6 +218,6 @@ public class GrpcBalancerSpec {
                 + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
                 + ", healthCheck=" + healthCheck + ", hedging=" + hedging
-                + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + "}";
+                + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + ", keepalive=" + keepalive + "}";
     }
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  * addresses it listens on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "ruleCount", "rules", "addresses"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "endpoints", "readyEndpoints", "ruleCount", "rules", "addresses",
+    "zoneRouting"})
 public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
@@ -37,6 +38,10 @@ public class GrpcBalancerStatus {
 
     @JsonPropertyDescription("Where clients reach the balancer.")
     private List<BalancerAddress> addresses;
+
+    @JsonPropertyDescription("The zones of the endpoints and the preference calls are routed by; absent when no"
+            + " endpoint has a zone and nothing asks for one.")
+    private ZoneRoutingStatus zoneRouting;
 
     public GrpcBalancerStatus() {
     }
@@ -98,6 +103,14 @@ public class GrpcBalancerStatus {
         this.addresses = addresses;
     }
 
+    public ZoneRoutingStatus getZoneRouting() {
+        return zoneRouting;
+    }
+
+    public void setZoneRouting(ZoneRoutingStatus zoneRouting) {
+        this.zoneRouting = zoneRouting;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerStatus other
@@ -107,17 +120,20 @@ public class GrpcBalancerStatus {
                 && Objects.equals(readyEndpoints, other.readyEndpoints)
                 && Objects.equals(ruleCount, other.ruleCount)
                 && Objects.equals(rules, other.rules)
-                && Objects.equals(addresses, other.addresses);
+                && Objects.equals(addresses, other.addresses)
+                && Objects.equals(zoneRouting, other.zoneRouting);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, ruleCount, rules, addresses);
+        return Objects.hash(observedGeneration, conditions, endpoints, readyEndpoints, ruleCount, rules, addresses,
+                zoneRouting);
     }
 
     @Override
     public String toString() {
         return "GrpcBalancerStatus{observedGeneration=" + observedGeneration + ", conditions=" + conditions
-                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", ruleCount=" + ruleCount + ", rules=" + rules + ", addresses=" + addresses + "}";
+                + ", endpoints=" + endpoints + ", readyEndpoints=" + readyEndpoints + ", ruleCount=" + ruleCount
+                + ", rules=" + rules + ", addresses=" + addresses + ", zoneRouting=" + zoneRouting + "}";
     }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.controller.crd.BalancerAddress;
 import dev.grpcbalancer.controller.crd.EndpointsStatus;
 import dev.grpcbalancer.controller.crd.RuleStatus;
+import dev.grpcbalancer.controller.crd.ZoneRoutingStatus;
 import java.util.List;
 
 /**
@@ -12,10 +13,11 @@ import java.util.List;
  * ({@link Conditions#merge}).
  *
  * @param rules per rule, its backendRefs' endpoint counts; {@code null} for a balancer without rules
+ * @param zoneRouting endpoints per zone and the routing preference, or {@code null}
  */
 public record DesiredStatus(
         long generation, List<Conditions.Desired> conditions, EndpointsStatus endpoints, List<BalancerAddress> addresses,
-        List<RuleStatus> rules) {
+        List<RuleStatus> rules, ZoneRoutingStatus zoneRouting) {
 
     public DesiredStatus {
         conditions = List.copyOf(requireNonNull(conditions, "conditions"));
@@ -27,6 +29,12 @@ public record DesiredStatus(
     /** The number of rules (the RULES column), {@code null} for a balancer without rules. */
     public Integer ruleCount() {
         return rules == null ? null : rules.size();
+    }
+
+    /** A status without zones. */
+    public DesiredStatus(long generation, List<Conditions.Desired> conditions, EndpointsStatus endpoints,
+            List<BalancerAddress> addresses, List<RuleStatus> rules) {
+        this(generation, conditions, endpoints, addresses, rules, null);
     }
 
     /** "ready/total", e.g. {@code 2/3}: the READY column of {@code kubectl get gbal}. */

@@ -74,7 +74,8 @@ public final class StatusBuilder {
             draining += (int) set.drainingCount();
         }
         return new DesiredStatus(outcome.generation(), conditions, new EndpointsStatus(total, ready, draining),
-                outcome.config() == null ? List.of() : addresses(managedService), RuleStatuses.of(outcome));
+                outcome.config() == null ? List.of() : addresses(managedService), RuleStatuses.of(outcome),
+                ZoneStatus.of(outcome));
     }
 
     /** Every endpoint set the balancer runs: the shorthand's one, or one per backendRef of each rule. */

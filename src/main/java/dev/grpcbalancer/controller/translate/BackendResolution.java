@@ -21,8 +21,11 @@ public sealed interface BackendResolution {
      *     nothing was
      * @param notReady endpoints the slices list that take no calls (not ready and not
      *     terminating, or not serving), for "0 of 3 endpoints ready"
+     * @param trafficDistribution the Service's {@code spec.trafficDistribution} when it is one
+     *     grpc-balancer honours (its hints are in the endpoints), else {@code null}
      */
-    record Resolved(BackendSet backends, List<String> notes, int notReady) implements BackendResolution {
+    record Resolved(BackendSet backends, List<String> notes, int notReady, String trafficDistribution)
+            implements BackendResolution {
 
         public Resolved {
             requireNonNull(backends, "backends");
@@ -30,6 +33,11 @@ public sealed interface BackendResolution {
             if (notReady < 0) {
                 throw new IllegalArgumentException("notReady must be >= 0: " + notReady);
             }
+        }
+
+        /** A Service without a trafficDistribution. */
+        public Resolved(BackendSet backends, List<String> notes, int notReady) {
+            this(backends, notes, notReady, null);
         }
 
         /** Every endpoint listed takes calls. */

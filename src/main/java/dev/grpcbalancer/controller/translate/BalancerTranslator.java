@@ -7,9 +7,11 @@ import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.RuleBackendRef;
 import dev.grpcbalancer.controller.crd.RuleSpec;
 import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BackendTls;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.ListenerTls;
 import dev.grpcbalancer.snapshot.Route;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
@@ -115,12 +117,15 @@ public final class BalancerTranslator {
         Long generation = balancer.getMetadata().getGeneration();
         List<SpecError> errors = new ArrayList<>();
         ResilienceSpecs.Resilience resilience = ResilienceSpecs.read(balancer.getSpec(), errors);
+        TrafficSpecs.Traffic traffic = TrafficSpecs.read(balancer.getSpec(), errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid balancer: " + errors); // validated before
         }
         return new BalancerConfig(idOf(balancer), generation == null ? 0 : generation,
-                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), backends,
-                resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
-                resilience.slowStartWindow(), List.of(), resilience.hedging());
+                balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()),
+                traffic.balancing().hinted(backends), resilience.retry(), resilience.timeouts(),
+                resilience.outlierDetection(), resilience.healthCheck(), resilience.slowStartWindow(), List.of(),
+                resilience.hedging(), ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT, traffic.balancing().options(),
+                traffic.listener(), traffic.keepalive());
     }
 }

@@ -245,7 +245,7 @@ final class ResilienceSpecs {
     }
 
     /** The duration at {@code field}: {@code fallback} when absent; must be more than 0 and at most a day. */
-    private static Duration duration(String field, String text, Duration fallback, List<SpecError> errors) {
+    static Duration duration(String field, String text, Duration fallback, List<SpecError> errors) {
         if (text == null) {
             return fallback;
         }
@@ -261,7 +261,7 @@ final class ResilienceSpecs {
         return parsed;
     }
 
-    private static int range(String field, Integer value, int min, int max, int fallback, List<SpecError> errors) {
+    static int range(String field, Integer value, int min, int max, int fallback, List<SpecError> errors) {
         if (value == null) {
             return fallback;
         }

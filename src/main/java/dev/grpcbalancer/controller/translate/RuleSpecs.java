@@ -82,6 +82,7 @@ final class RuleSpecs {
             checkBackendRefs(field, rule.getBackendRefs(), errors);
             SpecValidation.checkPolicy(field, rule.getLoadBalancing(), errors);
             ResilienceSpecs.read(field, ResilienceSpecs.Sections.of(rule), errors);
+            TrafficSpecs.balancing(field, rule.getLoadBalancing(), errors);
         }
     }
 
@@ -295,10 +296,13 @@ final class RuleSpecs {
             List<SpecError> none = new ArrayList<>();
             ResilienceSpecs.Sections sections = ResilienceSpecs.Sections.of(rule).orElse(balancer);
             ResilienceSpecs.Resilience resilience = ResilienceSpecs.read(field, sections, none);
-            RoutePolicy policy = new RoutePolicy(SpecValidation.policyOf(sections.loadBalancing()), resilience.retry(),
-                    resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
+            TrafficSpecs.Balancing balancing = TrafficSpecs.balancing(field, sections.loadBalancing(), none);
+            RoutePolicy policy = new RoutePolicy(SpecValidation.policyOf(sections.loadBalancing()), balancing.options(),
+                    resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
                     resilience.slowStartWindow(), resilience.hedging());
-            routes.add(new Route(name, matches(rule.getMatches()), backends, policy));
+            List<RouteBackend> hinted = backends.stream()
+                    .map(b -> new RouteBackend(b.name(), b.weight(), balancing.hinted(b.endpoints()))).toList();
+            routes.add(new Route(name, matches(rule.getMatches()), hinted, policy));
             resolutions.add(new RuleResolution(name, label, refs));
         }
         return new Resolved(routes, resolutions);

@@ -3,16 +3,21 @@ package dev.grpcbalancer.controller.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.TrafficDistribution;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.Locality;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,6 +48,10 @@ import java.util.stream.Collectors;
  *       {@link EndpointState#DRAINING}; anything else is left out. Weight is 1.</li>
  *   <li>Only the Service's primary address family is used (dual-stack Services list every pod
  *       once per family); FQDN slices are ignored. Each endpoint's first address is used.</li>
+ *   <li>Each endpoint keeps its {@code zone}, {@code nodeName} and {@code hints} (forZones,
+ *       forNodes). When the Service sets {@code spec.trafficDistribution} (PreferClose,
+ *       PreferSameZone, PreferSameNode), an endpoint without hints gets the ones Kubernetes' own
+ *       controller would give it ({@link ZoneHints}); another value is noted and ignored.</li>
  * </ul>
  */
 public final class ServiceBackends {
@@ -103,12 +112,13 @@ public final class ServiceBackends {
         List<EndpointSlice> own = slices.stream()
                 .filter(slice -> slice != null && belongsTo(slice, namespace, serviceName))
                 .toList();
-        return merge(namespace, serviceName, nameOrEmpty(servicePort.get().getName()), primaryFamily(spec, own), own);
+        return merge(namespace, serviceName, nameOrEmpty(servicePort.get().getName()), primaryFamily(spec, own), own,
+                spec == null ? null : spec.getTrafficDistribution());
     }
 
     private static BackendResolution merge(String namespace, String serviceName, String portName, String family,
-            List<EndpointSlice> slices) {
-        Map<EndpointAddress, EndpointState> states = new HashMap<>();
+            List<EndpointSlice> slices, String trafficDistribution) {
+        Map<EndpointAddress, Endpoint> merged = new HashMap<>();
         Set<EndpointAddress> leftOut = new HashSet<>();
         Set<String> notes = new TreeSet<>(); // sorted: the same whatever the order of the slices
         String otherFamily = IPV4.equals(family) ? IPV6 : IPV4;
@@ -146,8 +156,17 @@ public final class ServiceBackends {
                     leftOut.add(new EndpointAddress(host.get(), port.get()));
                     continue;
                 }
-                states.merge(new EndpointAddress(host.get(), port.get()), state.get(), ServiceBackends::better);
+                EndpointAddress key = new EndpointAddress(host.get(), port.get());
+                merged.merge(key, new Endpoint(key.host(), key.port(), 1, state.get(), localityOf(endpoint)),
+                        ServiceBackends::better);
             }
+        }
+        Optional<TrafficDistribution> distribution = Optional.ofNullable(trafficDistribution)
+                .flatMap(TrafficDistribution::parse);
+        if (trafficDistribution != null && distribution.isEmpty()) {
+            notes.add("Service " + namespace + "/" + serviceName + " has trafficDistribution " + trafficDistribution
+                    + ", which is not supported: ignored (supported: " + String.join(", ", TrafficDistribution.names())
+                    + ")");
         }
         List<String> allNotes = new ArrayList<>();
         if (otherFamilySeen) {
@@ -156,11 +175,12 @@ public final class ServiceBackends {
                     + " (a dual-stack Service lists every endpoint once per family)");
         }
         allNotes.addAll(notes);
-        List<Endpoint> endpoints = states.entrySet().stream()
-                .map(e -> new Endpoint(e.getKey().host(), e.getKey().port(), 1, e.getValue()))
+        List<Endpoint> endpoints = merged.values().stream()
+                .map(e -> distribution.map(d -> e.withLocality(ZoneHints.hinted(e.locality(), d, true))).orElse(e))
                 .toList();
-        leftOut.removeAll(states.keySet());
-        return new BackendResolution.Resolved(BalancerTranslator.sortedBackends(endpoints), allNotes, leftOut.size());
+        leftOut.removeAll(merged.keySet());
+        return new BackendResolution.Resolved(BalancerTranslator.sortedBackends(endpoints), allNotes, leftOut.size(),
+                distribution.map(Enum::name).orElse(null));
     }
 
     /**
@@ -180,9 +200,24 @@ public final class ServiceBackends {
         return Optional.empty();
     }
 
-    /** READY beats DRAINING: an endpoint that moved between slices keeps its better state. */
-    private static EndpointState better(EndpointState one, EndpointState other) {
-        return one.compareTo(other) <= 0 ? one : other;
+    /** READY beats DRAINING: an endpoint that moved between slices keeps its better state (and that slice's locality). */
+    private static Endpoint better(Endpoint one, Endpoint other) {
+        int byState = one.state().compareTo(other.state());
+        if (byState != 0) {
+            return byState < 0 ? one : other;
+        }
+        // the same state in two slices: pick by locality, so that the order of the slices does not matter
+        return one.locality().toString().compareTo(other.locality().toString()) <= 0 ? one : other;
+    }
+
+    /** The endpoint's zone, node and hints as its slice lists them. */
+    private static Locality localityOf(io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint) {
+        EndpointHints hints = endpoint.getHints();
+        Set<String> forZones = hints == null ? Set.of() : listOrEmpty(hints.getForZones()).stream()
+                .filter(Objects::nonNull).map(ForZone::getName).filter(Objects::nonNull).collect(Collectors.toSet());
+        Set<String> forNodes = hints == null ? Set.of() : listOrEmpty(hints.getForNodes()).stream()
+                .filter(Objects::nonNull).map(ForNode::getName).filter(Objects::nonNull).collect(Collectors.toSet());
+        return new Locality(nameOrEmpty(endpoint.getZone()), nameOrEmpty(endpoint.getNodeName()), forZones, forNodes);
     }
 
     /** The number of the slice port named {@code portName}: TCP and with a number, else empty. */

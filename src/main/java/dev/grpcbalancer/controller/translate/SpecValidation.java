@@ -32,9 +32,10 @@ public final class SpecValidation {
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code rules}, {@code backendRef}
      * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the
-     * load-balancing policy, the managed Service type, the retry, timeout, outlier detection, health
-     * check, slow start and hedging sections (retry and hedging exclude each other), and the shape of
-     * the TLS sections (what their references hold is checked when they are followed,
+     * load-balancing policy and its tunables (zone-aware routing included), the managed Service
+     * type, the retry, timeout, outlier detection, health check, slow start and hedging sections
+     * (retry and hedging exclude each other), the client connection lifecycle and keepalive, and the
+     * shape of the TLS sections (what their references hold is checked when they are followed,
      * {@link dev.grpcbalancer.controller.translate.tls.TlsRefs}).
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
@@ -51,6 +52,7 @@ public final class SpecValidation {
         checkPolicy(spec.getLoadBalancing(), errors);
         checkService(spec.getService(), errors);
         ResilienceSpecs.read(spec, errors);
+        TrafficSpecs.read(spec, errors);
         TlsSpecs.check(spec, errors);
         return List.copyOf(errors);
     }

@@ -6,17 +6,23 @@ import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.Locality;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * Parses {@code spec.staticEndpoints} entries: {@code host:port} with an optional
- * {@code ;weight=N} suffix ({@value Endpoint#MIN_WEIGHT}..{@value Endpoint#MAX_WEIGHT}, default 1).
- * The host is an IPv4 address ({@code 10.0.0.1:50051}), an IPv6 address in brackets
- * ({@code [::1]:50052}) or a DNS name ({@code backend.example.com:50051}). Parsed endpoints are
- * {@link EndpointState#READY}; hosts are canonical (lowercase, IPv6 compressed).
+ * Parses {@code spec.staticEndpoints} entries: {@code host:port} with optional suffixes
+ * {@code ;weight=N} ({@value Endpoint#MIN_WEIGHT}..{@value Endpoint#MAX_WEIGHT}, default 1) and
+ * {@code ;zone=Z} (the endpoint's zone, a Kubernetes label value such as {@code eu-west-1a}), in
+ * any order, each at most once. The host is an IPv4 address ({@code 10.0.0.1:50051}), an IPv6
+ * address in brackets ({@code [::1]:50052}) or a DNS name ({@code backend.example.com:50051}).
+ * Parsed endpoints are {@link EndpointState#READY}; hosts are canonical (lowercase, IPv6
+ * compressed).
  */
 public final class StaticEndpoints {
 
@@ -24,6 +30,9 @@ public final class StaticEndpoints {
     public static final int MAX_ENTRIES = 1000;
 
     private static final String WEIGHT_OPTION = "weight=";
+    private static final String ZONE_OPTION = "zone=";
+    /** A Kubernetes label value, as {@code topology.kubernetes.io/zone} holds. */
+    private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
 
     private StaticEndpoints() {
     }
@@ -66,13 +75,26 @@ public final class StaticEndpoints {
         }
         int portNumber = parsePort(entry, port);
         int weight = 1;
+        String zone = "";
+        Set<String> seen = new HashSet<>();
         for (int i = 1; i < parts.length; i++) {
-            if (i > 1) {
-                throw new IllegalArgumentException("only one option (weight=N) may follow the port, got \"" + entry + "\"");
+            String option = parts[i];
+            String name = option.startsWith(WEIGHT_OPTION) ? WEIGHT_OPTION
+                    : option.startsWith(ZONE_OPTION) ? ZONE_OPTION : null;
+            if (name == null) {
+                throw new IllegalArgumentException("unknown option \"" + option + "\" in \"" + entry
+                        + "\" (the options are weight=N and zone=Z)");
             }
-            weight = parseWeight(entry, parts[i]);
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException(name + " is given twice in \"" + entry + "\"");
+            }
+            if (name.equals(WEIGHT_OPTION)) {
+                weight = parseWeight(entry, option.substring(WEIGHT_OPTION.length()));
+            } else {
+                zone = parseZone(entry, option.substring(ZONE_OPTION.length()));
+            }
         }
-        return new Endpoint(host, portNumber, weight, EndpointState.READY);
+        return new Endpoint(host, portNumber, weight, EndpointState.READY, Locality.inZone(zone));
     }
 
     /**
@@ -135,12 +157,15 @@ public final class StaticEndpoints {
         return value;
     }
 
-    private static int parseWeight(String entry, String option) {
-        if (!option.startsWith(WEIGHT_OPTION)) {
-            throw new IllegalArgumentException("unknown option \"" + option + "\" in \"" + entry
-                    + "\" (the only option is weight=N)");
+    private static String parseZone(String entry, String value) {
+        if (!ZONE.matcher(value).matches()) {
+            throw new IllegalArgumentException("zone must be a label value (letters, digits, '-', '_' and '.', at most"
+                    + " 63, starting and ending with a letter or digit), got \"" + value + "\" in \"" + entry + "\"");
         }
-        String value = option.substring(WEIGHT_OPTION.length());
+        return value;
+    }
+
+    private static int parseWeight(String entry, String value) {
         String range = Endpoint.MIN_WEIGHT + ".." + Endpoint.MAX_WEIGHT;
         if (value.isEmpty() || value.length() > 4 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("weight must be a number " + range + ", got \"" + value + "\" in \""

@@ -106,6 +106,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
         stream = opened;
         state = State.OPEN;
         opened.handler(this);
+        selection.requestSent(call.ticker()); // its HEADERS go out next: the response time starts
     }
 
     /** Its response headers went to the client. */
@@ -252,6 +253,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
 
     @Override
     public void headersRead(Http2Headers headers, boolean endStream) {
+        selection.responseStarted(call.ticker()); // a latency sample at the first response headers
         if (state == State.COMMITTED) {
             call.responseHeaders(this, headers, endStream);
         } else if (state == State.OPEN) {

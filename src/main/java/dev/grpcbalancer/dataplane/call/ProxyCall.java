@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One gRPC call: an inbound HTTP/2 stream relayed, frame by frame, to the upstream stream of one
@@ -147,7 +148,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     /** Starts an attempt: the one place where an endpoint is picked. */
     private void startAttempt(boolean hedge) {
         Selection selection = live == null
-                ? route.pick(lastEnded == null ? null : lastEnded.endpoint())
+                ? route.pick(lastEnded == null ? null : lastEnded.endpoint(), request.headers())
                 : route.pickOther(Attempt.endpoints(live, lastEnded));
         if (selection == null) {
             fail(GrpcCode.UNAVAILABLE, lastEnded != null ? lastEnded.outcome().reason() : route.noEndpointsReason());
@@ -186,7 +187,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             attempt.armPerTryTimer(route.retry().perTryTimeout().toNanos());
         }
         ProxyStream stream = engine.pools().openStream(inbound.eventLoop(), address, route.upstreamTls(), attempt,
-                route.timeouts().connect());
+                route.timeouts().connect(), route.keepalive());
         if (stream != null) {
             attemptOpened(attempt, stream);
         }
@@ -378,6 +379,11 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
 
     long nanoTime() {
         return engine.nanoTime();
+    }
+
+    /** The engine's clock. */
+    LongSupplier ticker() {
+        return engine.ticker();
     }
 
     OutlierDetection outlierDetection() {

@@ -1,5 +1,7 @@
 package dev.grpcbalancer.dataplane.call;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.lb.BackendSplit;
 import dev.grpcbalancer.lb.LoadBalancer;
@@ -13,12 +15,16 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
+import dev.grpcbalancer.snapshot.Keepalive;
+import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutePolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import java.util.Collection;
 import java.util.List;
 
@@ -43,14 +49,19 @@ public final class RouteRuntime {
     private final RetryBudget retryBudget;
     private final CallMeters meters;
     private final UpstreamTls upstreamTls;
+    /** The header whose first value is a call's ConsistentHash key, or null when the policy hashes nothing. */
+    private final AsciiString hashHeader;
+    private final Keepalive keepalive;
 
     /**
      * @param balancers the load balancer of each of the route's backends, in order
      * @param endpointMeters the per-endpoint meters of each backend, in order; null without them
      * @param upstreamTls how connections to the backends are secured
+     * @param keepalive for the backend connections its calls open
      */
     public RouteRuntime(BalancerId balancer, Route route, boolean matched, List<LoadBalancer> balancers,
-            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters, UpstreamTls upstreamTls) {
+            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters, UpstreamTls upstreamTls,
+            Keepalive keepalive) {
         this.balancer = balancer;
         this.route = route;
         this.matched = matched;
@@ -60,6 +71,10 @@ public final class RouteRuntime {
         this.retryBudget = retryBudget;
         this.meters = meters;
         this.upstreamTls = upstreamTls;
+        String header = route.policy().loadBalancingOptions().consistentHash().header();
+        this.hashHeader = route.policy().loadBalancing() == LoadBalancingPolicy.ConsistentHash && !header.isEmpty()
+                ? AsciiString.cached(header) : null;
+        this.keepalive = requireNonNull(keepalive, "keepalive");
     }
 
     private RouteRuntime(RouteRuntime base, CallMeters meters) {
@@ -72,6 +87,8 @@ public final class RouteRuntime {
         this.retryBudget = base.retryBudget;
         this.meters = meters;
         this.upstreamTls = base.upstreamTls;
+        this.hashHeader = base.hashHeader;
+        this.keepalive = base.keepalive;
     }
 
     /** The same route counting its calls in {@code other} meters (a method's own, with method meters). */
@@ -84,9 +101,12 @@ public final class RouteRuntime {
         return upstreamTls;
     }
 
-    /** An endpoint for a new attempt or a retry (see {@link BackendSplit#pick}); null when the route has none. */
-    Selection pick(EndpointAddress avoid) {
-        return split.pick(avoid);
+    /**
+     * An endpoint for a new attempt or a retry (see {@link BackendSplit#pick}) of the call with
+     * {@code requestHeaders}; null when the route has none.
+     */
+    Selection pick(EndpointAddress avoid, Http2Headers requestHeaders) {
+        return split.pick(avoid, hashHeader == null ? null : requestHeaders.get(hashHeader));
     }
 
     /** An endpoint for a hedge: one none of the call's other attempts uses, where possible. */
@@ -134,6 +154,10 @@ public final class RouteRuntime {
 
     HedgingPolicy hedging() {
         return route.policy().hedging();
+    }
+
+    Keepalive keepalive() {
+        return keepalive;
     }
 
     Timeouts timeouts() {

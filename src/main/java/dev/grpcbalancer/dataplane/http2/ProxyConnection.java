@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.http2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -46,6 +47,21 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     private FlushBatch flushes;
     private boolean flushScheduled;
     private boolean windowOpened;
+    /** HEADERS and DATA frames written so far: a client PING after one of them is a fair question. */
+    private long framesWritten;
+    private List<PingListener> pingListeners = List.of();
+
+    /** Hears the PING frames of a connection: lifecycle handlers (keepalive, max age, PING policy). */
+    public interface PingListener {
+
+        /** The peer sent a PING (Netty has acknowledged it already). */
+        default void pingRead(long data) {
+        }
+
+        /** The peer acknowledged one of our PINGs. */
+        default void pingAckRead(long data) {
+        }
+    }
 
     /**
      * @param connectionWindowBytes the connection-level receive window (SETTINGS carry only the
@@ -107,6 +123,45 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
 
     protected final ChannelHandlerContext context() {
         return ctx;
+    }
+
+    /** {@code listener} hears every PING and PING ACK from now on. Call on the event loop. */
+    public final void addPingListener(PingListener listener) {
+        List<PingListener> more = new ArrayList<>(pingListeners);
+        more.add(listener);
+        pingListeners = List.copyOf(more);
+    }
+
+    /** Sends a PING with {@code data}; flushed at the end of the event loop turn. */
+    public final ChannelFuture ping(long data) {
+        ChannelFuture written = encoder().writePing(ctx, false, data, ctx.newPromise());
+        flushLater();
+        return written;
+    }
+
+    /**
+     * Sends GOAWAY with {@code lastStreamId} (streams above it were not and will not be
+     * processed), {@code error} and ASCII {@code debugData}; the connection stays open. Sending a
+     * second one with a lower last-stream-id is allowed, a higher one is not.
+     */
+    public final ChannelFuture goAway(int lastStreamId, Http2Error error, String debugData) {
+        ChannelFuture written = goAway(ctx, lastStreamId, error.code(), ByteBufUtil.writeAscii(ctx.alloc(), debugData),
+                ctx.newPromise());
+        flushLater();
+        return written;
+    }
+
+    /**
+     * Closes the connection at once, without the graceful shutdown of a close through the pipeline
+     * (GOAWAY, then waiting for the streams): the streams end with the connection.
+     */
+    public final void closeNow() {
+        ctx.close();
+    }
+
+    /** HEADERS and DATA frames written on this connection so far. */
+    public final long framesWritten() {
+        return framesWritten;
     }
 
     /** Flushes this connection at the end of the event loop turn. */
@@ -181,12 +236,14 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     }
 
     ChannelFuture writeHeaders(int streamId, Http2Headers headers, boolean endStream) {
+        framesWritten++;
         ChannelFuture written = encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
         flushLater();
         return written;
     }
 
     ChannelFuture writeData(int streamId, ByteBuf data, boolean endStream) {
+        framesWritten++;
         ChannelFuture written = encoder().writeData(ctx, streamId, data, 0, endStream, ctx.newPromise());
         flushLater();
         return written;
@@ -308,10 +365,16 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     @Override
     public void onPingRead(ChannelHandlerContext ctx, long data) {
         // acknowledged by the decoder
+        for (PingListener listener : pingListeners) {
+            listener.pingRead(data);
+        }
     }
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+        for (PingListener listener : pingListeners) {
+            listener.pingAckRead(data);
+        }
     }
 
     @Override

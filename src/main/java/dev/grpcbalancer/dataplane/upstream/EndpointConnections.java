@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -11,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * endpoint are refused at once (they go elsewhere: nothing reached a backend) until a new
  * connection to it is up. The pool reconnects in the background, with a growing backoff (100 ms
  * doubling to 5 s) while connects fail; after a lost connection it waits the first 100 ms too,
- * as a backend that is going down may still accept a connection for a moment.
+ * as a backend that is going down may still accept a connection for a moment. A connection whose
+ * keepalive PING went unanswered counts as lost.
  *
  * <p>Callbacks are never called from within {@link #open}: failures are delivered from a task of
  * their own, and waiting calls are served from connection events or a task.
@@ -41,6 +44,7 @@ final class EndpointConnections {
     private final EventLoop loop;
     private final UpstreamConnector connector;
     private final UpstreamSettings settings;
+    private final LongSupplier ticker;
     private final Runnable onEmpty;
     private final List<UpstreamConnection> connections = new ArrayList<>();
     private final ArrayDeque<PendingStream> waiters = new ArrayDeque<>();
@@ -51,16 +55,20 @@ final class EndpointConnections {
     private String unreachable;
     private long backoffNanos;
     private ScheduledFuture<?> reconnect;
-    /** The connect timeout the last waiting call asked for, used by background reconnects. */
+    /** The connect timeout and keepalive the last waiting call asked for, used by background reconnects. */
     private Duration lastConnectTimeout = Duration.ZERO;
+    private Keepalive lastKeepalive = Keepalive.DEFAULT;
+    /** The backend sent "too_many_pings" this often: new connections ping 2^n times less often. */
+    private int keepaliveDoublings;
 
     EndpointConnections(UpstreamKey key, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
-            Runnable onEmpty) {
+            LongSupplier ticker, Runnable onEmpty) {
         this.key = key;
         this.address = key.address();
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
+        this.ticker = ticker;
         this.onEmpty = onEmpty;
     }
 
@@ -73,8 +81,11 @@ final class EndpointConnections {
         return key;
     }
 
-    /** A stream on a connection with room now, or null: {@code callback} then hears later. */
-    ProxyStream open(StreamCallback callback, Duration connectTimeout) {
+    /**
+     * A stream on a connection with room now, or null: {@code callback} then hears later. A
+     * connection opened for it gets {@code connectTimeout} and {@code keepalive}.
+     */
+    ProxyStream open(StreamCallback callback, Duration connectTimeout, Keepalive keepalive) {
         if (draining) {
             refuse(callback, "endpoint " + address + " was removed");
             return null;
@@ -93,7 +104,8 @@ final class EndpointConnections {
             }
         }
         lastConnectTimeout = connectTimeout;
-        waiters.add(new PendingStream(callback, connectTimeout));
+        lastKeepalive = keepalive;
+        waiters.add(new PendingStream(callback, connectTimeout, keepalive));
         connectForWaiters();
         return null;
     }
@@ -119,17 +131,18 @@ final class EndpointConnections {
         while (!draining && unreachable == null && !waiters.isEmpty()
                 && (long) connecting * perConnection < waiters.size()
                 && connections.size() < settings.maxConnectionsPerEndpoint()) {
-            connect(waiters.peekLast().connectTimeout());
+            connect(waiters.peekLast().connectTimeout(), waiters.peekLast().keepalive());
         }
     }
 
-    private void connect(Duration requested) {
+    private void connect(Duration requested, Keepalive keepalive) {
         Duration timeout = requested.isZero() ? settings.connectTimeout() : requested;
         connecting++;
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         connections.add(connection);
         ChannelFuture connectFuture = connector.connect(loop, address,
-                new UpstreamChannelInitializer(connection, settings, key.tls(), address.port()), timeout);
+                new UpstreamChannelInitializer(connection, settings, key.tls(), address.port(), keepalive(keepalive), ticker),
+                timeout);
         // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
         // not an HTTP/2 server would otherwise hold calls forever.
         loop.schedule(() -> {
@@ -167,6 +180,21 @@ final class EndpointConnections {
             scheduleReconnect(backoffNanos);
         }
         emptyCheck();
+    }
+
+    /** The backend objected to our PINGs (GOAWAY "too_many_pings"): ping half as often on new connections. */
+    void keepaliveTooFrequent() {
+        if (keepaliveDoublings < 16) {
+            keepaliveDoublings++;
+        }
+        log.warn("backend {} sent GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\": new connections to it send keepalive"
+                + " PINGs {} times less often (raise the backend's permitted keepalive time, or set spec.keepalive.interval)",
+                key, 1 << keepaliveDoublings);
+    }
+
+    private Keepalive keepalive(Keepalive requested) {
+        return keepaliveDoublings == 0 || !requested.enabled() ? requested
+                : new Keepalive(requested.interval().multipliedBy(1L << keepaliveDoublings), requested.timeout());
     }
 
     void connectionReady(UpstreamConnection connection) {
@@ -233,7 +261,7 @@ final class EndpointConnections {
     private void reconnect() {
         reconnect = null;
         if (!draining && unreachable != null && connecting == 0) {
-            connect(lastConnectTimeout);
+            connect(lastConnectTimeout, lastKeepalive);
         }
     }
 

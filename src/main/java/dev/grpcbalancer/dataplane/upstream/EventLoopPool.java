@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane.upstream;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The upstream connections of one event loop, by how they are secured and endpoint
@@ -23,25 +25,28 @@ final class EventLoopPool {
     private final EventLoop loop;
     private final UpstreamConnector connector;
     private final UpstreamSettings settings;
+    private final LongSupplier ticker;
     private final Map<EndpointAddress, EndpointConnections> plaintext = new HashMap<>();
     private final Map<UpstreamTls, Map<EndpointAddress, EndpointConnections>> secured = new IdentityHashMap<>();
 
-    EventLoopPool(EventLoop loop, UpstreamConnector connector, UpstreamSettings settings) {
+    EventLoopPool(EventLoop loop, UpstreamConnector connector, UpstreamSettings settings, LongSupplier ticker) {
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
+        this.ticker = ticker;
     }
 
-    ProxyStream open(EndpointAddress address, UpstreamTls tls, StreamCallback callback, Duration connectTimeout) {
+    ProxyStream open(EndpointAddress address, UpstreamTls tls, StreamCallback callback, Duration connectTimeout,
+            Keepalive keepalive) {
         Map<EndpointAddress, EndpointConnections> endpoints = tls == UpstreamTls.PLAINTEXT ? plaintext
                 : secured.computeIfAbsent(tls, t -> new HashMap<>());
         EndpointConnections connections = endpoints.get(address);
         if (connections == null) {
             UpstreamKey key = new UpstreamKey(address, tls);
-            connections = new EndpointConnections(key, loop, connector, settings, () -> forget(key));
+            connections = new EndpointConnections(key, loop, connector, settings, ticker, () -> forget(key));
             endpoints.put(address, connections);
         }
-        return connections.open(callback, connectTimeout);
+        return connections.open(callback, connectTimeout, keepalive);
     }
 
     private void forget(UpstreamKey key) {

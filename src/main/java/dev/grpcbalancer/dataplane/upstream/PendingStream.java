@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.snapshot.Keepalive;
 import java.time.Duration;
 
 /**
@@ -7,5 +8,6 @@ import java.time.Duration;
  *
  * @param connectTimeout for a connection opened for this call; {@link Duration#ZERO} for the
  *     pool's default
+ * @param keepalive for a connection opened for this call
  */
-record PendingStream(StreamCallback callback, Duration connectTimeout) {}
+record PendingStream(StreamCallback callback, Duration connectTimeout, Keepalive keepalive) {}

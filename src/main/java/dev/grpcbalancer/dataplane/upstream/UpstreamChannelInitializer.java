@@ -1,17 +1,20 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Pipeline of a connection to a backend: TLS when the balancer asks for it ({@link UpstreamTls}:
  * a failed handshake becomes the reason the connect failed), then one HTTP/2 client connection
- * handler, owned by the pool.
+ * handler, owned by the pool, and its keepalive.
  */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -22,12 +25,17 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     private final UpstreamSettings settings;
     private final UpstreamTls tls;
     private final int port;
+    private final Keepalive keepalive;
+    private final LongSupplier ticker;
 
-    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, UpstreamTls tls, int port) {
+    UpstreamChannelInitializer(UpstreamConnection connection, UpstreamSettings settings, UpstreamTls tls, int port,
+            Keepalive keepalive, LongSupplier ticker) {
         this.connection = connection;
         this.settings = settings;
         this.tls = tls;
         this.port = port;
+        this.keepalive = keepalive;
+        this.ticker = ticker;
     }
 
     @Override
@@ -48,5 +56,9 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
         UpstreamConnection.Handler handler = builder.build((decoder, encoder, initialSettings) ->
                 connection.newHandler(decoder, encoder, initialSettings, settings.connectionWindowBytes()));
         ch.pipeline().addLast(handler);
+        if (keepalive.enabled()) {
+            ch.pipeline().addLast(new KeepaliveHandler(handler, keepalive.interval().toNanos(),
+                    keepalive.timeout().toNanos(), connection.keepaliveEvents(), ticker));
+        }
     }
 }

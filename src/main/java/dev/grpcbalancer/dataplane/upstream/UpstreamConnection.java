@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import io.netty.channel.Channel;
@@ -128,6 +129,24 @@ final class UpstreamConnection {
                 drainDeadline = null;
             }
         }
+    }
+
+    /** What this connection's keepalive tells the pool. */
+    KeepaliveHandler.Events keepaliveEvents() {
+        return new KeepaliveHandler.Events() {
+            @Override
+            public void dead(String reason) {
+                // closing it without a GOAWAY makes it a lost connection: the endpoint takes no new
+                // calls until a new connection to it is up
+                log.info("connection to {} with {} streams open is dead ({}): closing it, its calls end with UNAVAILABLE",
+                        owner.address(), openStreams(), reason);
+            }
+
+            @Override
+            public void tooManyPings() {
+                owner.keepaliveTooFrequent();
+            }
+        };
     }
 
     /** The channel, once its pipeline is set up; null before. */

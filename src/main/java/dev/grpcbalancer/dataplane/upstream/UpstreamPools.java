@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.AddressResolverGroup;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
 
 /**
  * Upstream HTTP/2 connections, one pool per event loop and per endpoint with its TLS settings
@@ -27,19 +29,24 @@ public final class UpstreamPools {
 
     private final UpstreamConnector connector;
     private final UpstreamSettings settings;
+    private final LongSupplier ticker;
     private final ConcurrentMap<EventLoop, EventLoopPool> pools = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** TCP connections (Netty's {@code channelType}) resolved by {@code resolver}. */
     public UpstreamPools(Class<? extends Channel> channelType, AddressResolverGroup<InetSocketAddress> resolver,
             UpstreamSettings settings) {
-        this(new TcpConnector(channelType, resolver), settings);
+        this(new TcpConnector(channelType, resolver), settings, System::nanoTime);
     }
 
-    /** Connections made by {@code connector} (in-memory channels in tests). */
-    public UpstreamPools(UpstreamConnector connector, UpstreamSettings settings) {
+    /**
+     * Connections made by {@code connector} (in-memory channels in tests); their keepalive reads
+     * time from {@code ticker}.
+     */
+    public UpstreamPools(UpstreamConnector connector, UpstreamSettings settings, LongSupplier ticker) {
         this.connector = requireNonNull(connector, "connector");
         this.settings = requireNonNull(settings, "settings");
+        this.ticker = requireNonNull(ticker, "ticker");
     }
 
     /**
@@ -53,20 +60,22 @@ public final class UpstreamPools {
      * @param connectTimeout for a connection opened for this stream ({@link Duration#ZERO}: the
      *     pool's default); connections are shared by every balancer with this endpoint and TLS
      *     settings, so the timeout of the call that made the pool connect applies
+     * @param keepalive for a connection opened for this stream, likewise
      */
     public ProxyStream openStream(EventLoop loop, EndpointAddress address, UpstreamTls tls, StreamCallback callback,
-            Duration connectTimeout) {
+            Duration connectTimeout, Keepalive keepalive) {
         assert loop.inEventLoop();
         requireNonNull(connectTimeout, "connectTimeout");
+        requireNonNull(keepalive, "keepalive");
         EventLoopPool pool = pools.get(loop);
         if (pool == null) {
-            pool = pools.computeIfAbsent(loop, l -> new EventLoopPool(l, connector, settings));
+            pool = pools.computeIfAbsent(loop, l -> new EventLoopPool(l, connector, settings, ticker));
         }
         if (closed) {
             pool.refuse(callback, "the data plane is shutting down");
             return null;
         }
-        return pool.open(address, tls, callback, connectTimeout);
+        return pool.open(address, tls, callback, connectTimeout, keepalive);
     }
 
     /**

@@ -190,7 +190,8 @@ class CrdManifestTest {
     /** The schema's pattern is a loose pre-check: it must never reject an entry the controller accepts. */
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1:50051", "[::1]:50052", "[::ffff:10.0.0.1]:1", "backend.example.com:50051",
-        "greeter.shop.svc.cluster.local.:50051", "10.0.0.1:50051;weight=3", "[::1]:1;weight=1000"})
+        "greeter.shop.svc.cluster.local.:50051", "10.0.0.1:50051;weight=3", "[::1]:1;weight=1000",
+        "10.0.0.1:50051;zone=eu-west-1a", "10.0.0.1:50051;zone=z1;weight=2", "10.0.0.1:50051;weight=2;zone=z1"})
     void staticEndpointPatternAcceptsWhatTheControllerAccepts(String entry) {
         StaticEndpoints.parse(entry);
 
@@ -215,6 +216,35 @@ class CrdManifestTest {
         JsonNode loadBalancingDefault = spec.path("properties").path("loadBalancing").path("default");
         assertThat(loadBalancingDefault.isObject() && loadBalancingDefault.isEmpty()).as(loadBalancingDefault.toString())
                 .isTrue();
+    }
+
+    @Test
+    void policyTunablesGoWithTheirPolicyByCelRules() {
+        JsonNode loadBalancing = spec.path("properties").path("loadBalancing");
+        List<String> rules = new ArrayList<>();
+        loadBalancing.path("x-kubernetes-validations").forEach(rule -> rules.add(rule.path("rule").asText()));
+
+        assertThat(rules).containsExactly(
+                "!has(self.policy) || self.policy != 'ConsistentHash' || has(self.consistentHash)",
+                "!has(self.consistentHash) || (has(self.policy) && self.policy == 'ConsistentHash')",
+                "!has(self.peakEwma) || (has(self.policy) && self.policy == 'PeakEwma')");
+        JsonNode hash = loadBalancing.path("properties").path("consistentHash");
+        assertThat(texts(hash.path("required"))).containsExactly("header");
+        assertThat(hash.path("properties").path("boundedLoadFactor").path("exclusiveMinimum").asBoolean()).isTrue();
+        assertThat(texts(loadBalancing.path("properties").path("zoneAware").path("properties")
+                .path("trafficDistribution").path("enum")))
+                .containsExactlyInAnyOrderElementsOf(TrafficDistribution.names());
+    }
+
+    @Test
+    void connectionLifecycleFieldsAreDurations() {
+        JsonNode listener = spec.path("properties").path("listener").path("properties");
+        JsonNode keepalive = spec.path("properties").path("keepalive").path("properties");
+
+        for (JsonNode field : List.of(listener.path("maxConnectionAge"), listener.path("maxConnectionAgeGrace"),
+                listener.path("idleTimeout"), keepalive.path("interval"), keepalive.path("timeout"))) {
+            assertThat(field.path("pattern").asText()).isEqualTo("^([0-9]{1,5}(h|m|s|ms)){1,4}$");
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.grpcbalancer.controller.crd.EndpointsStatus;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
+import dev.grpcbalancer.controller.crd.ZoneRoutingStatus;
 import dev.grpcbalancer.controller.translate.BackendResolution;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.SpecError;
@@ -19,9 +20,11 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.snapshot.Locality;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class StatusBuilderTest {
@@ -104,6 +107,55 @@ class StatusBuilderTest {
         assertThat(status.addresses()).containsExactly(new BalancerAddress("IPAddress", "203.0.113.9"),
                 new BalancerAddress("IPAddress", "10.96.0.7"),
                 new BalancerAddress("Hostname", "gbal-shop-greeter.grpc-balancer.svc"));
+    }
+
+    @Test
+    void zoneRoutingShowsEndpointsPerZoneAndTheServicesTrafficDistribution() {
+        BackendSet backends = new BackendSet(List.of(inZone("10.0.0.1", "z1", EndpointState.READY),
+                inZone("10.0.0.2", "z1", EndpointState.DRAINING), inZone("10.0.0.3", "z2", EndpointState.READY)));
+
+        DesiredStatus status = StatusBuilder.build(running(new BackendResolution.Resolved(backends, List.of(), 0,
+                "PreferClose"), backends), BOUND, null);
+
+        assertThat(status.zoneRouting()).isEqualTo(new ZoneRoutingStatus("PreferClose",
+                "Service shop/greeter spec.trafficDistribution", "each balancer replica that knows its zone keeps"
+                        + " calls in its zone while enough of its endpoints there are available (its /debug/balancers"
+                        + " shows whether it does)",
+                List.of(new ZoneRoutingStatus.ZoneEndpoints("z1", 2, 1), new ZoneRoutingStatus.ZoneEndpoints("z2", 1, 1))));
+    }
+
+    @Test
+    void zonesWithoutAPreferenceAreShownAndEndpointsWithoutZonesLeaveItOut() {
+        BackendSet zoned = new BackendSet(List.of(new Endpoint("10.0.0.1", 1, 1, EndpointState.READY,
+                Locality.inZone("z1"))));
+        BackendSet unzoned = new BackendSet(List.of(Endpoint.ready("10.0.0.1", 1)));
+
+        DesiredStatus withZones = StatusBuilder.build(running(new BackendResolution.Resolved(zoned, List.of()), zoned),
+                BOUND, null);
+        DesiredStatus without = StatusBuilder.build(running(new BackendResolution.Resolved(unzoned, List.of()),
+                unzoned), BOUND, null);
+
+        assertThat(withZones.zoneRouting().getTrafficDistribution()).isEqualTo("None");
+        assertThat(withZones.zoneRouting().getZones()).containsExactly(new ZoneRoutingStatus.ZoneEndpoints("z1", 1, 1));
+        assertThat(without.zoneRouting()).isNull();
+    }
+
+    @Test
+    void hintsWithoutATrafficDistributionAreTopologyAwareRoutingAndAnUnhintedEndpointIsCalledOut() {
+        BackendSet backends = new BackendSet(List.of(inZone("10.0.0.1", "z1", EndpointState.READY),
+                new Endpoint("10.0.0.2", 1, 1, EndpointState.READY, Locality.inZone("z2"))));
+
+        DesiredStatus status = StatusBuilder.build(running(new BackendResolution.Resolved(backends, List.of()),
+                backends), BOUND, null);
+
+        assertThat(status.zoneRouting().getTrafficDistribution()).isEqualTo("TopologyAwareHints");
+        assertThat(status.zoneRouting().getSource()).isEqualTo("EndpointSlice hints of Service shop/greeter");
+        assertThat(status.zoneRouting().getMessage())
+                .isEqualTo("1 of 2 ready endpoints have no zone (hint): calls go to every zone");
+    }
+
+    private static Endpoint inZone(String host, String zone, EndpointState state) {
+        return new Endpoint(host, 1, 1, state, new Locality(zone, "", Set.of(zone), Set.of()));
     }
 
     private static BalancerOutcome running(BackendResolution resolution, BackendSet backends) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.ConsistentHashSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
@@ -57,6 +58,11 @@ class BalancerTranslatorTest {
     void everyPolicyIsTranslatedByItsName(LoadBalancingPolicy expected) {
         GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
         balancer.getSpec().setLoadBalancing(policy(expected.name()));
+        if (expected == LoadBalancingPolicy.ConsistentHash) {
+            ConsistentHashSpec hash = new ConsistentHashSpec();
+            hash.setHeader("x-user-id");
+            balancer.getSpec().getLoadBalancing().setConsistentHash(hash);
+        }
 
         assertThat(BalancerTranslator.translateStatic(balancer).config().policy()).isEqualTo(expected);
     }

@@ -2,16 +2,19 @@ package dev.grpcbalancer.controller.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcbalancer.controller.crd.ConsistentHashSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.HeaderMatchSpec;
 import dev.grpcbalancer.controller.crd.HedgingSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
+import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
 import dev.grpcbalancer.controller.crd.MethodMatchSpec;
 import dev.grpcbalancer.controller.crd.RetrySpec;
 import dev.grpcbalancer.controller.crd.RouteMatchSpec;
 import dev.grpcbalancer.controller.crd.RuleBackendRef;
 import dev.grpcbalancer.controller.crd.RuleSpec;
+import dev.grpcbalancer.controller.crd.ZoneAwareSpec;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.status.StatusBuilder;
 import dev.grpcbalancer.controller.crd.BackendRefStatus;
@@ -22,6 +25,8 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.HeaderMatch;
 import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.ListenerState;
+import dev.grpcbalancer.snapshot.LoadBalancingOptions;
+import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.MatchType;
 import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.RetryPolicy;
@@ -212,6 +217,48 @@ class RuleTranslationTest {
         assertThat(config.routes().get(0).policy().retry().numRetries()).as("the whole section is replaced").isEqualTo(1);
         assertThat(config.routes().get(0).policy().retry().retryOn()).hasSize(1);
         assertThat(config.routes().get(1).policy().retry().numRetries()).isEqualTo(3);
+    }
+
+    @Test
+    void aRulesOwnLoadBalancingBringsItsTunablesAndZoneHintsToItsBackendsOnly() {
+        LoadBalancingSpec hashed = new LoadBalancingSpec();
+        hashed.setPolicy("ConsistentHash");
+        ConsistentHashSpec hash = new ConsistentHashSpec();
+        hash.setHeader("x-user-id");
+        hashed.setConsistentHash(hash);
+        ZoneAwareSpec zoneAware = new ZoneAwareSpec();
+        zoneAware.setTrafficDistribution("PreferSameZone");
+        hashed.setZoneAware(zoneAware);
+        RuleSpec own = rule("carts", match("shop.Cart", null), statics(1, "10.0.0.1:1;zone=z1", "10.0.0.2:1;zone=z2"));
+        own.setLoadBalancing(hashed);
+        RuleSpec inherits = rule("rest", null, statics(1, "10.0.0.3:1;zone=z1"));
+
+        BalancerConfig config = BalancerTranslator.translateStatic(balancer(own, inherits)).config();
+
+        Route carts = config.routes().get(0);
+        assertThat(carts.policy().loadBalancing()).isEqualTo(LoadBalancingPolicy.ConsistentHash);
+        assertThat(carts.policy().loadBalancingOptions().consistentHash().header()).isEqualTo("x-user-id");
+        assertThat(carts.backends().get(0).endpoints().endpoints()).extracting(e -> e.locality().forZones())
+                .containsExactly(Set.of("z1"), Set.of("z2"));
+        Route rest = config.routes().get(1);
+        assertThat(rest.policy().loadBalancing()).isEqualTo(LoadBalancingPolicy.RoundRobin);
+        assertThat(rest.policy().loadBalancingOptions()).isEqualTo(LoadBalancingOptions.DEFAULT);
+        assertThat(rest.backends().get(0).endpoints().endpoints().get(0).locality().hasZoneHints()).isFalse();
+    }
+
+    @Test
+    void aRulesLoadBalancingTunablesAreCheckedUnderItsOwnField() {
+        LoadBalancingSpec hashed = new LoadBalancingSpec();
+        hashed.setPolicy("ConsistentHash");
+        ConsistentHashSpec hash = new ConsistentHashSpec();
+        hash.setTableSize(1000);
+        hashed.setConsistentHash(hash);
+        RuleSpec rule = rule("carts", null, statics(1, "10.0.0.1:1"));
+        rule.setLoadBalancing(hashed);
+
+        assertThat(BalancerTranslator.translateStatic(balancer(rule)).errors()).extracting(SpecError::field)
+                .containsExactly("spec.rules[0].loadBalancing.consistentHash.header",
+                        "spec.rules[0].loadBalancing.consistentHash.tableSize");
     }
 
     @Test

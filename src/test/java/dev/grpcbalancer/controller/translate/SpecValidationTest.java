@@ -150,7 +150,7 @@ class SpecValidationTest {
         balancer.getSpec().setLoadBalancing(policy("roundrobin"));
 
         assertThat(SpecValidation.validate(balancer)).containsExactly(new SpecError("spec.loadBalancing.policy",
-                "must be one of RoundRobin, LeastRequest, Random, got \"roundrobin\""));
+                "must be one of RoundRobin, LeastRequest, Random, PeakEwma, ConsistentHash, got \"roundrobin\""));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.Locality;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -60,6 +61,18 @@ class StaticEndpointsTest {
         assertThat(StaticEndpoints.parse(entry).weight()).isEqualTo(weight);
     }
 
+    @Test
+    void zoneSuffixSetsTheEndpointsZoneInEitherOrderWithTheWeight() {
+        assertThat(StaticEndpoints.parse("10.0.0.1:50051;zone=eu-west-1a").locality())
+                .isEqualTo(Locality.inZone("eu-west-1a"));
+        Endpoint both = StaticEndpoints.parse("10.0.0.1:50051;zone=z1;weight=3");
+        assertThat(both.weight()).isEqualTo(3);
+        assertThat(both.zone()).isEqualTo("z1");
+        assertThat(StaticEndpoints.parse("10.0.0.1:50051;weight=3;zone=z1")).isEqualTo(both);
+        assertThat(both).hasToString("10.0.0.1:50051;weight=3;zone=z1");
+        assertThat(StaticEndpoints.parse("10.0.0.1:50051").zone()).isEmpty();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "10.0.0.1                 | expected host:port, got \"10.0.0.1\"",
@@ -77,8 +90,12 @@ class StaticEndpointsTest {
         "10.0.0.1:1;weight=1001   | weight must be 1..1000, got 1001 in \"10.0.0.1:1;weight=1001\"",
         "10.0.0.1:1;weight=heavy  | weight must be a number 1..1000, got \"heavy\" in \"10.0.0.1:1;weight=heavy\"",
         "10.0.0.1:1;weight=       | weight must be a number 1..1000, got \"\" in \"10.0.0.1:1;weight=\"",
-        "10.0.0.1:1;wieght=2      | unknown option \"wieght=2\" in \"10.0.0.1:1;wieght=2\" (the only option is weight=N)",
-        "10.0.0.1:1;weight=2;x=1  | only one option (weight=N) may follow the port, got \"10.0.0.1:1;weight=2;x=1\"",
+        "10.0.0.1:1;wieght=2      | unknown option \"wieght=2\" in \"10.0.0.1:1;wieght=2\" (the options are weight=N and zone=Z)",
+        "10.0.0.1:1;weight=2;x=1  | unknown option \"x=1\" in \"10.0.0.1:1;weight=2;x=1\" (the options are weight=N and zone=Z)",
+        "10.0.0.1:1;weight=2;weight=3 | weight= is given twice in \"10.0.0.1:1;weight=2;weight=3\"",
+        "10.0.0.1:1;zone=a;zone=b | zone= is given twice in \"10.0.0.1:1;zone=a;zone=b\"",
+        "10.0.0.1:1;zone=         | zone must be a label value (letters, digits, '-', '_' and '.', at most 63, starting and ending with a letter or digit), got \"\" in \"10.0.0.1:1;zone=\"",
+        "10.0.0.1:1;zone=-east    | zone must be a label value (letters, digits, '-', '_' and '.', at most 63, starting and ending with a letter or digit), got \"-east\" in \"10.0.0.1:1;zone=-east\"",
         "10.0.0.256:1             | invalid IPv4 address \"10.0.0.256\"",
         "010.0.0.1:1              | invalid IPv4 address \"010.0.0.1\"",
         "10.0.1:1                 | invalid IPv4 address \"10.0.1\"",

@@ -9,8 +9,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -71,6 +75,38 @@ public final class TestClient implements AutoCloseable {
 
   public CallResult unary(byte[] payload, Metadata headers, Duration deadline) {
     return startUnary(payload, headers, deadline).await(waitFor(deadline));
+  }
+
+  /**
+   * Makes {@code calls} unary calls ("call 0", "call 1", ...), at most {@code concurrency} in
+   * flight (a new one starts as soon as one ends), checks that every one succeeded with its own
+   * body, and counts them by the backend that answered.
+   */
+  public Map<String, Integer> callsPerBackend(int calls, int concurrency, Duration deadline) {
+    Semaphore slots = new Semaphore(concurrency);
+    List<TestCall> started = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      try {
+        if (!slots.tryAcquire(waitFor(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new AssertionError("no call ended within " + waitFor(deadline));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+      TestCall call = startUnary(TestService.utf8("call " + i), RequestHeaders.none(), deadline);
+      call.result().whenComplete((result, error) -> slots.release());
+      started.add(call);
+    }
+    Map<String, Integer> served = new TreeMap<>();
+    for (int i = 0; i < calls; i++) {
+      CallResult result = started.get(i).await(waitFor(deadline));
+      if (!result.isOk() || !result.bodyUtf8().equals("call " + i)) {
+        throw new AssertionError("call " + i + " failed or got another body: " + result);
+      }
+      served.merge(result.backendId(), 1, Integer::sum);
+    }
+    return served;
   }
 
   /** A Unary call of any method, e.g. {@code shop.Cart/Get} (the test backends echo them all). */
