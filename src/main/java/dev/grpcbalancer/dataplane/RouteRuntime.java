@@ -11,6 +11,7 @@ import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutePolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
 import java.util.List;
@@ -129,6 +130,13 @@ final class RouteRuntime {
 
     /** Why a call found no endpoint: for its UNAVAILABLE message. */
     String noEndpointsReason() {
+        for (RouteBackend backend : route.backends()) {
+            if (backend.isInvalid() && backend.weight() > 0) {
+                // Calls that land on an invalid backend get no endpoint (GRPCRoute): say which and why.
+                return "backendRef " + backend.name() + " of rule " + route.name() + " of balancer " + balancer
+                        + " is invalid: " + backend.invalidReason();
+            }
+        }
         if (route.backends().isEmpty()) {
             return "rule " + route.name() + " of balancer " + balancer + " has no backends";
         }
