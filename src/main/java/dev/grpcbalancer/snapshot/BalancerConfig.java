@@ -20,11 +20,14 @@ import java.util.Set;
  *     this long; {@link Duration#ZERO} for no ramp
  * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
+ * @param routed whether only {@code routes} take calls even when there are none (a Gateway
+ *     listener without routes answers every call UNIMPLEMENTED); false for the shorthand. True
+ *     whenever {@code routes} is not empty.
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes) {
+        Duration slowStartWindow, List<Route> routes, boolean routed) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -36,9 +39,10 @@ public record BalancerConfig(
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
-        if (!routes.isEmpty() && !backends.isEmpty()) {
+        if ((routed || !routes.isEmpty()) && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
+        routed = routed || !routes.isEmpty();
         Set<String> names = new HashSet<>();
         for (Route route : routes) {
             if (!names.add(route.name())) {
@@ -51,6 +55,14 @@ public record BalancerConfig(
         if (slowStartWindow.isNegative()) {
             throw new IllegalArgumentException("slowStartWindow must not be negative: " + slowStartWindow);
         }
+    }
+
+    /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, false);
     }
 
     /** A balancer with the default retries, timeouts and health checking, and no slow start. */
@@ -78,7 +90,7 @@ public record BalancerConfig(
      * {@value Route#DEFAULT_NAME} that takes every call to {@link #backends}.
      */
     public List<Route> effectiveRoutes() {
-        if (!routes.isEmpty()) {
+        if (routed) {
             return routes;
         }
         return List.of(new Route(Route.DEFAULT_NAME, List.of(),
@@ -98,38 +110,39 @@ public record BalancerConfig(
         return List.copyOf(byAddress.values());
     }
 
+    /** Only {@code newRoutes} take calls (none: every call is answered UNIMPLEMENTED). */
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, true);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, routed);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, routed);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes);
+                outlierDetection, healthCheck, slowStartWindow, routes, routed);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, routed);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, routed);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes);
+                outlierDetection, healthCheck, window, routes, routed);
     }
 }

@@ -12,10 +12,10 @@ import java.util.Set;
  * Changes to the headers of a request or a response, as Gateway API's {@code HTTPHeaderFilter}
  * ({@code RequestHeaderModifier}, {@code ResponseHeaderModifier}): {@code remove} these names,
  * {@code set} these headers (replacing every value of the name), {@code add} these values (kept
- * beside the values already there). Names are lowercased (HTTP/2); a name appears at most once
- * across the three lists, as GRPCRoute requires. Pseudo-headers and the headers gRPC and HTTP/2
- * own ({@code content-type}, {@code te}, {@code grpc-*} the framing uses, connection headers) may not be
- * changed.
+ * beside the values already there), in that order. Names are lowercased (HTTP/2); a name appears
+ * at most once in each list, as GRPCRoute requires. Pseudo-headers and the headers gRPC and HTTP/2
+ * own ({@link #RESERVED}: {@code content-type}, {@code te}, the {@code grpc-*} headers of the call's
+ * framing, connection headers) may not be changed.
  */
 public record HeaderModifier(List<Header> set, List<Header> add, List<String> remove) {
 
@@ -50,25 +50,26 @@ public record HeaderModifier(List<Header> set, List<Header> add, List<String> re
             lowered.add(requireNonNull(name, "remove name").toLowerCase(Locale.ROOT));
         }
         remove = List.copyOf(lowered);
-        Set<String> names = new HashSet<>();
-        for (Header header : set) {
-            check(header.name(), names);
-        }
-        for (Header header : add) {
-            check(header.name(), names);
-        }
-        for (String name : remove) {
-            check(name, names);
+        check(set.stream().map(Header::name).toList());
+        check(add.stream().map(Header::name).toList());
+        check(remove);
+    }
+
+    private static void check(List<String> names) {
+        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            if (!mayModify(name)) {
+                throw new IllegalArgumentException("header " + name + " may not be modified");
+            }
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException("header " + name + " is listed twice");
+            }
         }
     }
 
-    private static void check(String name, Set<String> names) {
-        if (name.isEmpty() || name.charAt(0) == ':' || RESERVED.contains(name)) {
-            throw new IllegalArgumentException("header " + name + " may not be modified");
-        }
-        if (!names.add(name)) {
-            throw new IllegalArgumentException("header " + name + " is modified twice");
-        }
+    /** Whether a modifier may change header {@code name} (lowercase): not a pseudo-header, not {@link #RESERVED}. */
+    public static boolean mayModify(String name) {
+        return !name.isEmpty() && name.charAt(0) != ':' && !RESERVED.contains(name);
     }
 
     public boolean isEmpty() {

@@ -4,12 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.BackendRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCandidate;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
+import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
+import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
+import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -19,7 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Translates every {@link GrpcBalancer} the controller sees, with the Services and EndpointSlices
@@ -41,6 +50,10 @@ import java.util.Set;
  * plane and the status code see nothing new. Port claims are decided over all balancers on every
  * run (they couple balancers to each other and are cheap). The result is the same as a full
  * translation of the same state.
+ *
+ * <p>Gateways of this controller's classes are translated the same way, one candidate each
+ * ({@link GatewayTranslator}), reused while the Gateway and what it read are unchanged. Each port
+ * of a Gateway's listeners claims its port beside the balancers, under the same older-wins rule.
  */
 public final class ClusterTranslator {
 
@@ -55,27 +68,31 @@ public final class ClusterTranslator {
     }
 
     /**
-     * The outcome: the snapshot to publish, what happened to each balancer, by id, and the memo to
-     * pass to the next run.
+     * The outcome: the snapshot to publish, what happened to each balancer, by id, and to each
+     * Gateway of this controller, and the memo to pass to the next run.
      */
-    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes, Memo memo) {
+    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes,
+            Map<ObjectKey, GatewayOutcome> gateways, Memo memo) {
 
         public Result {
             requireNonNull(snapshot, "snapshot");
             outcomes = Map.copyOf(requireNonNull(outcomes, "outcomes"));
+            gateways = Map.copyOf(requireNonNull(gateways, "gateways"));
             requireNonNull(memo, "memo");
         }
     }
 
-    /** Per balancer, what its last translation read and produced; immutable. */
+    /** Per balancer and Gateway, what its last translation read and produced; immutable. */
     public static final class Memo {
 
-        public static final Memo EMPTY = new Memo(Map.of());
+        public static final Memo EMPTY = new Memo(Map.of(), Map.of());
 
         private final Map<BalancerId, Entry> entries;
+        private final Map<ObjectKey, GatewayEntry> gateways;
 
-        private Memo(Map<BalancerId, Entry> entries) {
+        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways) {
             this.entries = entries;
+            this.gateways = gateways;
         }
 
         /** What the last translation of {@code id} read from the cluster (empty when unknown). */
@@ -83,9 +100,18 @@ public final class ClusterTranslator {
             Entry entry = entries.get(id);
             return entry == null ? Set.of() : entry.candidate.inputs;
         }
+
+        /** What the last translation of Gateway {@code id} read from the cluster (empty when unknown). */
+        public Set<InputRef> inputs(ObjectKey gateway) {
+            GatewayEntry entry = gateways.get(gateway);
+            return entry == null ? Set.of() : entry.outcome.candidate().inputs();
+        }
     }
 
     private record Entry(Candidate candidate, BalancerOutcome outcome) {
+    }
+
+    private record GatewayEntry(GatewayOutcome outcome) {
     }
 
     private ClusterTranslator() {
@@ -115,7 +141,22 @@ public final class ClusterTranslator {
      */
     public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
+        return translate(balancers, List.of(), GatewayCluster.servicesOnly(cluster), lastValid, running, previous, changed);
+    }
+
+    /**
+     * Translates the balancers and Gateways that are new, whose resource changed (another object or
+     * {@code resourceVersion}) or that read an input in {@code changed}; reuses {@code previous}
+     * for the others.
+     *
+     * @param gateways every Gateway seen (those of other controllers' classes are left out)
+     * @param previous the memo of the last result
+     * @param changed the inputs that changed since that result (a ref nobody read is ignored)
+     */
+    public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
         requireNonNull(balancers, "balancers");
+        requireNonNull(gateways, "gateways");
         requireNonNull(cluster, "cluster");
         requireNonNull(lastValid, "lastValid");
         requireNonNull(previous, "previous");
@@ -142,6 +183,15 @@ public final class ClusterTranslator {
                         now != null && now.listenerPort() == port));
             }
         }
+        List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed);
+        for (GatewayCandidate gateway : gatewayCandidates) {
+            for (BalancerConfig config : gateway.ports().values()) {
+                BalancerConfig now = listening.get(config.id());
+                claims.add(new PortClaims.Claim(config.id(), config.listenerPort(),
+                        gateway.resource().getMetadata().getCreationTimestamp(),
+                        now != null && now.listenerPort() == config.listenerPort()));
+            }
+        }
         Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
 
         List<BalancerConfig> next = new ArrayList<>();
@@ -163,7 +213,44 @@ public final class ClusterTranslator {
             outcomes.put(candidate.id, outcome);
             memo.put(candidate.id, new Entry(candidate, outcome));
         }
-        return new Result(new RoutingSnapshot(next), outcomes, new Memo(Map.copyOf(memo)));
+        Map<ObjectKey, GatewayOutcome> gatewayOutcomes = new TreeMap<>();
+        Map<ObjectKey, GatewayEntry> gatewayMemo = new HashMap<>();
+        for (GatewayCandidate gateway : gatewayCandidates) {
+            Map<Integer, BalancerId> holders = new TreeMap<>();
+            gateway.ports().forEach((port, config) -> {
+                BalancerId holder = losers.get(config.id());
+                if (holder != null) {
+                    holders.put(port, holder);
+                }
+            });
+            GatewayEntry before = previous.gateways.get(gateway.id());
+            GatewayOutcome outcome = before != null && before.outcome.candidate() == gateway
+                    && before.outcome.portHolders().equals(holders) ? before.outcome : new GatewayOutcome(gateway, holders);
+            next.addAll(outcome.configs());
+            gatewayOutcomes.put(gateway.id(), outcome);
+            gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
+        }
+        return new Result(new RoutingSnapshot(next), outcomes, gatewayOutcomes,
+                new Memo(Map.copyOf(memo), Map.copyOf(gatewayMemo)));
+    }
+
+    /** The Gateways of this controller, translated again or reused, sorted by namespace/name. */
+    private static List<GatewayCandidate> gatewayCandidates(Collection<Gateway> gateways, GatewayCluster cluster,
+            Memo previous, Set<InputRef> changed) {
+        List<GatewayCandidate> candidates = new ArrayList<>();
+        for (Gateway gateway : gateways) {
+            if (gateway.getMetadata() == null || gateway.getMetadata().getName() == null) {
+                continue;
+            }
+            GatewayEntry before = previous.gateways.get(ObjectKey.of(gateway));
+            Optional<GatewayCandidate> candidate = before != null
+                    && sameVersion(before.outcome.candidate().resource(), gateway)
+                    && Collections.disjoint(before.outcome.candidate().inputs(), changed)
+                    ? Optional.of(before.outcome.candidate()) : GatewayTranslator.candidate(gateway, cluster);
+            candidate.ifPresent(candidates::add);
+        }
+        candidates.sort(Comparator.comparing(GatewayCandidate::id));
+        return candidates;
     }
 
     /** One balancer translated on its own; {@code inputs} is everything it read from the cluster. */
@@ -215,7 +302,7 @@ public final class ClusterTranslator {
      * The same version of the same object: the same instance (an informer's store hands out the
      * same object until it changes), or the same uid and {@code resourceVersion}.
      */
-    private static boolean sameVersion(GrpcBalancer a, GrpcBalancer b) {
+    private static boolean sameVersion(HasMetadata a, HasMetadata b) {
         if (a == b) {
             return true;
         }
@@ -239,7 +326,7 @@ public final class ClusterTranslator {
         return next;
     }
 
-    private static boolean sameUid(GrpcBalancer a, GrpcBalancer b) {
+    private static boolean sameUid(HasMetadata a, HasMetadata b) {
         String uid = a.getMetadata().getUid();
         return uid != null && uid.equals(b.getMetadata().getUid());
     }
