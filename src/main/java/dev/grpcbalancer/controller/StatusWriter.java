@@ -40,11 +40,13 @@ final class StatusWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
     /** What should be true in the API server. */
-    record Plan(Map<BalancerId, DesiredStatus> statuses, List<ManagedServices.Want> services) {
+    record Plan(Map<BalancerId, DesiredStatus> statuses, List<ManagedServices.Want> services,
+            GatewayStatusWriter.Plan gateways) {
 
         Plan {
             statuses = Map.copyOf(requireNonNull(statuses, "statuses"));
             services = List.copyOf(requireNonNull(services, "services"));
+            requireNonNull(gateways, "gateways");
         }
     }
 
@@ -52,6 +54,7 @@ final class StatusWriter implements AutoCloseable {
     private final ClusterCache cache;
     private final ManagedServices managedServices;
     private final EventRecorder events;
+    private final GatewayStatusWriter gatewayStatuses;
     private final Leadership leadership;
     private final Duration batch;
     private final Clock clock;
@@ -69,6 +72,7 @@ final class StatusWriter implements AutoCloseable {
         this.leadership = requireNonNull(leadership, "leadership");
         this.batch = requireNonNull(batch, "batch");
         this.clock = requireNonNull(clock, "clock");
+        this.gatewayStatuses = new GatewayStatusWriter(client, cache, clock);
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "grpc-balancer-status-writer");
             thread.setDaemon(true);
@@ -101,6 +105,7 @@ final class StatusWriter implements AutoCloseable {
                 managedServices.sync(plan.services(), cache.managedServices());
             }
             plan.statuses().forEach(this::writeStatus);
+            statusWrites.addAndGet(gatewayStatuses.write(plan.gateways()));
         } catch (RuntimeException e) {
             log.error("writing status failed; the next change or recheck retries: {}", e.toString(), e);
         }

@@ -243,8 +243,10 @@ public final class ClusterTranslator {
                 continue;
             }
             GatewayEntry before = previous.gateways.get(ObjectKey.of(gateway));
+            // The translation reads a Gateway's spec and identity, never its status: the same
+            // generation of the same object is the same input (status writes do not count).
             Optional<GatewayCandidate> candidate = before != null
-                    && sameVersion(before.outcome.candidate().resource(), gateway)
+                    && sameGeneration(before.outcome.candidate().resource(), gateway)
                     && Collections.disjoint(before.outcome.candidate().inputs(), changed)
                     ? Optional.of(before.outcome.candidate()) : GatewayTranslator.candidate(gateway, cluster);
             candidate.ifPresent(candidates::add);
@@ -308,6 +310,12 @@ public final class ClusterTranslator {
         }
         String version = a.getMetadata().getResourceVersion();
         return version != null && version.equals(b.getMetadata().getResourceVersion()) && sameUid(a, b);
+    }
+
+    private static boolean sameGeneration(Gateway a, Gateway b) {
+        Long generation = a.getMetadata().getGeneration();
+        return a == b || sameVersion(a, b) || generation != null && generation.equals(b.getMetadata().getGeneration())
+                && sameUid(a, b) && Objects.equals(a.getMetadata().getCreationTimestamp(), b.getMetadata().getCreationTimestamp());
     }
 
     /**
