@@ -3,8 +3,8 @@
 #
 #   src/bench/run.sh [Benchmark flags...]     e.g. --targets direct,haproxy,nginx --duration 5s
 #
-# Installs haproxy / nginx-light / nghttp2-client (h2load, handy for poking at the proxies by
-# hand) with apt-get when missing and running as root, builds the balancer jar and the bench
+# Installs haproxy / nginx-light / nghttp2-client (h2load and nghttp: --client h2load) with
+# apt-get when missing and running as root, builds the balancer jar and the bench
 # classes, then runs dev.grpcbalancer.bench.Benchmark (flags: --help).
 #
 # Environment:

@@ -2,6 +2,7 @@ package dev.grpcbalancer;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -23,6 +24,12 @@ final class ArchitectureTest {
     private static final String SNAPSHOT = "dev.grpcbalancer.snapshot..";
     private static final String LB = "dev.grpcbalancer.lb..";
     private static final String DATAPLANE = "dev.grpcbalancer.dataplane..";
+    /** The data plane's own package only: listeners, connection acceptance, health checks. */
+    private static final String DATAPLANE_LISTENERS = "dev.grpcbalancer.dataplane";
+    private static final String DATAPLANE_CALL = "dev.grpcbalancer.dataplane.call..";
+    private static final String DATAPLANE_UPSTREAM = "dev.grpcbalancer.dataplane.upstream..";
+    private static final String DATAPLANE_HTTP2 = "dev.grpcbalancer.dataplane.http2..";
+    private static final String DATAPLANE_ROUTE = "dev.grpcbalancer.dataplane.route..";
     private static final String CONTROLLER = "dev.grpcbalancer.controller..";
     private static final String CRD = "dev.grpcbalancer.controller.crd..";
     private static final String TRANSLATE = "dev.grpcbalancer.controller.translate..";
@@ -40,6 +47,7 @@ final class ArchitectureTest {
     /** The Kubernetes model classes (ObjectMeta, EndpointSlice, ...) that the CRD types expose. */
     private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model..";
     private static final String GRPC_JAVA = "io.grpc..";
+    private static final String MICROMETER = "io.micrometer..";
     /** RE2 regular expressions: route matches are compiled by the data plane and checked by translation. */
     private static final String RE2J = "com.google.re2j..";
 
@@ -65,11 +73,44 @@ final class ArchitectureTest {
             .because("the data plane never sees a fabric8 type, the controller or the standalone source")
             .allowEmptyShould(true);
 
+    /**
+     * Inside the data plane: HTTP/2 connections and streams at the bottom, the upstream pools on
+     * them, the call engine on both, the listeners (and what else accepts or manages connections)
+     * on top; the route table beside them, read only by the listeners (a call is handed the route
+     * it was matched to). Nothing below reaches up: the pool cannot call into a call's internals,
+     * and the call engine knows nothing of listeners, so routing and new listener kinds change one
+     * layer.
+     */
+    @ArchTest
+    static final ArchRule dataplaneLayersDependOnlyDownward = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .withOptionalLayers(true)
+            .layer("listeners").definedBy(DATAPLANE_LISTENERS)
+            .layer("call engine").definedBy(DATAPLANE_CALL)
+            .layer("upstream").definedBy(DATAPLANE_UPSTREAM)
+            .layer("http2").definedBy(DATAPLANE_HTTP2)
+            .layer("routing").definedBy(DATAPLANE_ROUTE)
+            .whereLayer("listeners").mayNotBeAccessedByAnyLayer()
+            .whereLayer("call engine").mayOnlyBeAccessedByLayers("listeners")
+            .whereLayer("upstream").mayOnlyBeAccessedByLayers("call engine", "listeners")
+            .whereLayer("http2").mayOnlyBeAccessedByLayers("upstream", "call engine", "listeners")
+            .whereLayer("routing").mayOnlyBeAccessedByLayers("listeners")
+            .because("the data plane is layered http2 <- upstream <- call engine <- listeners,"
+                    + " and the route table (pure lookup) is the listeners' alone");
+
     @ArchTest
     static final ArchRule controllerNeverSeesNettyOrTheDataplane = noClasses()
             .that().resideInAPackage(CONTROLLER)
             .should().dependOnClassesThat().resideInAnyPackage(NETTY, DATAPLANE)
             .because("the controller talks to the data plane only through SnapshotSink")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule controllerNeverSeesMicrometer = noClasses()
+            .that().resideInAPackage(CONTROLLER)
+            .should().dependOnClassesThat().resideInAnyPackage(MICROMETER, METRICS)
+            .because("the controller reports through its Observer; the base package binds that to meters"
+                    + " (ControllerMeters), so the controller runs and tests without a meter registry")
             .allowEmptyShould(true);
 
     @ArchTest

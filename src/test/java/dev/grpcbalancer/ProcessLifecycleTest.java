@@ -1,5 +1,6 @@
 package dev.grpcbalancer;
 
+import static dev.grpcbalancer.testing.FreePorts.accepting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.testing.AdminHttp;
@@ -13,9 +14,7 @@ import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Status;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +97,7 @@ class ProcessLifecycleTest {
         cli.terminate();
 
         Await.until(WAIT, () -> AdminHttp.readyz(adminPort) == 503, () -> "/readyz 503 while draining\n" + cli.describe());
-        Await.until(WAIT, () -> !accepting(port), () -> "the balancer's port to close");
+        Await.until(WAIT, () -> !accepting(HOST, port), () -> "the balancer's port to close");
         CallResult last = inFlight.await(WAIT);
         boolean exited = cli.awaitExit(DRAIN_TIMEOUT.plusSeconds(10));
         long exitMillis = (System.nanoTime() - terminated) / 1_000_000;
@@ -205,14 +204,5 @@ class ProcessLifecycleTest {
         TestBackend backend = TestBackend.start(id, host);
         resources.add(backend);
         return backend;
-    }
-
-    private static boolean accepting(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 }

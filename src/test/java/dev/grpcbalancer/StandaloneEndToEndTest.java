@@ -1,5 +1,6 @@
 package dev.grpcbalancer;
 
+import static dev.grpcbalancer.testing.FreePorts.accepting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -17,7 +18,6 @@ import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -177,7 +177,7 @@ class StandaloneEndToEndTest {
 
         replaceFile(balancer("other", otherPort, b));
 
-        Await.until(WAIT, () -> !accepting(port), () -> "port " + port + " to close");
+        Await.until(WAIT, () -> !accepting(HOST, port), () -> "port " + port + " to close");
         assertThat(calls(otherClient, 5)).isEqualTo(Map.of("b", 5L));
         assertThat(calls(client(otherPort), 5)).isEqualTo(Map.of("b", 5L));
     }
@@ -232,14 +232,5 @@ class StandaloneEndToEndTest {
         TestClient client = TestClient.builder(new InetSocketAddress(HOST, listenerPort)).disableRetry().build();
         clients.add(client);
         return client;
-    }
-
-    private static boolean accepting(int listenerPort) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, listenerPort), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 }

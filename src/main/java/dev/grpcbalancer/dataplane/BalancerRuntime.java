@@ -1,5 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.RetryBudget;
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.route.RouteTable;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -7,6 +9,7 @@ import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.MatchType;
 import dev.grpcbalancer.snapshot.MethodMatch;
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RouteMatch;
@@ -18,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * What a listener serves right now: one balancer's config with its routes compiled
@@ -41,17 +45,14 @@ final class BalancerRuntime {
         this.unmatched = unmatched;
     }
 
-    /** A new config for a running balancer: load and budget state carry over, the meters stay. */
-    static BalancerRuntime of(BalancerConfig config, BalancerRuntime previous) {
-        return of(config, previous, previous.meters());
-    }
-
     /**
      * Builds the runtime of {@code config}. Per route (by name) and backend (by name) the load
      * balancer of {@code previous} is carried over, so calls in flight, failures, ejections, health
-     * and slow start go on; a route keeps its retry budget while its retry policy is unchanged.
+     * and slow start go on; a route keeps its retry budget while the budget's settings are
+     * unchanged. Time (ejections, slow start, the budget's reserve) comes from {@code ticker}.
      */
-    static BalancerRuntime of(BalancerConfig config, BalancerRuntime previous, BalancerMeters meters) {
+    static BalancerRuntime of(BalancerConfig config, BalancerRuntime previous, BalancerMeters meters,
+            LongSupplier ticker) {
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
         Map<String, Set<String>> backendNames = new HashMap<>();
         for (Route route : config.effectiveRoutes()) {
@@ -60,15 +61,16 @@ final class BalancerRuntime {
             List<EndpointMeters> endpointMeters = meters.perEndpoint() ? new ArrayList<>() : null;
             Set<String> names = new HashSet<>();
             for (RouteBackend backend : route.backends()) {
-                balancers.add(LoadBalancer.create(route.policy(), backend.endpoints(), previousBalancer(old, backend.name())));
+                balancers.add(LoadBalancer.create(route.policy(), backend.endpoints(), previousBalancer(old, backend.name()),
+                        ticker));
                 if (endpointMeters != null) {
                     endpointMeters.add(meters.endpoints(route.name(), backend.name()));
                 }
                 names.add(backend.name());
             }
             backendNames.put(route.name(), names);
-            RetryBudget budget = old != null && old.retry().equals(route.policy().retry()) ? old.retryBudget()
-                    : RetryBudget.of(route.policy().retry());
+            RetryBudget budget = old != null && sameBudget(old.retry(), route.policy().retry()) ? old.retryBudget()
+                    : RetryBudget.of(route.policy().retry(), ticker);
             routes.put(route.name(), new RouteRuntime(config.id(), route, true, balancers, endpointMeters, budget,
                     meters.route(route.name())));
         }
@@ -77,8 +79,12 @@ final class BalancerRuntime {
                 (route, match) -> target(routes.get(route.name()), match, meters));
         Route none = new Route(BalancerMeters.UNMATCHED, List.of(), List.of(), config.routePolicy());
         RouteRuntime unmatched = new RouteRuntime(config.id(), none, false, List.of(), null,
-                RetryBudget.of(none.policy().retry()), meters.route(BalancerMeters.UNMATCHED));
+                RetryBudget.of(none.policy().retry(), ticker), meters.route(BalancerMeters.UNMATCHED));
         return new BalancerRuntime(config, meters, routes, table, unmatched);
+    }
+
+    private static boolean sameBudget(RetryPolicy a, RetryPolicy b) {
+        return a.budgetPercent() == b.budgetPercent() && a.minRetriesPerSecond() == b.minRetriesPerSecond();
     }
 
     /** With method meters, a call an exact match took counts under that match's service and method. */

@@ -1,8 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
-import dev.grpcbalancer.dataplane.http2.ProxyStream;
-import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -16,21 +15,18 @@ import io.netty.handler.codec.http2.Http2Stream;
 final class ClientConnection extends ProxyConnection {
 
     private final Listener listener;
-    private final UpstreamPools pools;
+    private final CallEngine calls;
 
     ClientConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings,
-            int connectionWindowBytes, Listener listener, UpstreamPools pools) {
+            int connectionWindowBytes, Listener listener, CallEngine calls) {
         super(decoder, encoder, initialSettings, connectionWindowBytes);
         this.listener = listener;
-        this.pools = pools;
+        this.calls = calls;
     }
 
     @Override
     protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-        ProxyStream inbound = attach(stream);
-        ProxyCall call = new ProxyCall(inbound, listener.runtime().route(headers), pools);
-        inbound.handler(call);
-        call.start(headers, endStream);
+        calls.start(attach(stream), listener.runtime().route(headers), headers, endStream);
     }
 
     @Override

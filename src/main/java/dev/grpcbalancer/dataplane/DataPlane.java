@@ -2,38 +2,35 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
-import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointAddress;
-import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.ListenerStates;
-import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.snapshot.SnapshotSink;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -47,23 +44,22 @@ import org.slf4j.LoggerFactory;
  * go or change port, and changed backend sets take effect for the next call. Removed endpoints
  * take no new calls and their calls in flight finish. Publishing an equal snapshot does nothing.
  * Sources call {@code publish} from their own thread, never from an event loop.
+ *
+ * <p>Listeners have one owner, the {@code grpc-balancer-listeners} thread ({@link ListenerSet}):
+ * snapshots, bind results and bind retries are tasks on it. Queries read the immutable view it
+ * publishes and take no lock.
  */
 public final class DataPlane implements SnapshotSink, ListenerStates, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
-    private static final Duration BIND_RETRY = Duration.ofSeconds(5);
 
     private final DataPlaneSettings settings;
-    private final DataPlaneMeters meters;
-    private final Transport transport;
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
-    private final Map<BalancerId, Listener> listeners = new LinkedHashMap<>();
+    private final EventExecutor owner;
+    private final ListenerSet listeners;
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
-    private final Map<BalancerId, HealthChecks> healthChecks = new LinkedHashMap<>();
-    private RoutingSnapshot current = RoutingSnapshot.EMPTY;
-    private boolean closed;
 
     /** A data plane whose meters go nowhere. */
     public DataPlane(DataPlaneSettings settings) {
@@ -73,176 +69,80 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     /** A data plane that records per-balancer meters ({@code grpcbalancer_calls_*} ...) in {@code meters}. */
     public DataPlane(DataPlaneSettings settings, DataPlaneMeters meters) {
         this.settings = requireNonNull(settings, "settings");
-        this.meters = requireNonNull(meters, "meters");
-        this.transport = Transport.best();
+        requireNonNull(meters, "meters");
+        Transport transport = Transport.best();
         this.group = transport.newGroup(settings.ioThreads(), "grpc-balancer-io");
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
-        this.pools = new UpstreamPools(group, transport.socketChannel(), resolver, settings.upstream());
+        this.pools = new UpstreamPools(transport.socketChannel(), resolver, settings.upstream());
+        CallEngine calls = new CallEngine(pools, System::nanoTime);
+        this.owner = new DefaultEventExecutor(new DefaultThreadFactory("grpc-balancer-listeners", true));
+        this.listeners = new ListenerSet(owner, group, transport, settings, pools, calls, meters, this::listenersChanged);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
+    /**
+     * Applies {@code snapshot} on the listeners' owner and returns once it is applied: runtimes
+     * swapped, listeners removed or moved stopped, new listeners asked to bind (a listener taking
+     * over a port binds once the port's old server channel has closed).
+     */
     @Override
-    public synchronized void publish(RoutingSnapshot snapshot) {
+    public void publish(RoutingSnapshot snapshot) {
         requireNonNull(snapshot, "snapshot");
         assertNotOnEventLoop();
-        if (closed || snapshot.equals(current)) {
+        ListenersView view = listeners.view();
+        if (view.closed() || snapshot.equals(view.snapshot())) {
             return;
         }
-        Map<BalancerId, BalancerConfig> next = snapshot.byId();
-        List<Listener> toOpen = new ArrayList<>();
-        // Close first: a balancer may take over a port another one gave up in the same snapshot.
-        for (Listener listener : List.copyOf(listeners.values())) {
-            BalancerConfig config = next.get(listener.id());
-            if (config == null || config.listenerPort() != listener.port()) {
-                listeners.remove(listener.id());
-                healthChecks.remove(listener.id()).stop();
-                closeListener(listener, config == null ? "removed" : "moved to port " + config.listenerPort());
-            }
+        if (owner.inEventLoop()) {
+            listeners.apply(snapshot); // a listener observer publishing
+            return;
         }
-        for (BalancerConfig config : snapshot.balancers()) {
-            Listener existing = listeners.get(config.id());
-            if (existing != null) {
-                if (!config.equals(existing.runtime().config())) {
-                    existing.update(BalancerRuntime.of(config, existing.runtime()));
-                    healthChecks.get(config.id()).update();
-                    log.info("[{}] updated: {}", config.id(), summary(config));
-                }
-            } else {
-                BalancerMeters balancerMeters = meters.balancer(config.id().toString());
-                Listener listener = new Listener(config.id(), config.listenerPort(),
-                        BalancerRuntime.of(config, null, balancerMeters));
-                BalancerId id = config.id();
-                balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
-                        dataPlane -> dataPlane.clientConnections(id));
-                listeners.put(config.id(), listener);
-                HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
-                healthChecks.put(config.id(), checks);
-                checks.update();
-                toOpen.add(listener);
-            }
-        }
-        toOpen.forEach(this::bind);
-        for (BalancerConfig config : snapshot.balancers()) {
-            BalancerId id = config.id();
-            BalancerMeters balancerMeters = listeners.get(id).runtime().meters();
-            if (!balancerMeters.perEndpoint()) {
-                continue;
-            }
-            for (Route route : config.effectiveRoutes()) {
-                for (RouteBackend backend : route.backends()) {
-                    String routeName = route.name();
-                    String backendName = backend.name();
-                    balancerMeters.endpoints(routeName, backendName).endpoints(
-                            backend.endpoints().endpoints().stream().map(Endpoint::address).toList(),
-                            address -> balancerStatus(id, routeName, backendName, address, Probe.IN_FLIGHT),
-                            address -> balancerStatus(id, routeName, backendName, address, Probe.AVAILABLE),
-                            address -> balancerStatus(id, routeName, backendName, address, Probe.EJECTIONS));
-                }
-            }
-        }
-        for (BalancerConfig gone : current.balancers()) {
-            if (!next.containsKey(gone.id())) {
-                meters.remove(gone.id().toString());
-            }
-        }
-        pools.retain(endpointAddresses(snapshot));
-        current = snapshot;
-    }
-
-    private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
-        Set<EndpointAddress> live = new HashSet<>();
-        for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.allEndpoints()) {
-                live.add(endpoint.address());
-            }
-        }
-        return live;
-    }
-
-    /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */
-    private static String summary(BalancerConfig config) {
-        List<Endpoint> endpoints = config.allEndpoints();
-        long ready = endpoints.stream().filter(e -> e.state() == EndpointState.READY).count();
-        String counts = endpoints.size() + " endpoints (" + ready + " ready)";
-        return config.routes().isEmpty() ? counts + ", policy " + config.policy()
-                : config.routes().size() + " rules, " + counts;
-    }
-
-    private void bind(Listener listener) {
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ListenerChannelInitializer(listener, pools, settings));
-        ChannelFuture bound = bootstrap.bind(settings.bindAddress(), listener.port());
-        bound.addListener(f -> {
-            if (f.isSuccess()) {
-                listener.bound(bound.channel());
-                log.info("[{}] listening on {}:{}", listener.id(), settings.bindAddress(), listener.port());
-                if (!isCurrent(listener)) {
-                    bound.channel().close();
-                }
-                listenerObservers.forEach(Runnable::run);
-            } else {
-                String error = "cannot listen on " + settings.bindAddress() + ":" + listener.port() + ": "
-                        + f.cause().getMessage();
-                listener.bindFailed(error);
-                log.error("[{}] {}; retrying every {} s", listener.id(), error, BIND_RETRY.toSeconds());
-                group.schedule(() -> retryBind(listener), BIND_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-                listenerObservers.forEach(Runnable::run);
-            }
-        });
-    }
-
-    private synchronized void retryBind(Listener listener) {
-        if (!closed && isCurrent(listener) && !listener.isBound()) {
-            bind(listener);
+        try {
+            owner.submit(() -> listeners.apply(snapshot)).syncUninterruptibly();
+        } catch (RejectedExecutionException closing) {
+            log.debug("data plane closed, snapshot not applied");
         }
     }
 
-    private synchronized boolean isCurrent(Listener listener) {
-        return !closed && listeners.get(listener.id()) == listener;
-    }
-
-    private void closeListener(Listener listener, String why) {
-        listener.stopAccepting();
-        log.info("[{}] {}: stopped listening on port {}; {} connections drain", listener.id(), why,
-                listener.port(), listener.connectionCount());
-        listener.drainConnections();
+    private void listenersChanged() {
+        for (Runnable observer : listenerObservers) {
+            try {
+                observer.run();
+            } catch (RuntimeException e) {
+                log.warn("listener observer failed", e);
+            }
+        }
     }
 
     /** True when every balancer of the current snapshot is listening on its port. */
-    public synchronized boolean isReady() {
-        return !closed && listeners.values().stream().allMatch(Listener::isBound);
+    public boolean isReady() {
+        return listeners.view().isReady();
     }
 
     /** Why the data plane is not ready, or an empty string. */
-    public synchronized String notReadyReason() {
-        if (closed) {
+    public String notReadyReason() {
+        ListenersView view = listeners.view();
+        if (view.closed()) {
             return "shutting down";
         }
         StringBuilder reason = new StringBuilder();
-        for (Listener listener : listeners.values()) {
-            if (!listener.isBound()) {
-                reason.append(listener.id()).append(": ")
-                        .append(listener.bindError() != null ? listener.bindError() : "port " + listener.port() + " not bound yet")
-                        .append('\n');
+        view.listeners().forEach((id, listener) -> {
+            if (!listener.bound()) {
+                reason.append(id).append(": ").append(listener.bindError() != null ? listener.bindError()
+                        : "port " + listener.listener().port() + " not bound yet").append('\n');
             }
-        }
+        });
         return reason.toString();
     }
 
     /** Per balancer, the listener's state: bound, or the error binding it failed with. */
     @Override
-    public synchronized Map<BalancerId, ListenerState> listenerStates() {
-        Map<BalancerId, ListenerState> states = new LinkedHashMap<>();
-        listeners.forEach((id, listener) -> states.put(id,
-                new ListenerState(listener.port(), listener.isBound(), listener.bindError(), listener.connectionCount())));
+    public Map<BalancerId, ListenerState> listenerStates() {
+        Map<BalancerId, ListenerState> states = new HashMap<>();
+        listeners.view().listeners().forEach((id, listener) -> states.put(id, new ListenerState(
+                listener.listener().port(), listener.bound(), listener.bindError(), listener.listener().connectionCount())));
         return Map.copyOf(states);
     }
 
@@ -252,9 +152,10 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     }
 
     /** Every running balancer as operators see it, in snapshot order: its routes, their backends and endpoints. */
-    public synchronized List<BalancerView> describe() {
+    public List<BalancerView> describe() {
         List<BalancerView> views = new ArrayList<>();
-        for (Listener listener : listeners.values()) {
+        for (ListenersView.ListenerView view : listeners.view().listeners().values()) {
+            Listener listener = view.listener();
             BalancerRuntime runtime = listener.runtime();
             BalancerConfig config = runtime.config();
             List<BalancerView.RouteView> routes = new ArrayList<>();
@@ -275,32 +176,10 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 routes.add(new BalancerView.RouteView(route.name(), route.route().matches().stream()
                         .map(Object::toString).toList(), route.policy().loadBalancing().name(), backends));
             }
-            views.add(new BalancerView(config.id(), config.generation(), listener.port(), listener.isBound(),
-                    listener.bindError(), listener.connectionCount(), config.policy().name(), routes));
+            views.add(new BalancerView(config.id(), config.generation(), listener.port(), view.bound(),
+                    view.bindError(), listener.connectionCount(), config.policy().name(), routes));
         }
         return views;
-    }
-
-    /** What a per-endpoint gauge reads of an endpoint of one backend of one route. */
-    private enum Probe { IN_FLIGHT, AVAILABLE, EJECTIONS }
-
-    private synchronized double balancerStatus(BalancerId id, String route, String backend, EndpointAddress address,
-            Probe probe) {
-        Listener listener = listeners.get(id);
-        LoadBalancer balancer = listener == null ? null : listener.runtime().balancer(route, backend);
-        if (balancer == null) {
-            return 0;
-        }
-        return switch (probe) {
-            case IN_FLIGHT -> balancer.inFlight(address);
-            case AVAILABLE -> balancer.isAvailable(address) ? 1 : 0;
-            case EJECTIONS -> balancer.status(address).ejections();
-        };
-    }
-
-    private synchronized int clientConnections(BalancerId id) {
-        Listener listener = listeners.get(id);
-        return listener == null ? 0 : listener.connectionCount();
     }
 
     /**
@@ -308,24 +187,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
      * route that has it: not ejected by outlier detection, not marked unhealthy by health checks.
      * False for an unknown balancer or endpoint.
      */
-    public synchronized boolean isAvailable(BalancerId id, EndpointAddress address) {
-        Listener listener = listeners.get(id);
-        if (listener == null) {
-            return false;
-        }
-        boolean found = false;
-        for (RouteRuntime route : listener.runtime().routes()) {
-            for (int i = 0; i < route.balancers().size(); i++) {
-                if (route.route().backends().get(i).endpoints().endpoints().stream()
-                        .anyMatch(e -> e.address().equals(address))) {
-                    if (!route.balancers().get(i).isAvailable(address)) {
-                        return false;
-                    }
-                    found = true;
-                }
-            }
-        }
-        return found;
+    public boolean isAvailable(BalancerId id, EndpointAddress address) {
+        return listeners.view().isAvailable(id, address);
     }
 
     public int ioThreadCount() {
@@ -342,23 +205,20 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
      */
     @Override
     public void close() {
-        List<Listener> closing;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            closing = List.copyOf(listeners.values());
-            listeners.clear();
-            healthChecks.values().forEach(HealthChecks::stop);
-            healthChecks.clear();
+        CompletableFuture<Void> drained;
+        try {
+            drained = owner.submit(listeners::close).syncUninterruptibly().getNow();
+        } catch (RejectedExecutionException alreadyClosed) {
+            return;
+        }
+        if (drained == null) {
+            return;
         }
         log.info("shutting down: GOAWAY to clients, draining calls for at most {} s", settings.drainTimeout().toSeconds());
-        closing.forEach(Listener::stopAccepting);
-        CompletableFuture<?>[] drained = closing.stream().map(Listener::drainConnections).toArray(CompletableFuture[]::new);
-        await(CompletableFuture.allOf(drained), settings.drainTimeout().plusSeconds(2), "client connections to drain");
+        await(drained, settings.drainTimeout().plusSeconds(2), "client connections to drain");
         await(pools.closeAll(), Duration.ofSeconds(5), "upstream connections to close");
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        owner.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resolver.close();
         log.info("data plane stopped");
     }

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.snapshot.BalancerId;

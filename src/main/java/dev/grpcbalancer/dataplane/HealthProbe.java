@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.GrpcResponses;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
@@ -57,7 +58,10 @@ final class HealthProbe implements StreamCallback, StreamHandler {
     static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, String service,
             Duration timeout, Duration connectTimeout, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        pools.openStream(loop, address, probe, connectTimeout);
+        ProxyStream stream = pools.openStream(loop, address, probe, connectTimeout);
+        if (stream != null) {
+            probe.opened(stream);
+        }
         return probe;
     }
 

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One balancer's listening port and its client connections. The balancer it serves can be swapped
- * at any time ({@link #update}); each call reads it once, when its HEADERS arrive.
+ * at any time ({@link #update}); each call reads it once, when its HEADERS arrive. The server
+ * channel and its binding belong to {@link ListenerSet}.
  */
 final class Listener {
 
@@ -17,8 +18,7 @@ final class Listener {
     private final int port;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile BalancerRuntime runtime;
-    private volatile Channel serverChannel;
-    private volatile String bindError;
+    private volatile boolean draining;
 
     Listener(BalancerId id, int port, BalancerRuntime runtime) {
         this.id = id;
@@ -42,45 +42,25 @@ final class Listener {
         return id;
     }
 
-    void bound(Channel channel) {
-        serverChannel = channel;
-        bindError = null;
-    }
-
-    void bindFailed(String error) {
-        bindError = error;
-    }
-
-    boolean isBound() {
-        Channel channel = serverChannel;
-        return channel != null && channel.isActive();
-    }
-
-    String bindError() {
-        return bindError;
-    }
-
+    /** A client connection was accepted; one accepted after draining began is closed at once. */
     void connectionOpened(Channel channel) {
         connections.add(channel);
+        if (draining) {
+            channel.close();
+        }
     }
 
     int connectionCount() {
         return connections.size();
     }
 
-    /** Stops accepting connections; returns when the port is free again. */
-    void stopAccepting() {
-        Channel channel = serverChannel;
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-        }
-    }
-
     /**
      * Sends GOAWAY on every connection and lets its calls finish (the codec bounds this by the
-     * drain timeout); completes when all connections are closed.
+     * drain timeout); completes when all connections are closed. Called once the listener stopped
+     * accepting.
      */
     CompletableFuture<Void> drainConnections() {
+        draining = true;
         CompletableFuture<Void> closed = new CompletableFuture<>();
         connections.close().addListener(f -> closed.complete(null));
         return closed;

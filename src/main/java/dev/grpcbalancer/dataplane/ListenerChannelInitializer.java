@@ -1,7 +1,7 @@
 package dev.grpcbalancer.dataplane;
 
+import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
-import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -19,12 +19,12 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private static final Logger FRAME_LOG = LoggerFactory.getLogger("dev.grpcbalancer.frames.client");
 
     private final Listener listener;
-    private final UpstreamPools pools;
+    private final CallEngine calls;
     private final DataPlaneSettings settings;
 
-    ListenerChannelInitializer(Listener listener, UpstreamPools pools, DataPlaneSettings settings) {
+    ListenerChannelInitializer(Listener listener, CallEngine calls, DataPlaneSettings settings) {
         this.listener = listener;
-        this.pools = pools;
+        this.calls = calls;
         this.settings = settings;
     }
 
@@ -43,7 +43,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .encoderEnforceMaxQueuedControlFrames(10_000)
                 .traceFramesTo(FRAME_LOG);
         ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
-                decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, pools));
+                decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, calls));
         ch.pipeline().addLast(connection);
     }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -80,6 +81,19 @@ public final class BackendSplit {
      *     {@code null} when no backend has an endpoint or the call landed on an invalid backend
      */
     public Selection pick(EndpointAddress avoid) {
+        return choose(avoid, null);
+    }
+
+    /**
+     * Picks an endpoint for a hedged attempt: one outside {@code avoid} (the endpoints of the call's
+     * other attempts) when a backend of the split can offer one, else as {@link #pick} would.
+     */
+    public Selection pickOther(Collection<EndpointAddress> avoid) {
+        return choose(null, avoid);
+    }
+
+    /** Asks backend after backend of the split until one offers an endpoint outside those avoided. */
+    private Selection choose(EndpointAddress avoid, Collection<EndpointAddress> avoidAll) {
         Selection selection = null;
         for (int tries = 0; tries < chosen.length; tries++) {
             int index = split.next();
@@ -92,8 +106,9 @@ public final class BackendSplit {
             if (chosen[index] == null) {
                 return null;
             }
-            selection = chosen[index].pick(avoid);
-            if (avoid == null || selection == null || !selection.endpoint().address().equals(avoid)) {
+            selection = avoidAll == null ? chosen[index].pick(avoid) : chosen[index].pickOther(avoidAll);
+            if (selection == null || !(avoidAll == null ? selection.address().equals(avoid)
+                    : avoidAll.contains(selection.address()))) {
                 return selection;
             }
         }

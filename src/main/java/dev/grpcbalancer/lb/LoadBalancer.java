@@ -9,6 +9,8 @@ import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RoutePolicy;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.function.LongSupplier;
 
 /**
  * Picks the endpoint of each call. An instance is immutable over one {@link BackendSet} and safe
@@ -32,6 +34,14 @@ public interface LoadBalancer {
      *     when the call ends; {@code null} when the balancer has no endpoint
      */
     Selection pick(EndpointAddress avoid);
+
+    /**
+     * Picks an endpoint for a hedged attempt: one outside {@code avoid} (the endpoints the call's
+     * other attempts use) if any such endpoint is available, else as {@link #pick} would.
+     *
+     * @return as {@link #pick}
+     */
+    Selection pickOther(Collection<EndpointAddress> avoid);
 
     /** Calls in flight on {@code address} as counted by this balancer and its predecessors. */
     int inFlight(EndpointAddress address);
@@ -66,8 +76,13 @@ public interface LoadBalancer {
 
     /** The balancer of one backend set of a route, run with the route's {@code policy}. */
     static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous) {
+        return create(policy, backends, previous, System::nanoTime);
+    }
+
+    /** The same, reading time (ejections, slow start) from {@code nanoTime}. */
+    static LoadBalancer create(RoutePolicy policy, BackendSet backends, LoadBalancer previous, LongSupplier nanoTime) {
         requireNonNull(policy, "policy");
         return LoadBalancers.create(policy.loadBalancing(), backends, previous, policy.outlierDetection(),
-                policy.healthCheck(), policy.slowStartWindow(), System::nanoTime);
+                policy.healthCheck(), policy.slowStartWindow(), requireNonNull(nanoTime, "nanoTime"));
     }
 }

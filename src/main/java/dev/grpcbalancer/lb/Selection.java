@@ -1,6 +1,7 @@
 package dev.grpcbalancer.lb;
 
 import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.EndpointAddress;
 
 /**
  * The endpoint picked for one call. Counts as a call in flight on that endpoint until
@@ -10,12 +11,14 @@ import dev.grpcbalancer.snapshot.Endpoint;
 public final class Selection {
 
     private final Endpoint endpoint;
+    private final EndpointAddress address;
     private final EndpointLoad load;
     private final WeightedLoadBalancer owner;
     private boolean finished;
 
-    Selection(Endpoint endpoint, EndpointLoad load, WeightedLoadBalancer owner) {
+    Selection(Endpoint endpoint, EndpointAddress address, EndpointLoad load, WeightedLoadBalancer owner) {
         this.endpoint = endpoint;
+        this.address = address;
         this.load = load;
         this.owner = owner;
         load.started();
@@ -23,6 +26,11 @@ public final class Selection {
 
     public Endpoint endpoint() {
         return endpoint;
+    }
+
+    /** The endpoint's address (the same object for every selection of it: no allocation per call). */
+    public EndpointAddress address() {
+        return address;
     }
 
     /** The load balancer (the endpoint set) that made this selection. */

@@ -6,6 +6,7 @@ import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -24,6 +25,8 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
     private static final int REDRAWS = 3;
 
     final Endpoint[] candidates;
+    /** The candidates' addresses, made once: {@link Endpoint#address()} makes a new one each time. */
+    private final EndpointAddress[] candidateAddresses;
     final EndpointLoad[] candidateLoads;
     /** cumulativeWeights[i] = sum of weights of candidates 0..i. */
     final long[] cumulativeWeights;
@@ -37,7 +40,8 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         List<Endpoint> ready = backends.endpoints().stream().filter(e -> e.state() == EndpointState.READY).toList();
         List<Endpoint> chosen = ready.isEmpty() ? backends.endpoints() : ready;
         this.candidates = chosen.toArray(new Endpoint[0]);
-        this.candidateLoads = Arrays.stream(candidates).map(e -> loads.get(e.address())).toArray(EndpointLoad[]::new);
+        this.candidateAddresses = Arrays.stream(candidates).map(Endpoint::address).toArray(EndpointAddress[]::new);
+        this.candidateLoads = Arrays.stream(candidateAddresses).map(loads::get).toArray(EndpointLoad[]::new);
         this.cumulativeWeights = new long[candidates.length];
         long sum = 0;
         boolean uniform = true;
@@ -65,12 +69,38 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         if (!candidateLoads[index].isAvailableFast() || health.slowStartNanos() > 0 && candidateLoads[index].isRamping()) {
             index = pickCarefully(index, avoid);
         }
-        return new Selection(candidates[index], candidateLoads[index], this);
+        return selection(index);
+    }
+
+    private Selection selection(int index) {
+        return new Selection(candidates[index], candidateAddresses[index], candidateLoads[index], this);
+    }
+
+    @Override
+    public final Selection pickOther(Collection<EndpointAddress> avoid) {
+        int n = candidates.length;
+        if (n == 0) {
+            return null;
+        }
+        int index = choose();
+        if (!avoid.contains(candidateAddresses[index]) && candidateLoads[index].isAvailableFast()
+                && !(health.slowStartNanos() > 0 && candidateLoads[index].isRamping())) {
+            return selection(index);
+        }
+        long now = health.nanoTime().getAsLong();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            int candidate = (start + i) % n;
+            if (!avoid.contains(candidateAddresses[candidate]) && candidateLoads[candidate].available(now)) {
+                return selection(candidate);
+            }
+        }
+        return pick(null); // every other endpoint is in use or unavailable
     }
 
     private int chooseAvoiding(EndpointAddress avoid) {
         int index = choose();
-        if (avoid != null && candidates.length > 1 && candidates[index].address().equals(avoid)) {
+        if (avoid != null && candidates.length > 1 && candidateAddresses[index].equals(avoid)) {
             index = chooseOther(index);
         }
         return index;
@@ -101,7 +131,7 @@ abstract class WeightedLoadBalancer implements LoadBalancer {
         for (int i = 0; i < n; i++) {
             int candidate = (start + i) % n;
             if (candidateLoads[candidate].available(now)) {
-                if (avoid == null || !candidates[candidate].address().equals(avoid)) {
+                if (avoid == null || !candidateAddresses[candidate].equals(avoid)) {
                     return candidate;
                 }
                 fallback = candidate;

@@ -15,16 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The call meters of one route of a balancer (tags {@code balancer}, {@code route}, and with
  * method meters {@code grpc_service}/{@code grpc_method}): calls started, finished by
- * {@code grpc_code}, their duration, calls active, retries and bytes each way. Every method is safe
- * from any event loop and takes no lock (Micrometer counters are striped adders).
+ * {@code grpc_code}, their duration, calls active, retries, hedges and bytes each way. Every
+ * method is safe from any event loop and takes no lock (Micrometer counters are striped adders).
  */
 public final class CallMeters {
 
     /** The gRPC status codes, 0 (OK) to 16 (UNAUTHENTICATED), as Prometheus label values. */
-    private static final String[] CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+    static final String[] CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
         "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
         "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2),
+    static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2),
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
@@ -36,6 +36,8 @@ public final class CallMeters {
     private final Timer duration;
     private final AtomicInteger active = new AtomicInteger();
     private final Counter retries;
+    private final Counter hedges;
+    private final Counter hedgesWon;
     private final Counter receivedBytes;
     private final Counter sentBytes;
 
@@ -52,7 +54,11 @@ public final class CallMeters {
         keep(Gauge.builder("grpcbalancer.calls.active", active, AtomicInteger::get).tags(tags)
                 .description("Calls in flight").register(registry));
         retries = keep(Counter.builder("grpcbalancer.call.retries").tags(tags)
-                .description("Attempts beyond the first").register(registry));
+                .description("Attempts beyond the first that retried a failed one").register(registry));
+        hedges = keep(Counter.builder("grpcbalancer.call.hedges").tags(tags)
+                .description("Hedged attempts started (spec.hedging)").register(registry));
+        hedgesWon = keep(Counter.builder("grpcbalancer.call.hedges.won").tags(tags)
+                .description("Calls whose response came from a hedged attempt rather than the first").register(registry));
         receivedBytes = keep(Counter.builder("grpcbalancer.received").baseUnit("bytes").tags(tags)
                 .description("DATA bytes received from clients").register(registry));
         sentBytes = keep(Counter.builder("grpcbalancer.sent").baseUnit("bytes").tags(tags)
@@ -78,6 +84,14 @@ public final class CallMeters {
 
     public void retried() {
         retries.increment();
+    }
+
+    public void hedged() {
+        hedges.increment();
+    }
+
+    public void hedgeWon() {
+        hedgesWon.increment();
     }
 
     public void received(long bytes) {

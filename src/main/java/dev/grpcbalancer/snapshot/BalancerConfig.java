@@ -20,6 +20,8 @@ import java.util.Set;
  *     this long; {@link Duration#ZERO} for no ramp
  * @param routes the balancer's rules ({@code spec.rules}), in the order written; empty for the
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
+ *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
  * @param routed whether only {@code routes} take calls even when there are none (a Gateway
  *     listener without routes answers every call UNIMPLEMENTED); false for the shorthand. True
  *     whenever {@code routes} is not empty.
@@ -27,7 +29,7 @@ import java.util.Set;
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes, boolean routed) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, boolean routed) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -39,6 +41,7 @@ public record BalancerConfig(
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(hedging, "hedging");
         if ((routed || !routes.isEmpty()) && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
@@ -60,16 +63,16 @@ public record BalancerConfig(
     /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-            Duration slowStartWindow, List<Route> routes) {
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, routes, false);
+                slowStartWindow, routes, hedging, false);
     }
 
     /** A balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
-                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of());
+                OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
     }
 
     /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
@@ -77,12 +80,20 @@ public record BalancerConfig(
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, List.of());
+                slowStartWindow, List.of(), HedgingPolicy.DISABLED);
+    }
+
+    /** A balancer without hedging. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, HedgingPolicy.DISABLED);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
     public RoutePolicy routePolicy() {
-        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow);
+        return new RoutePolicy(policy, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
     }
 
     /**
@@ -113,36 +124,41 @@ public record BalancerConfig(
     /** Only {@code newRoutes} take calls (none: every call is answered UNIMPLEMENTED). */
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, true);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, true);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, routed);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, routed);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, routed);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, routed);
+                outlierDetection, healthCheck, window, routes, hedging, routed);
+    }
+
+    public BalancerConfig withHedging(HedgingPolicy newHedging) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, routed);
     }
 }

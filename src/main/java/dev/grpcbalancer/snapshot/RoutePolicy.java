@@ -10,13 +10,15 @@ import java.time.Duration;
  *
  * @param slowStartWindow a newly added or newly healthy endpoint's share ramps up over this long;
  *     {@link Duration#ZERO} for no ramp
+ * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the calls
+ *     are not retried, and take only the budget and replay buffer of {@code retry}
  */
 public record RoutePolicy(LoadBalancingPolicy loadBalancing, RetryPolicy retry, Timeouts timeouts,
-        OutlierDetection outlierDetection, HealthCheck healthCheck, Duration slowStartWindow) {
+        OutlierDetection outlierDetection, HealthCheck healthCheck, Duration slowStartWindow, HedgingPolicy hedging) {
 
-    /** RoundRobin with the default retries, timeouts and health checking, no slow start. */
+    /** RoundRobin with the default retries, timeouts and health checking, no slow start, no hedging. */
     public static final RoutePolicy DEFAULT = new RoutePolicy(LoadBalancingPolicy.RoundRobin, RetryPolicy.DEFAULT,
-            Timeouts.DEFAULT, OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO);
+            Timeouts.DEFAULT, OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, HedgingPolicy.DISABLED);
 
     public RoutePolicy {
         requireNonNull(loadBalancing, "loadBalancing");
@@ -25,12 +27,17 @@ public record RoutePolicy(LoadBalancingPolicy loadBalancing, RetryPolicy retry, 
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(slowStartWindow, "slowStartWindow");
+        requireNonNull(hedging, "hedging");
         if (slowStartWindow.isNegative()) {
             throw new IllegalArgumentException("slowStartWindow must not be negative: " + slowStartWindow);
         }
     }
 
     public RoutePolicy withRetry(RetryPolicy newRetry) {
-        return new RoutePolicy(loadBalancing, newRetry, timeouts, outlierDetection, healthCheck, slowStartWindow);
+        return new RoutePolicy(loadBalancing, newRetry, timeouts, outlierDetection, healthCheck, slowStartWindow, hedging);
+    }
+
+    public RoutePolicy withHedging(HedgingPolicy newHedging) {
+        return new RoutePolicy(loadBalancing, retry, timeouts, outlierDetection, healthCheck, slowStartWindow, newHedging);
     }
 }

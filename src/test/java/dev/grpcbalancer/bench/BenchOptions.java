@@ -1,5 +1,6 @@
 package dev.grpcbalancer.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.List;
 /** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
 final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+    /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
+    static final String UNARY_H2LOAD = "unary-h2load";
 
     Duration duration = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(3);
@@ -26,6 +29,10 @@ final class BenchOptions {
     Path jar = Path.of("target/grpc-balancer.jar");
     Path peerTemplates = Path.of("src/bench/peers");
     List<String> balancerJvmOpts = List.of();
+    boolean grpcJavaClient = true;
+    boolean h2loadClient = false;
+    /** The java binary the balancer runs on: the bench JVM's own unless {@code --balancer-java}. */
+    Path balancerJava = Peers.defaultJava();
 
     static final String USAGE = String.join("\n",
             "usage: Benchmark [flags]",
@@ -40,6 +47,9 @@ final class BenchOptions {
             "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
             "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
             "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
+            "                        connections, streams in flight, warm-up and duration; an empty gRPC",
+            "                        message) or both (grpc-java); stream workloads always use grpc-java",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -52,7 +62,9 @@ final class BenchOptions {
             "  --backend-threads N   bench backends' shared Netty event loop threads (1)",
             "  --backends N          number of backend servers (3)",
             "  --peer-templates DIR  haproxy/nginx/balancer config templates (src/bench/peers)",
-            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated");
+            "  --balancer-jvm-opts S extra JVM options for the balancer process, space separated",
+            "  --balancer-java PATH  run the balancer on this java (a java binary or a JDK's home), e.g. to",
+            "                        compare collectors of another JDK (the bench JVM's own java)");
 
     /** Parses {@code args}; throws IllegalArgumentException with a message on bad input. */
     static BenchOptions parse(String[] args) {
@@ -89,8 +101,10 @@ final class BenchOptions {
                 case "--workloads" -> o.workloads = workloads(value);
                 case "--jar" -> o.jar = Path.of(value);
                 case "--peer-templates" -> o.peerTemplates = Path.of(value);
+                case "--client" -> o.client(value);
                 case "--balancer-jvm-opts" -> o.balancerJvmOpts = value.isBlank()
                         ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+                case "--balancer-java" -> o.balancerJava = java(value);
                 default -> throw new IllegalArgumentException("unknown flag " + name);
             }
         }
@@ -100,9 +114,63 @@ final class BenchOptions {
         return o;
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary}. */
+    /** A java binary, given as itself or as the home of its JDK. */
+    private static Path java(String value) {
+        Path path = Path.of(value);
+        Path binary = Files.isDirectory(path) ? path.resolve("bin").resolve("java") : path;
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalArgumentException("--balancer-java: no java at " + binary);
+        }
+        return binary.toAbsolutePath();
+    }
+
+    private void client(String value) {
+        switch (value.trim()) {
+            case "grpc-java" -> {
+                grpcJavaClient = true;
+                h2loadClient = false;
+            }
+            case "h2load" -> {
+                grpcJavaClient = false;
+                h2loadClient = true;
+            }
+            case "both" -> {
+                grpcJavaClient = true;
+                h2loadClient = true;
+            }
+            default -> throw new IllegalArgumentException("unknown client " + value + " (grpc-java, h2load, both)");
+        }
+    }
+
+    /**
+     * What is measured on every target, in order: each workload, the unary one once per client
+     * ({@code unary} with grpc-java, {@link #UNARY_H2LOAD} with h2load).
+     */
+    List<String> measurements() {
+        List<String> out = new ArrayList<>();
+        for (String workload : workloads) {
+            if (!workload.equals("unary")) {
+                out.add(workload);
+                continue;
+            }
+            if (grpcJavaClient) {
+                out.add(workload);
+            }
+            if (h2loadClient) {
+                out.add(UNARY_H2LOAD);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code measurement} is the unary workload, with either client. */
+    static boolean isUnary(String measurement) {
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD);
+    }
+
+    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary} (either client). */
     static int streamMessageSize(String workload) {
-        if (workload.equals("unary")) {
+        if (isUnary(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();

@@ -75,8 +75,16 @@ public final class Benchmark {
                 Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
             OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
                     + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
-            OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
-                    + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads, o.connections);
+            if (o.grpcJavaClient || o.workloads.stream().anyMatch(w -> !w.equals("unary"))) {
+                OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
+                        + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads,
+                        o.connections);
+            }
+            if (o.h2loadClient) {
+                OUT.printf("client:   h2load (unary): -c %d -m %d -t %d, POST %s with an empty gRPC message (5 bytes), "
+                        + "content-type: application/grpc, te: trailers%n", o.connections, o.concurrency,
+                        Math.min(o.clientThreads, o.connections), H2Load.PATH);
+            }
             OUT.printf("peer configs and logs: %s (deleted at the end unless a peer failed)%n%n", peers.dir());
             jvmWarmup(null, backends, clientGroup);
             if (o.rounds > 1) {
@@ -105,7 +113,7 @@ public final class Benchmark {
         }
         Running t = started.get();
         try {
-            for (String workload : o.workloads) {
+            for (String workload : o.measurements()) {
                 if (!measure(0, target, workload, t, backends, peers, clientGroup)) {
                     return;
                 }
@@ -140,7 +148,7 @@ public final class Benchmark {
                 }
                 OUT.printf("%n[round %d/%d] target order: %s%n", round, o.rounds,
                         order.stream().map(keys::get).collect(Collectors.joining(", ")));
-                for (String workload : o.workloads) {
+                for (String workload : o.measurements()) {
                     for (int i : order) {
                         Running t = up.get(o.targets.get(i));
                         if (t != null && !exited.contains(t.name())
@@ -210,6 +218,10 @@ public final class Benchmark {
             OUT.printf("[%s] exited during the run%s%n%s", target, when, peers.tail(target, 15));
             return false;
         }
+        if (workload.equals(BenchOptions.UNARY_H2LOAD)) {
+            measureWithH2Load(round, key, t, peers);
+            return true;
+        }
         Object result = runWorkload(workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration, true);
         if (round > 0) {
             report.addRound(round, workload, key, result);
@@ -220,6 +232,42 @@ public final class Benchmark {
             report.failure(target, workload + when + ": client connections did not become READY within 10 s");
         }
         return true;
+    }
+
+    /**
+     * The unary workload with h2load as the client (see {@link H2Load}). Direct is not measured
+     * this way: h2load talks to one address, direct means the client balancing over the backends.
+     */
+    private void measureWithH2Load(int round, String key, Running t, Peers peers) throws InterruptedException {
+        if (t.peer() == null) {
+            return;
+        }
+        String target = t.name();
+        String when = round == 0 ? "" : " in round " + round;
+        if (!H2Load.available()) {
+            report.failure(target, BenchOptions.UNARY_H2LOAD + ": h2load is not on PATH (apt-get install nghttp2-client)");
+            return;
+        }
+        OUT.printf("[%s] unary via h2load: warm-up %s, measuring %s ...%n", target, Report.secs(o.warmup.toMillis()),
+                Report.secs(o.duration.toMillis()));
+        H2Load.Result r;
+        try {
+            r = new H2Load(o.connections, o.concurrency, o.clientThreads, peers.dir())
+                    .run(t.peer().port(), t.sampler(), o.warmup, o.duration);
+        } catch (IOException e) {
+            report.failure(target, BenchOptions.UNARY_H2LOAD + when + ": " + e.getMessage());
+            OUT.printf("[%s] h2load failed%s: %s%n", target, when, e.getMessage());
+            return;
+        }
+        OUT.printf("[%s] unary via h2load: %s req/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors; "
+                + "nghttp sample grpc-status: %s%n", target, Report.num(r.requestsPerSecond()), r.latency().p50(),
+                r.latency().p99(), r.latency().p999(), r.errors(),
+                r.grpcSample().isEmpty() ? "not sampled" : H2Load.describeSample(r.grpcSample()));
+        if (round > 0) {
+            report.addRound(round, BenchOptions.UNARY_H2LOAD, key, r);
+        } else {
+            report.add(BenchOptions.UNARY_H2LOAD, target, r);
+        }
     }
 
     /**
@@ -236,7 +284,10 @@ public final class Benchmark {
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
-        String summary = JitWarmup.run(pid, o.jvmWarmup, () -> {
+        // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both;
+        // the balancer's JIT is read with the jstat of its own JDK.
+        Path jstat = o.balancerJava.resolveSibling("jstat");
+        String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
                 runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
             }
@@ -256,7 +307,7 @@ public final class Benchmark {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts);
+                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts, o.balancerJava);
             case "haproxy":
             case "nginx":
                 if (!Peers.onPath(name)) {
@@ -324,9 +375,10 @@ public final class Benchmark {
                 Runtime.getRuntime().maxMemory() / (1024 * 1024));
         OUT.printf("haproxy:  %s%n", Peers.onPath("haproxy") ? Peers.firstLine("haproxy", "-v") : "not on PATH");
         OUT.printf("nginx:    %s%n", Peers.onPath("nginx") ? Peers.firstLine("nginx", "-v") : "not on PATH");
+        OUT.printf("h2load:   %s%n", H2Load.available() ? Peers.firstLine("h2load", "--version") : "not on PATH");
         OUT.printf("balancer: %s%n", Files.isRegularFile(o.jar) ? o.jar + " (" + size(o.jar) + ")" : o.jar + " missing");
-        OUT.printf("run:      targets %s, workloads %s, warm-up %s + %s measured each, proxies %d thread(s)/process(es)%s%n%n",
-                o.targets, o.workloads, Report.secs(o.warmup.toMillis()), Report.secs(o.duration.toMillis()), o.proxyThreads,
+        OUT.printf("run:      targets %s, measurements %s, warm-up %s + %s measured each, proxies %d thread(s)/process(es)%s%n%n",
+                o.targets, o.measurements(), Report.secs(o.warmup.toMillis()), Report.secs(o.duration.toMillis()), o.proxyThreads,
                 o.rounds > 1 ? ", " + o.rounds + " interleaved rounds (all peers up, target order rotated each round)" : "");
     }
 

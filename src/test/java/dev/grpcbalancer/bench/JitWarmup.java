@@ -31,19 +31,19 @@ final class JitWarmup {
     private JitWarmup() {}
 
     /**
-     * Runs rounds for the JVM {@code pid} (empty: this JVM) until settled or {@code max}; returns a
-     * one-line summary.
+     * Runs rounds for the JVM {@code pid} (empty: this JVM; else read with {@code jstat}, the one of
+     * its JDK) until settled or {@code max}; returns a one-line summary.
      */
-    static String run(OptionalLong pid, Duration max, Round round) throws InterruptedException {
+    static String run(OptionalLong pid, Path jstat, Duration max, Round round) throws InterruptedException {
         long start = System.nanoTime();
-        double last = compileSeconds(pid);
+        double last = compileSeconds(pid, jstat);
         int rounds = 0;
         while (true) {
             long r0 = System.nanoTime();
             round.run();
             rounds++;
             double roundSeconds = (System.nanoTime() - r0) / 1e9;
-            double now = compileSeconds(pid);
+            double now = compileSeconds(pid, jstat);
             double delta = now - last;
             last = now;
             double elapsed = (System.nanoTime() - start) / 1e9;
@@ -61,14 +61,13 @@ final class JitWarmup {
     }
 
     /** Seconds a JVM has spent in JIT compilation so far, NaN when unknown. */
-    static double compileSeconds(OptionalLong pid) {
+    static double compileSeconds(OptionalLong pid, Path jstat) {
         if (pid.isEmpty()) {
             CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
             return jit != null && jit.isCompilationTimeMonitoringSupported()
                     ? jit.getTotalCompilationTime() / 1000.0 : Double.NaN;
         }
         // jstat -compiler PID:  "Compiled Failed Invalid Time FailedType FailedMethod" + one row.
-        Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
         if (!Files.isExecutable(jstat)) {
             return Double.NaN;
         }

@@ -100,15 +100,20 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
-        return startBalancer(templates, jar, backends, jvmOpts);
+        return startBalancer(templates, jar, backends, jvmOpts, defaultJava());
+    }
+
+    /** The bench JVM's own java binary. */
+    static Path defaultJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
     /**
      * The balancer with the config template of {@code templateDir} (a target given as
-     * {@code balancer@DIR}); each balancer started gets its own config file (a balancer reloads
-     * its file when it changes).
+     * {@code balancer@DIR}), run by the java binary {@code javaBinary}; each balancer started gets
+     * its own config file (a balancer reloads its file when it changes).
      */
-    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts)
+    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts, Path javaBinary)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
@@ -118,7 +123,7 @@ final class Peers implements AutoCloseable {
         String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
         String instance = instance("balancer");
         Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, servers);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
         jvm.addAll(jvmOpts);
@@ -139,7 +144,8 @@ final class Peers implements AutoCloseable {
         Process p = launch(instance, cmd);
         awaitReadyz(p, admin);
         awaitListening(p, port, "balancer");
-        return new Peer("balancer", port, p, "java " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+        String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
+        return new Peer("balancer", port, p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
                 + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance));
     }
@@ -292,13 +298,19 @@ final class Peers implements AutoCloseable {
         return target;
     }
 
-    private Process launch(String name, List<String> cmd) throws IOException {
+    /** {@code cmd} run so that it gets SIGKILL when this JVM dies (util-linux setpriv execs it: same pid). */
+    static List<String> dyingWithThisJvm(List<String> cmd) {
         List<String> full = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
             full.addAll(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--"));
         }
         full.addAll(cmd);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        return full;
+    }
+
+    private Process launch(String name, List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(dyingWithThisJvm(cmd)).redirectErrorStream(true).redirectOutput(log(name).toFile())
+                .start();
         running.add(p);
         return p;
     }

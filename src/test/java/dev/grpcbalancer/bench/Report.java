@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -35,6 +36,11 @@ final class Report {
                 return new Row(u.callsPerSecond(), Double.NaN, u.latency().p50(), u.latency().p99(), u.latency().p999(),
                         u.latency().maxMillis(), u.errors(), u.window().clientConnections(), u.window().proxyCores(),
                         u.window().benchCores(), u.window().otherCores(), u.firstError());
+            }
+            if (result instanceof H2Load.Result h) {
+                return new Row(h.requestsPerSecond(), Double.NaN, h.latency().p50(), h.latency().p99(), h.latency().p999(),
+                        h.latency().maxMillis(), h.errors(), h.window().clientConnections(), h.window().proxyCores(),
+                        h.window().benchCores(), h.window().otherCores(), h.firstError());
             }
             StreamLoad.Result s = (StreamLoad.Result) result;
             return new Row(s.messagesPerSecond(), s.mibPerSecond(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
@@ -122,7 +128,7 @@ final class Report {
         settings.forEach((t, s) -> out.printf("  %-9s %s%n", t, s));
         failures.forEach((t, s) -> out.printf("  %-9s NOT MEASURED: %s%n", t, s));
         warmups.forEach((w, s) -> out.printf("JIT warm-up of the %s: %s%n", w, s));
-        for (String workload : options.workloads) {
+        for (String workload : options.measurements()) {
             Map<String, List<Object>> raw = results.getOrDefault(workload, Map.of());
             Map<String, List<Row>> rows = new LinkedHashMap<>();
             raw.forEach((target, rs) -> {
@@ -133,20 +139,24 @@ final class Report {
                 rows.put(target, list);
             });
             out.println();
-            if (workload.equals("unary")) {
-                unaryTable(rows);
+            if (BenchOptions.isUnary(workload)) {
+                unaryTable(rows, workload.equals(BenchOptions.UNARY_H2LOAD));
             } else {
                 streamTable(workload, rows);
             }
             spread(workload, raw);
+            if (workload.equals(BenchOptions.UNARY_H2LOAD)) {
+                grpcCheck(raw);
+            }
             contention(raw);
         }
         out.println();
         out.println("notes: latency = send-to-response per call, closed loop (no coordinated-omission correction);");
         out.println("  conns = established client TCP connections to the target; upstream = established connections to");
         out.println("  the backends' ports (a proxy's pool, or the client's own for direct); CPU in cores used during");
-        out.println("  the window (proxy = its process tree; bench = this JVM: client + backends; other = the rest of");
-        out.println("  the machine: if it is not ~0, other work competed for the cores and the figures are noisy).");
+        out.println("  the window (proxy = its process tree; bench = this JVM: client + backends, and h2load when it is");
+        out.println("  the client; other = the rest of the machine: if it is not ~0, other work competed for the cores");
+        out.println("  and the figures are noisy).");
         if (options.rounds > 1) {
             out.printf("  rounds: every table figure is the median over the %d rounds a target was measured in (errors:%n",
                     options.rounds);
@@ -164,12 +174,22 @@ final class Report {
         return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
     }
 
-    private void unaryTable(Map<String, List<Row>> rows) {
-        out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
-                secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
+    private void unaryTable(Map<String, List<Row>> rows, boolean h2load) {
+        if (h2load) {
+            out.printf("== unary via h2load: Echo of an empty message, %d connections x %d in flight = %d, warm-up %s, "
+                    + "measured %s%s ==%n", options.connections, options.concurrency,
+                    options.connections * options.concurrency, secs(options.warmup.toMillis()),
+                    secs(options.duration.toMillis()), roundsNote());
+            if (options.targets.contains("direct")) {
+                out.println("   (direct: not measured with h2load, which talks to one address)");
+            }
+        } else {
+            out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
+                    options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
+                    secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
+        }
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
-                "target", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
+                "target", h2load ? "req/s" : "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
         rows.forEach((target, rounds) -> {
             Row u = summary(rounds);
             if (u == null) {
@@ -182,8 +202,36 @@ final class Report {
                 out.printf("          first error: %s%n", oneLine(u.firstError()));
             }
         });
-        perRound(rows, true);
+        perRound(rows, true, h2load ? "req/s" : "calls/s");
         ratios(rows, true);
+    }
+
+    /**
+     * h2load counts HTTP statuses only; per target, the gRPC side: calls the backends served
+     * during h2load's measured windows against its 2xx count (a proxy answering errors with
+     * {@code :status 200} shows as fewer calls served), and the nghttp samples' grpc-status.
+     */
+    private void grpcCheck(Map<String, List<Object>> rows) {
+        out.println("  gRPC check (h2load sees HTTP statuses only):");
+        rows.forEach((target, rounds) -> {
+            long served = 0;
+            long ok = 0;
+            Map<Integer, Integer> sample = new TreeMap<>();
+            for (Object r : rounds) {
+                if (r instanceof H2Load.Result h) {
+                    for (long[] backend : h.window().backends()) {
+                        served += backend[BenchBackends.UNARY];
+                    }
+                    ok += h.status2xx();
+                    h.grpcSample().forEach((status, count) -> sample.merge(status, count, Integer::sum));
+                }
+            }
+            out.printf("    %-9s backends served %s calls in the windows, h2load counted %s 2xx (%s); "
+                    + "grpc-status of %s sampled with nghttp: %s%n", target, num(served), num(ok),
+                    ok == 0 ? "-" : String.format(Locale.ROOT, "%+.2f%%", 100.0 * (served - ok) / ok),
+                    sample.isEmpty() ? "no responses" : num(sample.values().stream().mapToInt(Integer::intValue).sum()),
+                    sample.isEmpty() ? "not sampled (nghttp not on PATH)" : H2Load.describeSample(sample));
+        });
     }
 
     private void streamTable(String workload, Map<String, List<Row>> rows) {
@@ -204,12 +252,12 @@ final class Report {
                 out.printf("          first error: %s%n", oneLine(s.firstError()));
             }
         });
-        perRound(rows, false);
+        perRound(rows, false, "MiB/s");
         ratios(rows, false);
     }
 
     /** With --rounds: per target, the throughput of every round (and the p99 for unary), in round order. */
-    private void perRound(Map<String, List<Row>> rows, boolean unary) {
+    private void perRound(Map<String, List<Row>> rows, boolean unary, String unit) {
         if (options.rounds == 1) {
             return;
         }
@@ -220,7 +268,7 @@ final class Report {
                 tput.add(r == null ? "-" : unary ? num(r.throughput()) : String.format(Locale.ROOT, "%.1f", r.mib()));
                 p99.add(r == null ? "-" : String.format(Locale.ROOT, "%.3f", r.p99()));
             }
-            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unary ? "calls/s" : "MiB/s",
+            out.printf("  %-9s rounds: %s %s%s%n", target, tput, unit,
                     unary ? ";  p99 " + p99 + " ms" : "");
         });
     }
@@ -274,7 +322,7 @@ final class Report {
 
     /** Per target: what each backend served during the window (with --rounds: summed over the rounds), and the upstream connections. */
     private void spread(String workload, Map<String, List<Object>> rows) {
-        boolean unary = workload.equals("unary");
+        boolean unary = BenchOptions.isUnary(workload);
         String over = options.rounds == 1 ? ""
                 : ", summed over the rounds; upstream conns as in the last round, new ones summed";
         out.println(unary ? "  backend spread (calls served in the window per backend" + over + "):"
@@ -331,7 +379,10 @@ final class Report {
     }
 
     private static Sampler.Delta window(Object result) {
-        return result instanceof UnaryLoad.Result u ? u.window() : ((StreamLoad.Result) result).window();
+        if (result instanceof UnaryLoad.Result u) {
+            return u.window();
+        }
+        return result instanceof H2Load.Result h ? h.window() : ((StreamLoad.Result) result).window();
     }
 
     /** Median of the values that are not NaN (the mean of the middle two for an even count); NaN if none. */

@@ -35,15 +35,31 @@ final class Sampler {
     private final BenchBackends backends;
     private final Optional<ProcessHandle> proxy;
     private final List<Integer> targetPorts;
+    /** A client process of its own (h2load); empty when the client is this JVM. */
+    private final Optional<ProcessHandle> client;
 
     /**
      * @param proxy the proxy process (its descendants are included), empty for direct
      * @param targetPorts the ports the client connects to, for counting client connections
      */
     Sampler(BenchBackends backends, Optional<ProcessHandle> proxy, List<Integer> targetPorts) {
+        this(backends, proxy, targetPorts, Optional.empty());
+    }
+
+    private Sampler(BenchBackends backends, Optional<ProcessHandle> proxy, List<Integer> targetPorts,
+            Optional<ProcessHandle> client) {
         this.backends = backends;
         this.proxy = proxy;
         this.targetPorts = targetPorts;
+        this.client = client;
+    }
+
+    /**
+     * The same sampler for a client that runs as its own process: its CPU counts as the bench's
+     * (with the backends in this JVM) and the client connections counted are its own.
+     */
+    Sampler withClient(ProcessHandle clientProcess) {
+        return new Sampler(backends, proxy, targetPorts, Optional.of(clientProcess));
     }
 
     Sample take() {
@@ -52,8 +68,10 @@ final class Sampler {
         // The client is this JVM: for direct its target ports are the backends', to which idle peers
         // (--rounds) hold connections too.
         Set<Long> self = socketInodes(List.of(ProcessHandle.current()));
+        Set<Long> clientSockets = client.map(c -> socketInodes(List.of(c))).orElse(self);
+        long benchTicks = cpuTicks(ProcessHandle.current().pid()) + client.map(c -> Math.max(0, cpuTicks(c.pid()))).orElse(0L);
         return new Sample(System.nanoTime(), backends.snapshot(), proxyTicks,
-                cpuTicks(ProcessHandle.current().pid()), systemBusyTicks(), establishedTo(targetPorts, self),
+                benchTicks, systemBusyTicks(), establishedTo(targetPorts, clientSockets),
                 establishedTo(backends.ports(), proxy.isEmpty() ? self
                         : socketInodes(Stream.concat(proxy.stream(), proxy.get().descendants()).toList())));
     }

@@ -101,6 +101,9 @@ class DataPlaneMetricsTest {
 
         assertThat(registry.get("grpcbalancer.endpoint.attempts").tag("endpoint", addressA).counter().count()).isEqualTo(2);
         assertThat(registry.get("grpcbalancer.endpoint.attempts").tag("endpoint", addressB).counter().count()).isEqualTo(2);
+        Await.until(DEADLINE, () -> endedOk(addressA) == 2 && endedOk(addressB) == 2, registry::getMetersAsString);
+        assertThat(registry.get("grpcbalancer.endpoint.attempt.duration").tag("endpoint", addressA).timer().count())
+                .isEqualTo(2);
         assertThat(registry.get("grpcbalancer.endpoint.available").tag("endpoint", addressA).gauge().value()).isEqualTo(1);
         assertThat(registry.get("grpcbalancer.endpoint.calls.active").tag("endpoint", addressA).gauge().value()).isZero();
         System.gc(); // the meters' state must outlive the snapshot's lists (Micrometer holds it weakly)
@@ -110,8 +113,7 @@ class DataPlaneMetricsTest {
 
         proxy.route(LoadBalancingPolicy.RoundRobin, endpoint(a.address()));
 
-        assertThat(Search.in(registry).name("grpcbalancer.endpoint.attempts").tag("endpoint", addressB).meters())
-                .as("a removed endpoint's series go").isEmpty();
+        assertThat(Search.in(registry).tag("endpoint", addressB).meters()).as("a removed endpoint's series go").isEmpty();
         proxy.dataPlane().publish(RoutingSnapshot.EMPTY);
         assertThat(Search.in(registry).tag("balancer", BALANCER).meters()).as("a removed balancer's series go").isEmpty();
     }
@@ -134,6 +136,13 @@ class DataPlaneMetricsTest {
         proxy = ProxyFixture.start(new DataPlaneMeters(registry, perEndpoint))
                 .route(LoadBalancingPolicy.RoundRobin, endpoint(a.address()), endpoint(b.address()));
         client = TestClient.connect(proxy.address());
+    }
+
+    /** Attempts on {@code endpoint} that ended OK, 0 before the first. */
+    private double endedOk(String endpoint) {
+        io.micrometer.core.instrument.Counter ok = registry.find("grpcbalancer.endpoint.attempts.ended")
+                .tag("endpoint", endpoint).tag("grpc_code", "OK").counter();
+        return ok == null ? 0 : ok.count();
     }
 
     private double finished(String code) {

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane;
 
+import static dev.grpcbalancer.testing.FreePorts.accepting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcbalancer.snapshot.BackendSet;
@@ -20,9 +21,7 @@ import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Status;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -174,7 +173,7 @@ class ReconfigurationTest {
             CallResult result = call.await(WAIT);
             assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
         }
-        assertThat(accepting(port)).as("old port accepting").isFalse();
+        assertThat(accepting(HOST, port)).as("old port accepting").isFalse();
         assertThat(client(newPort).unary(TestService.utf8("new"), RequestHeaders.none(), WAIT).code())
                 .isEqualTo(Status.Code.OK);
         CallResult onOldPort = old.unary(TestService.utf8("late"), RequestHeaders.none(), Duration.ofSeconds(5));
@@ -191,7 +190,7 @@ class ReconfigurationTest {
 
         publish(other);
 
-        Await.until(WAIT, () -> !accepting(port), () -> "port " + port + " closed");
+        Await.until(WAIT, () -> !accepting(HOST, port), () -> "port " + port + " closed");
         assertThat(dataPlane.listenerStates()).containsOnlyKeys(other.id());
         stream.resume();
         CallResult streamed = stream.await(WAIT);
@@ -237,7 +236,7 @@ class ReconfigurationTest {
 
         assertThat(client(port).unary(TestService.utf8("2"), RequestHeaders.none(), WAIT).backendId()).isEqualTo("b");
         assertThat(client(thirdPort).unary(TestService.utf8("3"), RequestHeaders.none(), WAIT).backendId()).isEqualTo("a");
-        assertThat(accepting(secondPort)).as("port left by second accepting").isFalse();
+        assertThat(accepting(HOST, secondPort)).as("port left by second accepting").isFalse();
     }
 
     /** A ServerStream through {@code listenerPort} that stops reading after its first message. */
@@ -286,14 +285,5 @@ class ReconfigurationTest {
 
     private static InetSocketAddress at(int listenerPort) {
         return new InetSocketAddress(HOST, listenerPort);
-    }
-
-    private static boolean accepting(int listenerPort) {
-        try (Socket socket = new Socket()) {
-            socket.connect(at(listenerPort), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 }

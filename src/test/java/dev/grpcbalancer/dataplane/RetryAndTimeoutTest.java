@@ -8,18 +8,14 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.RetryPolicy;
-import dev.grpcbalancer.snapshot.Timeouts;
-import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.ProxyFixture;
 import dev.grpcbalancer.testing.grpc.Behavior;
 import dev.grpcbalancer.testing.grpc.BackendStats;
 import dev.grpcbalancer.testing.grpc.CallResult;
-import dev.grpcbalancer.testing.grpc.ReadPace;
 import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
 import dev.grpcbalancer.testing.grpc.TestCall;
 import dev.grpcbalancer.testing.grpc.TestClient;
-import dev.grpcbalancer.testing.grpc.TestService;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
@@ -32,9 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The balancer's retry policy and timeouts with real gRPC backends: what is retried (and with
- * which header), what is not unless the user opted in, per-try and request timeouts, and the
- * stream idle timeout. Clients do not retry on their own.
+ * The balancer's retry policy with real gRPC backends, end to end: what is retried (and with which
+ * header), what is not unless the user opted in, and the per-try timeout moving calls off a hanging
+ * backend. Clients do not retry on their own. Every retry and timeout path, to the millisecond, is
+ * in the in-memory tests ({@code CallRetryTest}, {@code CallTimeoutTest}).
  */
 class RetryAndTimeoutTest {
 
@@ -107,81 +104,6 @@ class RetryAndTimeoutTest {
         });
         assertThat(failing.stats().callsStarted()).isPositive();
         failing.stats().awaitInFlight(0, WAIT); // the abandoned attempts were cancelled
-    }
-
-    @Test
-    void perTryTimeoutWithoutRetriesLeftEndsTheCallWithDeadlineExceeded() {
-        failing.setBehavior(Behavior.HANG);
-        healthy.setBehavior(Behavior.HANG);
-        route(c -> c.withRetry(retry(1, Set.of(), Duration.ofMillis(150))));
-
-        long started = System.nanoTime();
-        CallResult result = client.unary(utf8("x"), RequestHeaders.none(), DEADLINE);
-
-        assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(result.description()).contains("per-try timeout");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-        assertThat(failing.stats().callsStarted() + healthy.stats().callsStarted()).isEqualTo(2);
-    }
-
-    @Test
-    void requestTimeoutEndsACallWithoutItsOwnDeadline() {
-        healthy.setBehavior(Behavior.HANG);
-        route(c -> c.withTimeouts(new Timeouts(Duration.ZERO, Duration.ofMillis(300), Duration.ofHours(1))),
-                healthy);
-
-        long started = System.nanoTime();
-        CallResult result = client.unary(utf8("x"), RequestHeaders.none(), null);
-
-        assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(result.description()).contains("request timeout of 300 ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-        assertThat(healthy.stats().lastCall().deadlineMs().orElse(-1)).as("the backend got the request timeout as grpc-timeout")
-                .isBetween(1L, 300L);
-    }
-
-    @Test
-    void shorterClientDeadlineWinsOverTheRequestTimeout() {
-        healthy.setBehavior(Behavior.HANG);
-        route(c -> c.withTimeouts(new Timeouts(Duration.ZERO, Duration.ofSeconds(20), Duration.ofHours(1))),
-                healthy);
-
-        CallResult result = client.unary(utf8("x"), RequestHeaders.none(), Duration.ofMillis(300));
-
-        assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(healthy.stats().lastCall().deadlineMs().orElse(-1)).isBetween(1L, 999L);
-    }
-
-    @Test
-    void idleCallIsEndedByTheStreamIdleTimeout() {
-        healthy.setBehavior(Behavior.HANG);
-        route(c -> c.withTimeouts(new Timeouts(Duration.ZERO, Duration.ZERO, Duration.ofMillis(300))), healthy);
-
-        CallResult result = client.unary(utf8("x"), RequestHeaders.none(), null);
-
-        assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(result.description()).contains("no frame in either direction for 300 ms");
-        healthy.stats().awaitCallsCancelled(1, WAIT);
-    }
-
-    @Test
-    void streamWithTrafficOutlivesTheStreamIdleTimeout() {
-        route(c -> c.withTimeouts(new Timeouts(Duration.ZERO, Duration.ZERO, Duration.ofMillis(300))), healthy);
-
-        TestCall chat = client.start(TestService.BIDI_STREAM, RequestHeaders.none(), DEADLINE, ReadPace.eager());
-        long started = System.nanoTime();
-        int sent = 0;
-        while (System.nanoTime() - started < Duration.ofMillis(1500).toNanos()) {
-            chat.send(utf8("tick " + sent++));
-            chat.awaitMessages(sent, WAIT);
-            long echoed = System.nanoTime();
-            Await.until(WAIT, () -> System.nanoTime() - echoed >= Duration.ofMillis(100).toNanos(), () -> "a pause");
-        }
-        chat.halfClose();
-        CallResult result = chat.await(WAIT);
-
-        assertThat(result.code()).as("a call with a frame every ~100 ms for 1.5 s: " + result).isEqualTo(Status.Code.OK);
-        assertThat(result.messages()).hasSize(sent);
     }
 
     static RetryPolicy retry(int numRetries, Set<GrpcCode> retryOn, Duration perTryTimeout) {

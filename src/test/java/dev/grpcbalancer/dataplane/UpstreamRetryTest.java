@@ -3,7 +3,6 @@ package dev.grpcbalancer.dataplane;
 import static dev.grpcbalancer.testing.ProxyFixture.endpoint;
 import static dev.grpcbalancer.testing.grpc.TestService.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.testing.FreePorts;
@@ -74,36 +73,6 @@ class UpstreamRetryTest {
                 assertThat(r.backendId()).isEqualTo("healthy");
             });
             assertThat(healthy.stats().callsStarted()).isEqualTo(60);
-        }
-    }
-
-    @Test
-    void aBurstOfCallsToANewEndpointOpensConnectionsInParallel() throws Exception {
-        // Accepts TCP and never speaks HTTP/2: connections stay "being set up" for the whole test,
-        // so the number accepted shows how many the pool opened for the waiting calls.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 100, InetAddress.getByName("127.0.0.2"))) {
-            proxy.route(LoadBalancingPolicy.RoundRobin,
-                    endpoint(new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort())));
-            int perConnection = ProxyFixture.settings().connectionWindowBytes()
-                    / ProxyFixture.settings().streamWindowBytes();
-            int calls = 2 * perConnection + 8; // one client connection: one event loop of the proxy
-            List<java.net.Socket> accepted = new ArrayList<>();
-            try {
-                List<TestCall> waiting = startCalls(calls);
-                int expected = (calls + perConnection - 1) / perConnection;
-                silent.setSoTimeout((int) WAIT.toMillis());
-                while (accepted.size() < expected) {
-                    accepted.add(silent.accept());
-                }
-                silent.setSoTimeout(300);
-                assertThatThrownBy(silent::accept).as("no connection beyond what the waiting calls need")
-                        .isInstanceOf(java.net.SocketTimeoutException.class);
-                waiting.forEach(call -> call.cancel("test over"));
-            } finally {
-                for (java.net.Socket socket : accepted) {
-                    socket.close();
-                }
-            }
         }
     }
 

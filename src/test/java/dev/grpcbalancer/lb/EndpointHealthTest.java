@@ -9,9 +9,7 @@ import dev.grpcbalancer.snapshot.HealthCheck;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,12 +36,12 @@ class EndpointHealthTest {
 
         assertThat(balancer.isAvailable(FIRST)).isFalse();
         assertThat(balancer.status(FIRST)).isEqualTo(new LoadBalancer.EndpointStatus(true, true, 1));
-        assertThat(picks(balancer, 400)).doesNotContainKey(FIRST);
+        assertThat(Picks.counts(balancer, 400)).doesNotContainKey(FIRST);
         clock.addAndGet(Duration.ofSeconds(30).toNanos());
         assertThat(balancer.isAvailable(FIRST)).isTrue();
         assertThat(balancer.status(FIRST)).as("ejections are counted, not forgotten")
                 .isEqualTo(new LoadBalancer.EndpointStatus(true, false, 1));
-        assertThat(picks(balancer, 400)).containsKey(FIRST);
+        assertThat(Picks.counts(balancer, 400)).containsKey(FIRST);
     }
 
     @Test
@@ -51,7 +49,7 @@ class EndpointHealthTest {
         LoadBalancer balancer = create(LoadBalancingPolicy.RoundRobin, FOUR, null, OUTLIER, 0, Duration.ZERO);
 
         failTimes(balancer, FIRST, 2);
-        pickUntil(balancer, FIRST).succeeded();
+        Picks.until(balancer, FIRST).succeeded();
         failTimes(balancer, FIRST, 2);
 
         assertThat(balancer.isAvailable(FIRST)).isTrue();
@@ -83,7 +81,7 @@ class EndpointHealthTest {
         LoadBalancer rebuilt = create(LoadBalancingPolicy.LeastRequest, FOUR, balancer, OUTLIER, 0, Duration.ZERO);
 
         assertThat(rebuilt.isAvailable(FIRST)).isFalse();
-        assertThat(picks(rebuilt, 200)).doesNotContainKey(FIRST);
+        assertThat(Picks.counts(rebuilt, 200)).doesNotContainKey(FIRST);
     }
 
     @Test
@@ -92,14 +90,14 @@ class EndpointHealthTest {
                 Duration.ZERO);
 
         balancer.setHealthy(FIRST, false);
-        assertThat(picks(balancer, 300)).doesNotContainKey(FIRST).hasSize(3);
+        assertThat(Picks.counts(balancer, 300)).doesNotContainKey(FIRST).hasSize(3);
         balancer.setHealthy(SECOND, false);
-        assertThat(picks(balancer, 300)).as("2 of 4 healthy: not below 50 %").hasSize(2);
+        assertThat(Picks.counts(balancer, 300)).as("2 of 4 healthy: not below 50 %").hasSize(2);
         balancer.setHealthy(new EndpointAddress("10.0.0.3", 1), false);
-        assertThat(picks(balancer, 400)).as("1 of 4 healthy: panic, all take calls").hasSize(4);
+        assertThat(Picks.counts(balancer, 400)).as("1 of 4 healthy: panic, all take calls").hasSize(4);
         balancer.setHealthy(FIRST, true);
         balancer.setHealthy(SECOND, true);
-        assertThat(picks(balancer, 300)).hasSize(3);
+        assertThat(Picks.counts(balancer, 300)).hasSize(3);
     }
 
     @Test
@@ -111,9 +109,9 @@ class EndpointHealthTest {
                 Duration.ofSeconds(10));
 
         clock.addAndGet(Duration.ofSeconds(1).toNanos());
-        long early = picks(balancer, 4000).getOrDefault(FIRST, 0L);
+        long early = Picks.counts(balancer, 4000).getOrDefault(FIRST, 0L);
         clock.addAndGet(Duration.ofSeconds(10).toNanos());
-        long late = picks(balancer, 4000).getOrDefault(FIRST, 0L);
+        long late = Picks.counts(balancer, 4000).getOrDefault(FIRST, 0L);
 
         assertThat(early).as("10 % of its share one second in").isBetween(30L, 250L);
         assertThat(late).as("its full share after the window").isBetween(900L, 1100L);
@@ -128,30 +126,9 @@ class EndpointHealthTest {
 
     private static void failTimes(LoadBalancer balancer, EndpointAddress address, int times) {
         for (int i = 0; i < times; i++) {
-            Selection selection = pickUntil(balancer, address);
+            Selection selection = Picks.until(balancer, address);
             selection.failed();
             selection.finish();
         }
-    }
-
-    private static Selection pickUntil(LoadBalancer balancer, EndpointAddress address) {
-        for (int i = 0; i < 1000; i++) {
-            Selection selection = balancer.pick(null);
-            if (selection.endpoint().address().equals(address)) {
-                return selection;
-            }
-            selection.finish();
-        }
-        throw new AssertionError(address + " never picked");
-    }
-
-    private static Map<EndpointAddress, Long> picks(LoadBalancer balancer, int n) {
-        Map<EndpointAddress, Long> counts = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            Selection selection = balancer.pick(null);
-            counts.merge(selection.endpoint().address(), 1L, Long::sum);
-            selection.finish();
-        }
-        return counts;
     }
 }

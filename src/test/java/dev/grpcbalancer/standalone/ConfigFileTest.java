@@ -81,6 +81,34 @@ class ConfigFileTest {
     }
 
     @Test
+    void hedgingIsReadFromTheFileAndExcludesRetry() {
+        RoutingSnapshot snapshot = valid(HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080}
+                  staticEndpoints: ["10.0.0.1:50051", "10.0.0.2:50051"]
+                  hedging:
+                    maxAttempts: 3
+                    hedgingDelay: 50ms
+                    nonFatalStatusCodes: [unavailable, resource-exhausted]
+                """);
+
+        assertThat(snapshot.balancers().get(0).hedging()).isEqualTo(new dev.grpcbalancer.snapshot.HedgingPolicy(3,
+                java.time.Duration.ofMillis(50), java.util.Set.of(dev.grpcbalancer.snapshot.GrpcCode.UNAVAILABLE,
+                        dev.grpcbalancer.snapshot.GrpcCode.RESOURCE_EXHAUSTED)));
+        assertThat(problems(HEADER + """
+                metadata: {name: greeter}
+                spec:
+                  listener: {port: 8080}
+                  staticEndpoints: ["10.0.0.1:50051"]
+                  retry: {numRetries: 2}
+                  hedging: {hedgingDelay: 50ms}
+                """)).containsExactly("balancers.yaml: document 1 (default/greeter): spec.hedging: set at most one of"
+                + " retry and hedging: a balancer either retries failed attempts or hedges (remove spec.retry or"
+                + " spec.hedging)");
+    }
+
+    @Test
     void misspeltResilienceFieldAndQuotedNumberAreProblems() {
         String text = HEADER + """
                 metadata: {name: greeter}
@@ -136,8 +164,8 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, healthCheck, listener, loadBalancing, outlierDetection, retry,"
-                        + " rules, service, staticEndpoints, timeouts)",
+                        + " staticEndpoints? (known: backendRef, healthCheck, hedging, listener, loadBalancing, outlierDetection,"
+                        + " retry, rules, service, staticEndpoints, timeouts)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
     }

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 
 /**
  * Finds a TCP port that is free right now. Another process may take it before the test binds it,
@@ -33,5 +34,16 @@ public final class FreePorts {
     /** A TCP port free on the IPv4 loopback address 127.0.0.1. */
     public static int freeLoopbackPort() {
         return freePort(InetAddress.getLoopbackAddress());
+    }
+
+    /** Whether something accepts TCP connections on {@code host:port} now (connect timeout 1 s). */
+    public static boolean accepting(String host, int port) {
+        requireNonNull(host, "host");
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
     }
 }

@@ -34,9 +34,11 @@ public final class RawHttp2Client implements AutoCloseable {
     public static final int GOAWAY = 0x7;
     public static final int WINDOW_UPDATE = 0x8;
     public static final int CONTINUATION = 0x9;
+    public static final int PRIORITY = 0x2;
     public static final int FLAG_END_STREAM = 0x1;
     public static final int FLAG_ACK = 0x1;
     public static final int FLAG_END_HEADERS = 0x4;
+    public static final byte[] CLIENT_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** A frame as read from the server. */
     public record Frame(int type, int flags, int streamId, byte[] payload) {
@@ -92,7 +94,7 @@ public final class RawHttp2Client implements AutoCloseable {
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(CLIENT_PREFACE);
         writeFrame(SETTINGS, 0, 0, new byte[0]);
     }
 
@@ -132,19 +134,25 @@ public final class RawHttp2Client implements AutoCloseable {
 
     /** Writes the same frame {@code times} times in one socket write (for floods). */
     public void writeRepeated(int type, int flags, int streamId, byte[] payload, int times) throws IOException {
-        int frameLength = 9 + payload.length;
-        byte[] frames = new byte[frameLength * times];
+        byte[] frame = frame(type, flags, streamId, payload);
+        byte[] frames = new byte[frame.length * times];
         for (int i = 0; i < times; i++) {
-            int at = i * frameLength;
-            frames[at] = (byte) (payload.length >>> 16);
-            frames[at + 1] = (byte) (payload.length >>> 8);
-            frames[at + 2] = (byte) payload.length;
-            frames[at + 3] = (byte) type;
-            frames[at + 4] = (byte) flags;
-            System.arraycopy(int32(streamId & 0x7FFFFFFF), 0, frames, at + 5, 4);
-            System.arraycopy(payload, 0, frames, at + 9, payload.length);
+            System.arraycopy(frame, 0, frames, i * frame.length, frame.length);
         }
         out.write(frames);
+    }
+
+    /** The bytes of one frame: the 9-byte frame header, then {@code payload}. */
+    public static byte[] frame(int type, int flags, int streamId, byte[] payload) {
+        byte[] bytes = new byte[9 + payload.length];
+        bytes[0] = (byte) (payload.length >>> 16);
+        bytes[1] = (byte) (payload.length >>> 8);
+        bytes[2] = (byte) payload.length;
+        bytes[3] = (byte) type;
+        bytes[4] = (byte) flags;
+        System.arraycopy(int32(streamId & 0x7FFFFFFF), 0, bytes, 5, 4);
+        System.arraycopy(payload, 0, bytes, 9, payload.length);
+        return bytes;
     }
 
     public void flush() throws IOException {
@@ -237,7 +245,8 @@ public final class RawHttp2Client implements AutoCloseable {
         }
     }
 
-    private static byte[] int32(int value) {
+    /** {@code value} as 4 bytes, big-endian, as HTTP/2 writes it. */
+    public static byte[] int32(int value) {
         return new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
     }
 

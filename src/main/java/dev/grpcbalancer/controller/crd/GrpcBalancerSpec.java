@@ -15,15 +15,17 @@ import java.util.Objects;
  * {@code spec} of a {@link GrpcBalancer}: where it listens, where its backends are (exactly one of
  * {@code rules}, {@code backendRef} and {@code staticEndpoints}: the last two are the shorthand for
  * one rule that takes every call), how it picks one for each call, and the Service
- * the controller keeps for it, and how it copes with failing backends (retries, timeouts, outlier
- * detection, health checks: see docs/resilience.md).
+ * the controller keeps for it, and how it copes with failing backends (retries or hedging,
+ * timeouts, outlier detection, health checks: see docs/resilience.md).
  */
 @ValidationRule(value = "(has(self.backendRef) ? 1 : 0) + (has(self.staticEndpoints) ? 1 : 0)"
         + " + (has(self.rules) ? 1 : 0) == 1",
         message = "set exactly one of rules, backendRef (a Service) and staticEndpoints")
+@ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
+        message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
-    "timeouts", "outlierDetection", "healthCheck"})
+    "timeouts", "outlierDetection", "healthCheck", "hedging"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -64,6 +66,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Active gRPC health checks and the panic threshold.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("Hedged attempts for calls slow to answer (gRPC's hedging policy). Exclusive with retry.")
+    private HedgingSpec hedging;
 
     public GrpcBalancerSpec() {
     }
@@ -149,6 +154,14 @@ public class GrpcBalancerSpec {
         this.healthCheck = healthCheck;
     }
 
+    public HedgingSpec getHedging() {
+        return hedging;
+    }
+
+    public void setHedging(HedgingSpec hedging) {
+        this.hedging = hedging;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -161,13 +174,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(retry, other.retry)
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
-                && Objects.equals(healthCheck, other.healthCheck);
+                && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(hedging, other.hedging);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
-                outlierDetection, healthCheck);
+                outlierDetection, healthCheck, hedging);
     }
 
     @Override
@@ -175,6 +189,6 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging + "}";
     }
 }

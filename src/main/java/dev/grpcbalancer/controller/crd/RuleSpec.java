@@ -6,16 +6,20 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * {@code spec.rules[]}: a GRPCRoute rule (which calls, to which weighted backends) with optional
- * sections that replace the balancer's own for its calls.
+ * sections that replace the balancer's own for its calls. {@code retry} and {@code hedging} are
+ * one choice: a rule that sets either replaces the balancer's.
  */
+@ValidationRule(value = "!(has(self.retry) && has(self.hedging))",
+        message = "set at most one of retry and hedging: a rule either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"name", "matches", "backendRefs", "loadBalancing", "retry", "timeouts", "outlierDetection",
-    "healthCheck"})
+    "healthCheck", "hedging"})
 public class RuleSpec {
 
     @JsonPropertyDescription("Optional, a DNS label unique in the balancer; names the rule in status, meters and logs"
@@ -47,6 +51,10 @@ public class RuleSpec {
 
     @JsonPropertyDescription("Replaces spec.healthCheck for this rule's backends.")
     private HealthCheckSpec healthCheck;
+
+    @JsonPropertyDescription("Hedging for this rule's calls; replaces spec.retry or spec.hedging, whichever the"
+            + " balancer sets. Exclusive with retry.")
+    private HedgingSpec hedging;
 
     public RuleSpec() {
     }
@@ -115,23 +123,33 @@ public class RuleSpec {
         this.healthCheck = healthCheck;
     }
 
+    public HedgingSpec getHedging() {
+        return hedging;
+    }
+
+    public void setHedging(HedgingSpec hedging) {
+        this.hedging = hedging;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RuleSpec other && Objects.equals(name, other.name) && Objects.equals(matches, other.matches)
                 && Objects.equals(backendRefs, other.backendRefs) && Objects.equals(loadBalancing, other.loadBalancing)
                 && Objects.equals(retry, other.retry) && Objects.equals(timeouts, other.timeouts)
-                && Objects.equals(outlierDetection, other.outlierDetection) && Objects.equals(healthCheck, other.healthCheck);
+                && Objects.equals(outlierDetection, other.outlierDetection) && Objects.equals(healthCheck, other.healthCheck)
+                && Objects.equals(hedging, other.hedging);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, matches, backendRefs, loadBalancing, retry, timeouts, outlierDetection, healthCheck);
+        return Objects.hash(name, matches, backendRefs, loadBalancing, retry, timeouts, outlierDetection, healthCheck,
+                hedging);
     }
 
     @Override
     public String toString() {
         return "RuleSpec{name=" + name + ", matches=" + matches + ", backendRefs=" + backendRefs + ", loadBalancing="
                 + loadBalancing + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging + "}";
     }
 }

@@ -121,6 +121,6 @@ public final class BalancerTranslator {
         return new BalancerConfig(idOf(balancer), generation == null ? 0 : generation,
                 balancer.getSpec().getListener().getPort(), SpecValidation.policyOf(balancer.getSpec()), backends,
                 resilience.retry(), resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
-                resilience.slowStartWindow());
+                resilience.slowStartWindow(), List.of(), resilience.hedging());
     }
 }

@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.translate;
 import dev.grpcbalancer.controller.crd.ActiveHealthCheckSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.HealthCheckSpec;
+import dev.grpcbalancer.controller.crd.HedgingSpec;
 import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
 import dev.grpcbalancer.controller.crd.OutlierDetectionSpec;
 import dev.grpcbalancer.controller.crd.RetryBackoffSpec;
@@ -13,6 +14,7 @@ import dev.grpcbalancer.controller.crd.SlowStartSpec;
 import dev.grpcbalancer.controller.crd.TimeoutsSpec;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HealthCheck;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
@@ -24,44 +26,50 @@ import java.util.Set;
 
 /**
  * Reads {@code spec.retry}, {@code spec.timeouts}, {@code spec.outlierDetection},
- * {@code spec.healthCheck} and {@code spec.loadBalancing.slowStart}: every field checked (problems
- * go to the error list, in field order) and defaulted. Pure. The result is meaningful only when no
- * error was added.
+ * {@code spec.healthCheck}, {@code spec.loadBalancing.slowStart} and {@code spec.hedging}: every
+ * field checked (problems go to the error list, in field order) and defaulted. Pure. The result is
+ * meaningful only when no error was added.
  */
 final class ResilienceSpecs {
 
     /** What {@code retryOn} accepts besides gRPC codes: always retried, listing them changes nothing. */
     static final List<String> ALWAYS_RETRIED = List.of("connect-failure", "refused-stream");
     private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+    /** {@code spec.hedging.maxAttempts} when left out: one hedge. */
+    static final int DEFAULT_HEDGED_ATTEMPTS = 2;
 
     private ResilienceSpecs() {
     }
 
     /** The resilience settings of a balancer, defaulted. */
     record Resilience(RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection,
-            HealthCheck healthCheck, Duration slowStartWindow) {
+            HealthCheck healthCheck, Duration slowStartWindow, HedgingPolicy hedging) {
     }
 
     /** The sections a balancer or a rule may set (each null when left out). */
     record Sections(LoadBalancingSpec loadBalancing, RetrySpec retry, TimeoutsSpec timeouts,
-            OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck) {
+            OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck, HedgingSpec hedging) {
 
         static Sections of(GrpcBalancerSpec spec) {
             return new Sections(spec.getLoadBalancing(), spec.getRetry(), spec.getTimeouts(), spec.getOutlierDetection(),
-                    spec.getHealthCheck());
+                    spec.getHealthCheck(), spec.getHedging());
         }
 
         static Sections of(RuleSpec rule) {
             return new Sections(rule.getLoadBalancing(), rule.getRetry(), rule.getTimeouts(), rule.getOutlierDetection(),
-                    rule.getHealthCheck());
+                    rule.getHealthCheck(), rule.getHedging());
         }
 
-        /** These sections where set, {@code fallback}'s where not: a rule's over its balancer's. */
+        /**
+         * These sections where set, {@code fallback}'s where not: a rule's over its balancer's.
+         * {@code retry} and {@code hedging} are one choice: a rule that sets either replaces both.
+         */
         Sections orElse(Sections fallback) {
+            boolean ownAttempts = retry != null || hedging != null;
             return new Sections(loadBalancing != null ? loadBalancing : fallback.loadBalancing,
-                    retry != null ? retry : fallback.retry, timeouts != null ? timeouts : fallback.timeouts,
+                    ownAttempts ? retry : fallback.retry, timeouts != null ? timeouts : fallback.timeouts,
                     outlierDetection != null ? outlierDetection : fallback.outlierDetection,
-                    healthCheck != null ? healthCheck : fallback.healthCheck);
+                    healthCheck != null ? healthCheck : fallback.healthCheck, ownAttempts ? hedging : fallback.hedging);
         }
     }
 
@@ -84,7 +92,44 @@ final class ResilienceSpecs {
                 window = duration(prefix + ".loadBalancing.slowStart.window", slowStart.getWindow(), Duration.ZERO, errors);
             }
         }
-        return new Resilience(retry, timeouts, outlier, health, window);
+        HedgingPolicy hedging = hedging(prefix, sections.hedging(), errors);
+        if (sections.retry() != null && sections.hedging() != null) {
+            errors.add(new SpecError(prefix + ".hedging", "set at most one of retry and hedging: "
+                    + ("spec".equals(prefix) ? "a balancer" : "a rule") + " either retries failed attempts or hedges"
+                    + " (remove " + prefix + ".retry or " + prefix + ".hedging)"));
+        }
+        return new Resilience(retry, timeouts, outlier, health, window, hedging);
+    }
+
+    private static HedgingPolicy hedging(String prefix, HedgingSpec spec, List<SpecError> errors) {
+        if (spec == null) {
+            return HedgingPolicy.DISABLED;
+        }
+        int maxAttempts = range(prefix + ".hedging.maxAttempts", spec.getMaxAttempts(), 2, HedgingPolicy.MAX_ATTEMPTS,
+                DEFAULT_HEDGED_ATTEMPTS, errors);
+        Duration delay = Duration.ofMillis(50);
+        if (spec.getHedgingDelay() == null) {
+            errors.add(new SpecError(prefix + ".hedging.hedgingDelay", "required, e.g. 50ms: how long an attempt may go"
+                    + " without response headers before the next one starts"));
+        } else {
+            delay = duration(prefix + ".hedging.hedgingDelay", spec.getHedgingDelay(), delay, errors);
+        }
+        Set<GrpcCode> nonFatal = EnumSet.noneOf(GrpcCode.class);
+        List<String> names = spec.getNonFatalStatusCodes() == null ? List.of() : spec.getNonFatalStatusCodes();
+        for (int i = 0; i < names.size(); i++) {
+            Optional<GrpcCode> code = GrpcCode.parse(String.valueOf(names.get(i)));
+            if (code.isPresent() && code.get() != GrpcCode.OK) {
+                nonFatal.add(code.get());
+            } else {
+                errors.add(new SpecError(prefix + ".hedging.nonFatalStatusCodes[" + i + "]", "must be a gRPC code other"
+                        + " than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
+            }
+        }
+        return new HedgingPolicy(maxAttempts, delay, nonFatal);
+    }
+
+    private static String codesButOk() {
+        return String.join(", ", GrpcCode.configNames().subList(1, GrpcCode.values().length));
     }
 
     private static RetryPolicy retry(String prefix, RetrySpec spec, List<SpecError> errors) {
@@ -161,9 +206,7 @@ final class ResilienceSpecs {
                     codes.add(code.get());
                 } else {
                     errors.add(new SpecError(prefix + ".outlierDetection.consecutiveErrorCodes[" + i + "]",
-                            "must be a gRPC code other than ok (" + String.join(", ",
-                                    GrpcCode.configNames().subList(1, GrpcCode.values().length))
-                            + "), got \"" + names.get(i) + "\""));
+                            "must be a gRPC code other than ok (" + codesButOk() + "), got \"" + names.get(i) + "\""));
                 }
             }
         }

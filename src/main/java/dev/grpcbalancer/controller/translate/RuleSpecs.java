@@ -297,7 +297,7 @@ final class RuleSpecs {
             ResilienceSpecs.Resilience resilience = ResilienceSpecs.read(field, sections, none);
             RoutePolicy policy = new RoutePolicy(SpecValidation.policyOf(sections.loadBalancing()), resilience.retry(),
                     resilience.timeouts(), resilience.outlierDetection(), resilience.healthCheck(),
-                    resilience.slowStartWindow());
+                    resilience.slowStartWindow(), resilience.hedging());
             routes.add(new Route(name, matches(rule.getMatches()), backends, policy));
             resolutions.add(new RuleResolution(name, label, refs));
         }

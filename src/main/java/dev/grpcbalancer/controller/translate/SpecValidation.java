@@ -31,8 +31,9 @@ public final class SpecValidation {
     /**
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code rules}, {@code backendRef}
-     * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the load-balancing policy, the managed
-     * Service type, and the retry, timeout, outlier detection, health check and slow start sections.
+     * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the
+     * load-balancing policy, the managed Service type, and the retry, timeout, outlier detection,
+     * health check, slow start and hedging sections (retry and hedging exclude each other).
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");

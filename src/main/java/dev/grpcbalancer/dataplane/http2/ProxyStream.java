@@ -14,12 +14,24 @@ import io.netty.handler.codec.http2.Http2Stream;
  * credit to return, a reset. Writes are flushed at the end of the event loop turn. Confined to
  * the connection's event loop; every method is safe to call after the stream closed (writes then
  * fail and release their data, resets and credit are dropped).
+ *
+ * <p>Data written with credit to return ({@link #writeData(ByteBuf, boolean, ProxyStream, int)})
+ * owes that credit to its source until the write is done. The writes of one stream complete in
+ * the order they were made, so the stream keeps what it owes in order and is itself the listener
+ * of those writes: no object per write.
  */
-public final class ProxyStream {
+public final class ProxyStream implements ChannelFutureListener {
 
     private final ProxyConnection connection;
     private final Http2Stream stream;
     private StreamHandler handler;
+    /** Whom the credit of the writes in flight is owed to (a call's other stream), or null. */
+    private ProxyStream creditSource;
+    /** The credit of the oldest write in flight; more, in order, in {@link #creditQueue}. */
+    private int creditFirst;
+    private int creditPending;
+    private int[] creditQueue;
+    private int creditQueueStart;
 
     ProxyStream(ProxyConnection connection, Http2Stream stream) {
         this.connection = connection;
@@ -77,11 +89,47 @@ public final class ProxyStream {
         if (bytes > 0) {
             if (written.isDone()) {
                 source.consume(bytes);
+            } else if (creditSource == null || creditSource == source) {
+                creditSource = source;
+                oweCredit(bytes);
+                written.addListener(this);
             } else {
-                written.addListener(new ReturnCredit(source, bytes));
+                written.addListener(new ReturnCredit(source, bytes)); // another source: not seen in practice
             }
         }
         return written;
+    }
+
+    private void oweCredit(int bytes) {
+        if (creditPending == 0) {
+            creditFirst = bytes;
+        } else {
+            int more = creditPending - 1;
+            if (creditQueue == null || more == creditQueue.length) {
+                int[] grown = new int[creditQueue == null ? 4 : creditQueue.length * 2];
+                for (int i = 0; i < more; i++) {
+                    grown[i] = creditQueue[(creditQueueStart + i) % creditQueue.length];
+                }
+                creditQueue = grown;
+                creditQueueStart = 0;
+            }
+            creditQueue[(creditQueueStart + more) % creditQueue.length] = bytes;
+        }
+        creditPending++;
+    }
+
+    /** The oldest write with credit owed is done, or failed: its source gets the credit back. */
+    @Override
+    public void operationComplete(ChannelFuture written) {
+        int bytes = creditFirst;
+        ProxyStream source = creditSource;
+        if (--creditPending == 0) {
+            creditSource = null;
+        } else {
+            creditFirst = creditQueue[creditQueueStart];
+            creditQueueStart = (creditQueueStart + 1) % creditQueue.length;
+        }
+        source.consume(bytes);
     }
 
     /** Returns {@code bytes} of flow-control credit to the peer (a WINDOW_UPDATE when enough piled up). */

@@ -1,8 +1,9 @@
 package dev.grpcbalancer.dataplane.upstream;
 
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.snapshot.EndpointAddress;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,23 +13,29 @@ import java.util.Set;
 final class EventLoopPool {
 
     private final EventLoop loop;
-    private final Bootstrap bootstrap;
+    private final UpstreamConnector connector;
     private final UpstreamSettings settings;
     private final Map<EndpointAddress, EndpointConnections> endpoints = new HashMap<>();
 
-    EventLoopPool(EventLoop loop, Bootstrap bootstrap, UpstreamSettings settings) {
+    EventLoopPool(EventLoop loop, UpstreamConnector connector, UpstreamSettings settings) {
         this.loop = loop;
-        this.bootstrap = bootstrap;
+        this.connector = connector;
         this.settings = settings;
     }
 
-    void open(EndpointAddress address, PendingStream pending) {
+    ProxyStream open(EndpointAddress address, StreamCallback callback, Duration connectTimeout) {
         EndpointConnections connections = endpoints.get(address);
         if (connections == null) {
-            connections = new EndpointConnections(address, loop, bootstrap, settings, () -> endpoints.remove(address));
+            connections = new EndpointConnections(address, loop, connector, settings,
+                    () -> endpoints.remove(address));
             endpoints.put(address, connections);
         }
-        connections.open(pending);
+        return connections.open(callback, connectTimeout);
+    }
+
+    /** Tells {@code callback} it failed, from a task of its own (never within the caller's stack). */
+    void refuse(StreamCallback callback, String reason) {
+        loop.execute(() -> callback.failed(reason));
     }
 
     /** Drains the connections of every endpoint not in {@code live}. */

@@ -1,6 +1,7 @@
 package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -73,19 +74,12 @@ final class UpstreamConnection {
     }
 
     /**
-     * Opens a stream for {@code pending} (the caller checked {@link #hasCapacity()}) and hands it
-     * over at once: its HEADERS go out before any later stream's.
+     * Opens a stream (the caller checked {@link #hasCapacity()}). Its taker writes its HEADERS at
+     * once, before any later stream's, or resets it.
      */
-    void open(PendingStream pending) {
+    ProxyStream open() throws Http2Exception {
         Http2Connection.Endpoint<Http2LocalFlowController> local = handler.connection().local();
-        Http2Stream stream;
-        try {
-            stream = local.createStream(local.incrementAndGetNextStreamId(), false);
-        } catch (Http2Exception e) {
-            pending.callback().failed("could not open a stream to " + owner.address() + ": " + e.getMessage());
-            return;
-        }
-        handler.attachAndHandOver(stream, pending.callback());
+        return handler.attachNew(local.createStream(local.incrementAndGetNextStreamId(), false));
     }
 
     /** No new streams; close once the open ones end, or at {@code drainTimeoutNanos} at the latest. */
@@ -141,8 +135,8 @@ final class UpstreamConnection {
             return context() == null ? null : context().channel();
         }
 
-        private void attachAndHandOver(Http2Stream stream, StreamCallback callback) {
-            callback.opened(attach(stream));
+        private ProxyStream attachNew(Http2Stream stream) {
+            return attach(stream);
         }
 
         @Override
@@ -190,7 +184,8 @@ final class UpstreamConnection {
                 drainDeadline.cancel(false);
             }
             super.channelInactive(ctx); // closes the streams: their calls hear of it first
-            owner.connectionClosed(UpstreamConnection.this, ready);
+            // closed without a GOAWAY and without our draining it: the backend or the network went away
+            owner.connectionClosed(UpstreamConnection.this, ready, ready && !goAway && !draining);
         }
     }
 }

@@ -2,58 +2,67 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.snapshot.EndpointAddress;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Upstream HTTP/2 connections, one pool per event loop and per endpoint. A stream is always
- * opened on the event loop of the call that asks for it, so the hot path takes no lock; the map
- * from event loop to pool is built once and never changes.
+ * opened on the event loop of the call that asks for it, so the hot path takes no lock: each
+ * loop's pool is created the first time the loop asks (a lock-free read afterwards) and touched
+ * only on that loop.
  */
 public final class UpstreamPools {
 
-    private final Map<EventExecutor, EventLoopPool> pools;
+    private final UpstreamConnector connector;
+    private final UpstreamSettings settings;
+    private final ConcurrentMap<EventLoop, EventLoopPool> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-    public UpstreamPools(EventLoopGroup group, Class<? extends Channel> channelType,
-            AddressResolverGroup<InetSocketAddress> resolver, UpstreamSettings settings) {
-        requireNonNull(group, "group");
-        requireNonNull(settings, "settings");
-        Bootstrap bootstrap = new Bootstrap()
-                .channel(requireNonNull(channelType, "channelType"))
-                .resolver(requireNonNull(resolver, "resolver"))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis());
-        Map<EventExecutor, EventLoopPool> byLoop = new HashMap<>();
-        for (EventExecutor executor : group) {
-            byLoop.put(executor, new EventLoopPool((EventLoop) executor, bootstrap, settings));
-        }
-        this.pools = Map.copyOf(byLoop);
+    /** TCP connections (Netty's {@code channelType}) resolved by {@code resolver}. */
+    public UpstreamPools(Class<? extends Channel> channelType, AddressResolverGroup<InetSocketAddress> resolver,
+            UpstreamSettings settings) {
+        this(new TcpConnector(channelType, resolver), settings);
+    }
+
+    /** Connections made by {@code connector} (in-memory channels in tests). */
+    public UpstreamPools(UpstreamConnector connector, UpstreamSettings settings) {
+        this.connector = requireNonNull(connector, "connector");
+        this.settings = requireNonNull(settings, "settings");
     }
 
     /**
-     * Opens a stream to {@code address} on {@code loop}, reusing a pooled connection with room.
-     * Must be called on {@code loop}; {@code callback} is called on it, exactly once (possibly
-     * before this returns). A connection opened for this stream must be set up within
-     * {@code connectTimeout} ({@link Duration#ZERO}: the pool's default); connections are shared
-     * by every balancer with this endpoint, so the timeout of the call that made the pool connect
-     * applies.
+     * A stream to {@code address} on {@code loop}, on a pooled connection with room. Must be
+     * called on {@code loop}. Returns the stream when one could be opened now: the caller sets its
+     * handler and writes its HEADERS at once, before anything else on the loop. Returns null when
+     * it cannot: {@code callback} then hears later, exactly once and never before this returns,
+     * whether a stream opened (a connection became ready or freed one) or failed.
+     *
+     * @param connectTimeout for a connection opened for this stream ({@link Duration#ZERO}: the
+     *     pool's default); connections are shared by every balancer with this endpoint, so the
+     *     timeout of the call that made the pool connect applies
      */
-    public void openStream(EventLoop loop, EndpointAddress address, StreamCallback callback, Duration connectTimeout) {
+    public ProxyStream openStream(EventLoop loop, EndpointAddress address, StreamCallback callback,
+            Duration connectTimeout) {
         assert loop.inEventLoop();
-        pool(loop).open(address, new PendingStream(callback, requireNonNull(connectTimeout, "connectTimeout")));
+        requireNonNull(connectTimeout, "connectTimeout");
+        EventLoopPool pool = pools.get(loop);
+        if (pool == null) {
+            pool = pools.computeIfAbsent(loop, l -> new EventLoopPool(l, connector, settings));
+        }
+        if (closed) {
+            pool.refuse(callback, "the data plane is shutting down");
+            return null;
+        }
+        return pool.open(address, callback, connectTimeout);
     }
 
     /**
@@ -67,22 +76,15 @@ public final class UpstreamPools {
 
     /** Closes every upstream connection; completes when every pool has closed its own. */
     public CompletableFuture<Void> closeAll() {
-        CompletableFuture<?>[] closed = pools.entrySet().stream().map(entry -> {
-            CompletableFuture<Void> done = new CompletableFuture<>();
+        closed = true;
+        CompletableFuture<?>[] done = pools.entrySet().stream().map(entry -> {
+            CompletableFuture<Void> poolClosed = new CompletableFuture<>();
             entry.getKey().execute(() -> {
                 entry.getValue().closeAll();
-                done.complete(null);
+                poolClosed.complete(null);
             });
-            return done;
+            return poolClosed;
         }).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(closed);
-    }
-
-    private EventLoopPool pool(EventLoop loop) {
-        EventLoopPool pool = pools.get(loop);
-        if (pool == null) {
-            throw new IllegalArgumentException("event loop is not of this data plane: " + loop);
-        }
-        return pool;
+        return CompletableFuture.allOf(done);
     }
 }

@@ -107,13 +107,43 @@ class CrdManifestTest {
 
     @Test
     void exactlyOneOfRulesBackendRefAndStaticEndpointsIsACelRuleOnSpec() {
-        JsonNode rules = spec.path("x-kubernetes-validations");
-
-        assertThat(rules).hasSize(1);
-        assertThat(rules.get(0).path("rule").asText()).isEqualTo("(has(self.backendRef) ? 1 : 0)"
+        JsonNode rule = celRule(spec, "(has(self.backendRef) ? 1 : 0)"
                 + " + (has(self.staticEndpoints) ? 1 : 0) + (has(self.rules) ? 1 : 0) == 1");
-        assertThat(rules.get(0).path("message").asText())
+
+        assertThat(rule.path("message").asText())
                 .isEqualTo("set exactly one of rules, backendRef (a Service) and staticEndpoints");
+    }
+
+    @Test
+    void retryAndHedgingExcludeEachOtherInACelRuleOnSpecAndOnEachRule() {
+        assertThat(celRule(spec, "!(has(self.retry) && has(self.hedging))").path("message").asText())
+                .isEqualTo("set at most one of retry and hedging: a balancer either retries failed attempts or hedges");
+        JsonNode rule = spec.path("properties").path("rules").path("items");
+        assertThat(celRule(rule, "!(has(self.retry) && has(self.hedging))").path("message").asText())
+                .isEqualTo("set at most one of retry and hedging: a rule either retries failed attempts or hedges");
+    }
+
+    @Test
+    void hedgingNeedsADelayAndTakesTwoToFiveAttempts() {
+        JsonNode hedging = spec.path("properties").path("hedging");
+
+        assertThat(texts(hedging.path("required"))).containsExactly("hedgingDelay");
+        JsonNode maxAttempts = hedging.path("properties").path("maxAttempts");
+        assertThat(maxAttempts.path("minimum").asInt()).isEqualTo(2);
+        assertThat(maxAttempts.path("maximum").asInt()).isEqualTo(5);
+        assertThat(hedging.path("properties").path("nonFatalStatusCodes").path("type").asText()).isEqualTo("array");
+        JsonNode ruleHedging = spec.path("properties").path("rules").path("items").path("properties").path("hedging");
+        assertThat(ruleHedging.path("properties")).as("a rule's own").isEqualTo(hedging.path("properties"));
+        assertThat(ruleHedging.path("required")).isEqualTo(hedging.path("required"));
+    }
+
+    private static JsonNode celRule(JsonNode schema, String rule) {
+        for (JsonNode candidate : schema.path("x-kubernetes-validations")) {
+            if (candidate.path("rule").asText().equals(rule)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no CEL rule " + rule + " in " + schema.path("x-kubernetes-validations"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.controller.crd.ActiveHealthCheckSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.HealthCheckSpec;
+import dev.grpcbalancer.controller.crd.HedgingSpec;
 import dev.grpcbalancer.controller.crd.LoadBalancingSpec;
 import dev.grpcbalancer.controller.crd.OutlierDetectionSpec;
 import dev.grpcbalancer.controller.crd.RetryBackoffSpec;
@@ -16,6 +17,7 @@ import dev.grpcbalancer.controller.crd.TimeoutsSpec;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.HealthCheck;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
@@ -199,5 +201,69 @@ class ResilienceSpecsTest {
                 "spec.healthCheck.active.timeout: must be a duration such as 250ms, 5s, 1m or 1h30m, got \"soon\"",
                 "spec.healthCheck.active.healthyThreshold: must be 1..1000, got 0",
                 "spec.loadBalancing.slowStart.window: required");
+    }
+
+    @Test
+    void hedgingIsTranslatedAndMaxAttemptsDefaultsToOneHedge() {
+        GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
+        HedgingSpec hedging = new HedgingSpec();
+        hedging.setMaxAttempts(3);
+        hedging.setHedgingDelay("50ms");
+        hedging.setNonFatalStatusCodes(List.of("unavailable", "resource-exhausted"));
+        balancer.getSpec().setHedging(hedging);
+
+        BalancerConfig config = BalancerTranslator.translateStatic(balancer).config();
+
+        assertThat(config.hedging()).isEqualTo(new HedgingPolicy(3, Duration.ofMillis(50),
+                Set.of(GrpcCode.UNAVAILABLE, GrpcCode.RESOURCE_EXHAUSTED)));
+        assertThat(config.retry()).as("hedging takes the default budget and replay buffer").isEqualTo(RetryPolicy.DEFAULT);
+
+        hedging.setMaxAttempts(null);
+        hedging.setNonFatalStatusCodes(null);
+        assertThat(BalancerTranslator.translateStatic(balancer).config().hedging())
+                .isEqualTo(new HedgingPolicy(2, Duration.ofMillis(50), Set.of()));
+        assertThat(BalancerTranslator.translateStatic(balancer("plain", 8081, "10.0.0.1:1")).config().hedging())
+                .isEqualTo(HedgingPolicy.DISABLED);
+    }
+
+    @Test
+    void hedgingAndRetryInOneBalancerIsAnError() {
+        GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
+        HedgingSpec hedging = new HedgingSpec();
+        hedging.setHedgingDelay("20ms");
+        balancer.getSpec().setHedging(hedging);
+        balancer.getSpec().setRetry(new RetrySpec());
+
+        assertThat(SpecValidation.validate(balancer)).containsExactly(new SpecError("spec.hedging",
+                "set at most one of retry and hedging: a balancer either retries failed attempts or hedges"
+                        + " (remove spec.retry or spec.hedging)"));
+    }
+
+    @Test
+    void hedgingProblemsAreReportedInFieldOrder() {
+        GrpcBalancer balancer = balancer("greeter", 8080, "10.0.0.1:1");
+        HedgingSpec hedging = new HedgingSpec();
+        hedging.setMaxAttempts(6);
+        hedging.setNonFatalStatusCodes(List.of("unavailable", "ok", "teapot"));
+        balancer.getSpec().setHedging(hedging);
+
+        assertThat(SpecValidation.validate(balancer)).extracting(SpecError::toString).containsExactly(
+                "spec.hedging.maxAttempts: must be 2..5, got 6",
+                "spec.hedging.hedgingDelay: required, e.g. 50ms: how long an attempt may go without response headers"
+                        + " before the next one starts",
+                "spec.hedging.nonFatalStatusCodes[1]: must be a gRPC code other than ok (cancelled, unknown,"
+                        + " invalid-argument, deadline-exceeded, not-found, already-exists, permission-denied,"
+                        + " resource-exhausted, failed-precondition, aborted, out-of-range, unimplemented, internal,"
+                        + " unavailable, data-loss, unauthenticated), got \"ok\"",
+                "spec.hedging.nonFatalStatusCodes[2]: must be a gRPC code other than ok (cancelled, unknown,"
+                        + " invalid-argument, deadline-exceeded, not-found, already-exists, permission-denied,"
+                        + " resource-exhausted, failed-precondition, aborted, out-of-range, unimplemented, internal,"
+                        + " unavailable, data-loss, unauthenticated), got \"teapot\"");
+
+        hedging.setMaxAttempts(2);
+        hedging.setNonFatalStatusCodes(null);
+        hedging.setHedgingDelay("0ms");
+        assertThat(SpecValidation.validate(balancer)).extracting(SpecError::toString)
+                .containsExactly("spec.hedging.hedgingDelay: must be more than 0 and at most 24h, got 0ms");
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.HeaderMatchSpec;
+import dev.grpcbalancer.controller.crd.HedgingSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.crd.MethodMatchSpec;
 import dev.grpcbalancer.controller.crd.RetrySpec;
@@ -19,9 +20,11 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.HeaderMatch;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.MatchType;
 import dev.grpcbalancer.snapshot.MethodMatch;
+import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteMatch;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
@@ -29,12 +32,14 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -195,6 +200,50 @@ class RuleTranslationTest {
         assertThat(config.routes().get(0).policy().retry().numRetries()).as("the whole section is replaced").isEqualTo(1);
         assertThat(config.routes().get(0).policy().retry().retryOn()).hasSize(1);
         assertThat(config.routes().get(1).policy().retry().numRetries()).isEqualTo(3);
+    }
+
+    @Test
+    void retryAndHedgingAreOneChoiceThatARuleMakesForItself() {
+        RetrySpec balancerRetry = new RetrySpec();
+        balancerRetry.setNumRetries(3);
+        HedgingSpec ruleHedging = new HedgingSpec();
+        ruleHedging.setHedgingDelay("20ms");
+        RuleSpec hedged = rule("reads", match("shop.A", "Get"), statics(1, "10.0.0.1:1"));
+        hedged.setHedging(ruleHedging);
+        RuleSpec inherits = rule("writes", null, statics(1, "10.0.0.1:1"));
+        GrpcBalancer balancer = balancer(hedged, inherits);
+        balancer.getSpec().setRetry(balancerRetry);
+
+        BalancerConfig config = BalancerTranslator.translateStatic(balancer).config();
+
+        assertThat(config.routes().get(0).policy().hedging())
+                .isEqualTo(new HedgingPolicy(2, Duration.ofMillis(20), Set.of()));
+        assertThat(config.routes().get(0).policy().retry()).as("the rule's hedging replaces the balancer's retry")
+                .isEqualTo(RetryPolicy.DEFAULT);
+        assertThat(config.routes().get(1).policy().hedging()).isEqualTo(HedgingPolicy.DISABLED);
+        assertThat(config.routes().get(1).policy().retry().numRetries()).isEqualTo(3);
+
+        balancer.getSpec().setRetry(null);
+        balancer.getSpec().setHedging(ruleHedging);
+        hedged.setHedging(null);
+        hedged.setRetry(balancerRetry);
+        config = BalancerTranslator.translateStatic(balancer).config();
+        assertThat(config.routes().get(0).policy().hedging()).as("the rule's retry replaces the balancer's hedging")
+                .isEqualTo(HedgingPolicy.DISABLED);
+        assertThat(config.routes().get(1).policy().hedging().enabled()).isTrue();
+    }
+
+    @Test
+    void aRuleWithRetryAndHedgingIsAnError() {
+        RuleSpec both = rule("both", null, statics(1, "10.0.0.1:1"));
+        both.setRetry(new RetrySpec());
+        HedgingSpec hedging = new HedgingSpec();
+        hedging.setHedgingDelay("20ms");
+        both.setHedging(hedging);
+
+        assertThat(BalancerTranslator.translateStatic(balancer(both)).errors()).extracting(SpecError::toString)
+                .containsExactly("spec.rules[0].hedging: set at most one of retry and hedging: a rule either retries"
+                        + " failed attempts or hedges (remove spec.rules[0].retry or spec.rules[0].hedging)");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.grpcbalancer.dataplane;
+package dev.grpcbalancer.dataplane.call;
 
 import dev.grpcbalancer.lb.BackendSplit;
 import dev.grpcbalancer.lb.LoadBalancer;
@@ -8,24 +8,26 @@ import dev.grpcbalancer.metrics.CallMeters;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.HedgingPolicy;
 import dev.grpcbalancer.snapshot.OutlierDetection;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutePolicy;
 import dev.grpcbalancer.snapshot.Timeouts;
+import java.util.Collection;
 import java.util.List;
 
 /**
- * What a call reads once its route is known (at its HEADERS): how to pick an endpoint (the
- * route's backends, each with its own load balancer, split by weight), its retry policy and
- * budget, timeouts, outlier detection and meters. Immutable (the balancers' and budget's counters
- * and the meters aside); a new snapshot builds a new one.
+ * Everything a call reads, resolved once when its HEADERS arrive (its route): how to pick an
+ * endpoint (the route's backends, each with its own load balancer, split by weight), its retry or
+ * hedging policy and retry budget, timeouts, outlier detection and meters. Immutable (the
+ * balancers' and budget's counters and the meters aside); a new snapshot builds a new one.
  *
  * <p>{@link #matched()} is false for the stand-in of calls that no rule takes: they end with
  * UNIMPLEMENTED and count under route {@value BalancerMeters#UNMATCHED}.
  */
-final class RouteRuntime {
+public final class RouteRuntime {
 
     private final BalancerId balancer;
     private final Route route;
@@ -36,13 +38,17 @@ final class RouteRuntime {
     private final RetryBudget retryBudget;
     private final CallMeters meters;
 
-    RouteRuntime(BalancerId balancer, Route route, boolean matched, List<LoadBalancer> balancers,
+    /**
+     * @param balancers the load balancer of each of the route's backends, in order
+     * @param endpointMeters the per-endpoint meters of each backend, in order; null without them
+     */
+    public RouteRuntime(BalancerId balancer, Route route, boolean matched, List<LoadBalancer> balancers,
             List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters) {
         this.balancer = balancer;
         this.route = route;
         this.matched = matched;
         this.balancers = List.copyOf(balancers);
-        this.endpointMeters = endpointMeters;
+        this.endpointMeters = endpointMeters == null ? null : List.copyOf(endpointMeters);
         this.split = BackendSplit.create(route.backends(), this.balancers);
         this.retryBudget = retryBudget;
         this.meters = meters;
@@ -60,51 +66,60 @@ final class RouteRuntime {
     }
 
     /** The same route counting its calls in {@code other} meters (a method's own, with method meters). */
-    RouteRuntime withMeters(CallMeters other) {
+    public RouteRuntime withMeters(CallMeters other) {
         return other == meters ? this : new RouteRuntime(this, other);
     }
 
-    /** An endpoint for a new attempt (see {@link BackendSplit#pick}); null when the route has none. */
+    /** An endpoint for a new attempt or a retry (see {@link BackendSplit#pick}); null when the route has none. */
     Selection pick(EndpointAddress avoid) {
         return split.pick(avoid);
     }
 
-    /** Counts an attempt on the selection's endpoint in its backend's meters (with per-endpoint meters only). */
-    void attempted(Selection selection) {
+    /** An endpoint for a hedge: one none of the call's other attempts uses, where possible. */
+    Selection pickOther(Collection<EndpointAddress> avoid) {
+        return split.pickOther(avoid);
+    }
+
+    /** The per-endpoint meters of the selection's endpoint; null without per-endpoint meters. */
+    EndpointMeters.Endpoint endpointMeters(Selection selection) {
         if (endpointMeters == null) {
-            return;
+            return null;
         }
         LoadBalancer owner = selection.balancer();
         for (int i = 0; i < balancers.size(); i++) {
             if (balancers.get(i) == owner) {
-                endpointMeters.get(i).attempted(selection.endpoint().address());
-                return;
+                return endpointMeters.get(i).endpoint(selection.address());
             }
         }
+        return null;
     }
 
-    boolean matched() {
+    public boolean matched() {
         return matched;
     }
 
-    BalancerId balancer() {
+    public BalancerId balancer() {
         return balancer;
     }
 
-    String name() {
+    public String name() {
         return route.name();
     }
 
-    Route route() {
+    public Route route() {
         return route;
     }
 
-    RoutePolicy policy() {
+    public RoutePolicy policy() {
         return route.policy();
     }
 
-    RetryPolicy retry() {
+    public RetryPolicy retry() {
         return route.policy().retry();
+    }
+
+    HedgingPolicy hedging() {
+        return route.policy().hedging();
     }
 
     Timeouts timeouts() {
@@ -115,7 +130,7 @@ final class RouteRuntime {
         return route.policy().outlierDetection();
     }
 
-    RetryBudget retryBudget() {
+    public RetryBudget retryBudget() {
         return retryBudget;
     }
 
@@ -124,7 +139,7 @@ final class RouteRuntime {
     }
 
     /** The load balancer of each backend, in the route's order. */
-    List<LoadBalancer> balancers() {
+    public List<LoadBalancer> balancers() {
         return balancers;
     }
 

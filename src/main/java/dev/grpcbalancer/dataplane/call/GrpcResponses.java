@@ -1,4 +1,4 @@
-package dev.grpcbalancer.dataplane;
+package dev.grpcbalancer.dataplane.call;
 
 import dev.grpcbalancer.snapshot.GrpcCode;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -11,12 +11,12 @@ import java.nio.charset.StandardCharsets;
  * Builds the responses the proxy produces itself (gRPC trailers-only and plain HTTP errors) and
  * reads the gRPC status of the ones it relays.
  */
-final class GrpcResponses {
+public final class GrpcResponses {
 
-    static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    public static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
-    static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    public static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     /** {@code grpc-status} header values by code. */

@@ -1,4 +1,4 @@
-package dev.grpcbalancer.dataplane;
+package dev.grpcbalancer.dataplane.call;
 
 import java.util.concurrent.TimeUnit;
 

@@ -1,4 +1,4 @@
-package dev.grpcbalancer.dataplane;
+package dev.grpcbalancer.dataplane.call;
 
 import dev.grpcbalancer.snapshot.GrpcCode;
 import io.netty.handler.codec.http.HttpHeaderNames;

@@ -1,0 +1,334 @@
+package dev.grpcbalancer.dataplane;
+
+import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
+import dev.grpcbalancer.metrics.BalancerMeters;
+import dev.grpcbalancer.metrics.DataPlaneMeters;
+import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.Endpoint;
+import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.RouteBackend;
+import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane's listeners and everything that changes them: applying snapshots, binding ports,
+ * bind results, bind retries, closing. All of it runs on one thread, the owner: snapshots arrive as
+ * tasks from {@link DataPlane}, and event loops only hand bind and close results over as tasks. So
+ * no lock is needed and nothing ever waits for a channel: a listener that takes over a port
+ * another one gave up binds when that port's server channel has closed.
+ *
+ * <p>Readers on any thread see an immutable {@link ListenersView}, replaced by the owner after every
+ * change.
+ */
+final class ListenerSet {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
+    static final Duration BIND_RETRY = Duration.ofSeconds(5);
+
+    private final EventExecutor owner;
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final DataPlaneSettings settings;
+    private final UpstreamPools pools;
+    private final CallEngine calls;
+    private final DataPlaneMeters meters;
+    private final Runnable changed;
+
+    // Owner-confined state.
+    private final Map<BalancerId, Binding> bindings = new LinkedHashMap<>();
+    /** Ports whose server channel is closing, until it has closed. */
+    private final Map<Integer, CompletableFuture<Void>> portsClosing = new HashMap<>();
+    private RoutingSnapshot current = RoutingSnapshot.EMPTY;
+    private boolean closed;
+
+    private volatile ListenersView view = ListenersView.EMPTY;
+
+    /**
+     * @param owner the thread every change runs on
+     * @param changed told (on the owner) whenever a listener binds, fails to bind or stops listening
+     */
+    ListenerSet(EventExecutor owner, EventLoopGroup group, Transport transport, DataPlaneSettings settings,
+            UpstreamPools pools, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
+        this.owner = owner;
+        this.group = group;
+        this.transport = transport;
+        this.settings = settings;
+        this.pools = pools;
+        this.calls = calls;
+        this.meters = meters;
+        this.changed = changed;
+    }
+
+    /** What the listeners are now. Any thread. */
+    ListenersView view() {
+        return view;
+    }
+
+    /** Makes {@code snapshot} the routing state; new listeners are asked to bind. Owner only. */
+    void apply(RoutingSnapshot snapshot) {
+        if (closed || snapshot.equals(current)) {
+            return;
+        }
+        Map<BalancerId, BalancerConfig> next = snapshot.byId();
+        // Retire first: a balancer may take over a port another one gave up in the same snapshot.
+        for (Binding binding : List.copyOf(bindings.values())) {
+            Listener listener = binding.listener;
+            BalancerConfig config = next.get(listener.id());
+            if (config == null || config.listenerPort() != listener.port()) {
+                bindings.remove(listener.id());
+                log.info("[{}] {}: stops listening on port {}; {} connections drain", listener.id(),
+                        config == null ? "removed" : "moved to port " + config.listenerPort(), listener.port(),
+                        listener.connectionCount());
+                retire(binding);
+            }
+        }
+        List<Binding> added = new ArrayList<>();
+        for (BalancerConfig config : snapshot.balancers()) {
+            Binding existing = bindings.get(config.id());
+            if (existing == null) {
+                Binding binding = start(config);
+                bindings.put(config.id(), binding);
+                added.add(binding);
+            } else if (!config.equals(existing.listener.runtime().config())) {
+                existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime(), existing.listener.runtime().meters(), calls.ticker()));
+                existing.healthChecks.update();
+                log.info("[{}] updated: {}", config.id(), summary(config));
+            }
+        }
+        added.forEach(this::bindWhenPortFree);
+        for (BalancerConfig config : snapshot.balancers()) {
+            meterEndpoints(config, bindings.get(config.id()).listener.runtime().meters());
+        }
+        for (BalancerConfig gone : current.balancers()) {
+            if (!next.containsKey(gone.id())) {
+                meters.remove(gone.id().toString());
+            }
+        }
+        pools.retain(endpointAddresses(snapshot));
+        current = snapshot;
+        publishView();
+    }
+
+    /**
+     * Stops every listener: no more accepting, GOAWAY to every client. Returns what completes when
+     * every client connection has closed, or {@code null} if already closed. Owner only.
+     */
+    CompletableFuture<Void> close() {
+        if (closed) {
+            return null;
+        }
+        closed = true;
+        CompletableFuture<?>[] drained = bindings.values().stream().map(this::retire).toArray(CompletableFuture[]::new);
+        bindings.clear();
+        publishView();
+        return CompletableFuture.allOf(drained);
+    }
+
+    private Binding start(BalancerConfig config) {
+        BalancerId id = config.id();
+        BalancerMeters balancerMeters = meters.balancer(id.toString());
+        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker()));
+        balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
+                set -> set.view().clientConnections(id));
+        HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
+        checks.update();
+        return new Binding(listener, checks);
+    }
+
+    private void meterEndpoints(BalancerConfig config, BalancerMeters balancerMeters) {
+        if (!balancerMeters.perEndpoint()) {
+            return;
+        }
+        BalancerId id = config.id();
+        for (Route route : config.effectiveRoutes()) {
+            for (RouteBackend backend : route.backends()) {
+                String routeName = route.name();
+                String backendName = backend.name();
+                balancerMeters.endpoints(routeName, backendName).endpoints(
+                        backend.endpoints().endpoints().stream().map(Endpoint::address).toList(),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.IN_FLIGHT),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.AVAILABLE),
+                        address -> view.probe(id, routeName, backendName, address, ListenersView.Probe.EJECTIONS));
+            }
+        }
+    }
+
+    private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
+        Set<EndpointAddress> live = new HashSet<>();
+        for (BalancerConfig balancer : snapshot.balancers()) {
+            for (Endpoint endpoint : balancer.allEndpoints()) {
+                live.add(endpoint.address());
+            }
+        }
+        return live;
+    }
+
+    /** "3 endpoints (3 ready), policy RoundRobin" for the shorthand, "4 rules, 7 endpoints (6 ready)" for rules. */
+    private static String summary(BalancerConfig config) {
+        List<Endpoint> endpoints = config.allEndpoints();
+        long ready = endpoints.stream().filter(e -> e.state() == EndpointState.READY).count();
+        String counts = endpoints.size() + " endpoints (" + ready + " ready)";
+        return config.routes().isEmpty() ? counts + ", policy " + config.policy()
+                : config.routes().size() + " rules, " + counts;
+    }
+
+    /** Stops the listener's checks, retries and accepting; its connections drain once its port is free. */
+    private CompletableFuture<Void> retire(Binding binding) {
+        binding.healthChecks.stop();
+        if (binding.retry != null) {
+            binding.retry.cancel(false);
+        }
+        int port = binding.listener.port();
+        CompletableFuture<Void> portFree = binding.stopAccepting();
+        if (!portFree.isDone()) {
+            portsClosing.put(port, portFree);
+            portFree.whenComplete((ignored, error) -> tell(() -> portsClosing.remove(port, portFree)));
+        }
+        return portFree.thenCompose(ignored -> binding.listener.drainConnections());
+    }
+
+    private void bindWhenPortFree(Binding binding) {
+        CompletableFuture<Void> portFree = portsClosing.get(binding.listener.port());
+        if (portFree == null || portFree.isDone()) {
+            bind(binding);
+        } else {
+            portFree.whenComplete((ignored, error) -> tell(() -> bindIfCurrent(binding)));
+        }
+    }
+
+    private void bindIfCurrent(Binding binding) {
+        if (isCurrent(binding) && binding.serverChannel == null) {
+            bind(binding);
+        }
+    }
+
+    private void bind(Binding binding) {
+        Listener listener = binding.listener;
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ListenerChannelInitializer(listener, calls, settings))
+                .bind(settings.bindAddress(), listener.port());
+        binding.serverChannel = bound;
+        bound.addListener(f -> tell(() -> bindDone(binding, bound)));
+    }
+
+    private void bindDone(Binding binding, ChannelFuture bound) {
+        if (!isCurrent(binding) || binding.serverChannel != bound) {
+            return; // retired meanwhile: retiring closed the channel
+        }
+        Listener listener = binding.listener;
+        if (bound.isSuccess()) {
+            binding.bound = true;
+            binding.bindError = null;
+            log.info("[{}] listening on {}:{}", listener.id(), settings.bindAddress(), listener.port());
+            bound.channel().closeFuture().addListener(f -> tell(() -> closedUnasked(binding, bound)));
+        } else {
+            bindFailed(binding, "cannot listen on " + settings.bindAddress() + ":" + listener.port() + ": "
+                    + bound.cause().getMessage());
+        }
+        publishView();
+        changed.run();
+    }
+
+    /** The server channel of a current listener closed although nobody retired it. */
+    private void closedUnasked(Binding binding, ChannelFuture bound) {
+        if (isCurrent(binding) && binding.serverChannel == bound) {
+            bindFailed(binding, "stopped listening on " + settings.bindAddress() + ":" + binding.listener.port()
+                    + ": the server socket closed");
+            publishView();
+            changed.run();
+        }
+    }
+
+    private void bindFailed(Binding binding, String error) {
+        binding.serverChannel = null;
+        binding.bound = false;
+        binding.bindError = error;
+        log.error("[{}] {}; retrying every {} s", binding.listener.id(), error, BIND_RETRY.toSeconds());
+        binding.retry = owner.schedule(() -> {
+            binding.retry = null;
+            bindIfCurrent(binding);
+        }, BIND_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private boolean isCurrent(Binding binding) {
+        return !closed && bindings.get(binding.listener.id()) == binding;
+    }
+
+    /** Hands {@code task} to the owner; from any thread (event loops hand their results over this way). */
+    private void tell(Runnable task) {
+        try {
+            owner.execute(task);
+        } catch (RejectedExecutionException ownerStopped) {
+            log.debug("data plane closed, dropping a listener event");
+        }
+    }
+
+    private void publishView() {
+        Map<BalancerId, ListenersView.ListenerView> listeners = new LinkedHashMap<>();
+        bindings.forEach((id, binding) -> listeners.put(id,
+                new ListenersView.ListenerView(binding.listener, binding.bound, binding.bindError)));
+        view = new ListenersView(closed, current, Collections.unmodifiableMap(listeners));
+    }
+
+    /** A listener with its server channel and health checks. Owner-confined. */
+    private static final class Binding {
+        final Listener listener;
+        final HealthChecks healthChecks;
+        /** The latest bind of the server channel, bound or still binding; null when none is open. */
+        ChannelFuture serverChannel;
+        boolean bound;
+        String bindError;
+        ScheduledFuture<?> retry;
+
+        Binding(Listener listener, HealthChecks healthChecks) {
+            this.listener = listener;
+            this.healthChecks = healthChecks;
+        }
+
+        /** Closes the server channel, bound or still binding; completes when its port is free. */
+        CompletableFuture<Void> stopAccepting() {
+            ChannelFuture bind = serverChannel;
+            if (bind == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> portFree = new CompletableFuture<>();
+            bind.addListener(f -> {
+                if (!f.isSuccess()) {
+                    portFree.complete(null); // never bound
+                }
+            });
+            bind.channel().closeFuture().addListener(f -> portFree.complete(null));
+            bind.channel().close();
+            return portFree;
+        }
+    }
+}
