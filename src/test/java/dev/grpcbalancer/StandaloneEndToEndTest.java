@@ -157,9 +157,9 @@ class StandaloneEndToEndTest {
 
         replaceFile(balancer("echo", port, a, b, c).replace("port: " + port, "port: 70000"));
 
-        logs.awaitLine(Level.ERROR, "rejected, keeping the last good configuration", WAIT);
-        assertThat(logs.lines(Level.ERROR)).anyMatch(line -> line.contains("spec.listener.port")
-                && line.contains("document 1 (default/echo)"));
+        // the problems are logged after the "rejected" line: wait for the problem itself
+        assertThat(logs.awaitLine(Level.ERROR, "spec.listener.port", WAIT)).contains("document 1 (default/echo)");
+        assertThat(logs.lines(Level.ERROR)).anyMatch(line -> line.contains("rejected, keeping the last good configuration"));
         assertThat(calls(client, 20)).isEqualTo(Map.of("a", 10L, "b", 10L));
         assertThat(c.stats().callsStarted()).isZero();
 
