@@ -107,15 +107,15 @@ public final class BalancerController implements AutoCloseable {
      * @throws IllegalStateException when the informers did not sync within {@code syncTimeout}
      */
     public void start(Duration syncTimeout) throws InterruptedException {
-        GatewayApiDiscovery gatewayApi = discoverGatewayApi(syncTimeout);
+        GatewayApiDiscovery gatewayApi = settings.gatewayApi() ? discoverGatewayApi(syncTimeout)
+                : GatewayApiDiscovery.TURNED_OFF;
         if (gatewayApi.enabled()) {
             cache.serveGatewayApi(client, settings, gatewayApi.referenceGrants());
             log.info("Gateway API support is on: serving Gateways of GatewayClasses with controllerName {}{}",
                     GatewayApi.CONTROLLER_NAME, gatewayApi.referenceGrants() ? ""
                             : " (no ReferenceGrant CRD: references to other namespaces are never permitted)");
         } else {
-            log.info("Gateway API support is off: the cluster does not serve {} (install the Gateway API CRDs"
-                    + " and restart the controller to serve Gateways and GRPCRoutes)", gatewayApi.missing());
+            log.info("Gateway API support is off: {}", gatewayApi.whyOff());
         }
         log.info("watching {} (controller namespace {}, identity {})",
                 settings.allNamespaces() ? "all namespaces" : "namespaces " + settings.namespaces().stream().sorted().toList(),

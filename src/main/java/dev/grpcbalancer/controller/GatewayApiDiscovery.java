@@ -17,9 +17,12 @@ import java.util.stream.Collectors;
  *
  * @param enabled Gateway, GatewayClass and GRPCRoute are served
  * @param referenceGrants ReferenceGrant is served as well
- * @param missing what is missing, for the log line that says why support is off
+ * @param whyOff why support is off, for the log line that says so
  */
-record GatewayApiDiscovery(boolean enabled, boolean referenceGrants, String missing) {
+record GatewayApiDiscovery(boolean enabled, boolean referenceGrants, String whyOff) {
+
+    /** Support turned off by the command line: the API server is not asked. */
+    static final GatewayApiDiscovery TURNED_OFF = new GatewayApiDiscovery(false, false, "turned off (--no-gateway-api)");
 
     private static final List<String> REQUIRED = List.of(GatewayApi.GATEWAY_CLASS, GatewayApi.GATEWAY, GatewayApi.GRPC_ROUTE);
 
@@ -28,7 +31,9 @@ record GatewayApiDiscovery(boolean enabled, boolean referenceGrants, String miss
         List<String> missing = REQUIRED.stream().filter(kind -> !v1.contains(kind)).toList();
         boolean grants = kinds(client, GatewayApi.GROUP + "/v1beta1").contains(GatewayApi.REFERENCE_GRANT);
         return new GatewayApiDiscovery(missing.isEmpty(), grants, missing.isEmpty() ? ""
-                : String.join(", ", missing.stream().map(kind -> kind + " " + GatewayApi.GROUP + "/v1").toList()));
+                : "the cluster does not serve " + String.join(", ", missing.stream()
+                        .map(kind -> kind + " " + GatewayApi.GROUP + "/v1").toList())
+                        + " (install the Gateway API CRDs and restart the controller to serve Gateways and GRPCRoutes)");
     }
 
     private static Set<String> kinds(KubernetesClient client, String groupVersion) {
