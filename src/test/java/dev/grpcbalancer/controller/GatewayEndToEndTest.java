@@ -26,6 +26,7 @@ import dev.grpcbalancer.testing.grpc.TestClient;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCMethodMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteFilterBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
@@ -140,6 +141,33 @@ class GatewayEndToEndTest {
                 .as("a method match ranks above header matches").isIn("127.0.0.2", "127.0.0.3");
         assertThat(call(grpc, "shop.v2.Cart/EchoThree").code()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(call(grpc, "shop.Cart/Echo").code()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    }
+
+    @Test
+    void headerModifiersRewriteWhatTheBackendSeesAndTheResponseHeadersTheClientGets() throws Exception {
+        int port = start();
+        GRPCRouteRule rule = rule(ECHO, "Echo", backend("v1", 50051, 1));
+        rule.setFilters(new ArrayList<>(List.of(
+                new GRPCRouteFilterBuilder().withType("RequestHeaderModifier").withNewRequestHeaderModifier()
+                        .addNewSet("x-custom-tenant", "green").addNewAdd("x-custom-added", "yes")
+                        .withRemove("x-custom-drop").endRequestHeaderModifier().build(),
+                new GRPCRouteFilterBuilder().withType("ResponseHeaderModifier").withNewResponseHeaderModifier()
+                        .addNewSet("x-gateway", "shop/web").endResponseHeaderModifier().build())));
+        client.resource(route(NAMESPACE, "filtered", List.of(parent("web")), List.of(), rule)).create();
+        awaitRouteParent("filtered", "Accepted", "True", "Accepted");
+        awaitGateway("Programmed", "True", "Programmed");
+
+        Metadata request = RequestHeaders.create().echoMetadata().custom("x-custom-tenant", "blue")
+                .custom("x-custom-drop", "1").custom("x-custom-kept", "k").build();
+        CallResult result = ok(client(port, null).unary(ECHO + "/Echo", utf8("x"), request, DEADLINE));
+
+        Metadata echoed = result.trailers(); // the backend copies back the x-custom-* headers it got
+        assertThat(echoed.getAll(key("x-custom-tenant"))).containsExactly("green");
+        assertThat(echoed.get(key("x-custom-added"))).isEqualTo("yes");
+        assertThat(echoed.get(key("x-custom-drop"))).isNull();
+        assertThat(echoed.get(key("x-custom-kept"))).isEqualTo("k");
+        assertThat(result.headers().get(key("x-gateway"))).isEqualTo("shop/web");
+        assertThat(echoed.get(key("x-gateway"))).as("trailers are left alone").isNull();
     }
 
     @Test
@@ -320,6 +348,10 @@ class GatewayEndToEndTest {
     private static CallResult ok(CallResult result) {
         assertThat(result.code()).as(result.toString()).isEqualTo(Status.Code.OK);
         return result;
+    }
+
+    private static Metadata.Key<String> key(String name) {
+        return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     }
 
     private static byte[] utf8(String text) {

@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * Everything a call reads, resolved once when its HEADERS arrive (its route): how to pick an
  * endpoint (the route's backends, each with its own load balancer, split by weight), its retry or
- * hedging policy and retry budget, timeouts, outlier detection and meters. Immutable (the
+ * hedging policy and retry budget, timeouts, outlier detection, meters, and the header rewrites
+ * of its filters, compiled once here rather than per call. Immutable (the
  * balancers' and budget's counters and the meters aside); a new snapshot builds a new one.
  *
  * <p>{@link #matched()} is false for the stand-in of calls that no rule takes: they end with
@@ -37,6 +38,8 @@ public final class RouteRuntime {
     private final BackendSplit split;
     private final RetryBudget retryBudget;
     private final CallMeters meters;
+    private final HeaderRewrite requestRewrite;
+    private final HeaderRewrite responseRewrite;
 
     /**
      * @param balancers the load balancer of each of the route's backends, in order
@@ -52,6 +55,8 @@ public final class RouteRuntime {
         this.split = BackendSplit.create(route.backends(), this.balancers);
         this.retryBudget = retryBudget;
         this.meters = meters;
+        this.requestRewrite = HeaderRewrite.of(route.filters().request());
+        this.responseRewrite = HeaderRewrite.of(route.filters().response());
     }
 
     private RouteRuntime(RouteRuntime base, CallMeters meters) {
@@ -63,6 +68,8 @@ public final class RouteRuntime {
         this.split = base.split;
         this.retryBudget = base.retryBudget;
         this.meters = meters;
+        this.requestRewrite = base.requestRewrite;
+        this.responseRewrite = base.responseRewrite;
     }
 
     /** The same route counting its calls in {@code other} meters (a method's own, with method meters). */
@@ -141,6 +148,16 @@ public final class RouteRuntime {
     /** The load balancer of each backend, in the route's order. */
     public List<LoadBalancer> balancers() {
         return balancers;
+    }
+
+    /** The route's {@code RequestHeaderModifier}: applied to a call's request headers before any attempt. */
+    HeaderRewrite requestRewrite() {
+        return requestRewrite;
+    }
+
+    /** The route's {@code ResponseHeaderModifier}: applied to the backend's response headers (not trailers). */
+    HeaderRewrite responseRewrite() {
+        return responseRewrite;
     }
 
     /** Why a call found no endpoint: for its UNAVAILABLE message. */
