@@ -49,7 +49,7 @@ public final class GatewayStatuses {
      * them in {@code status.supportedFeatures} (docs/gateway-api.md).
      */
     public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "GatewayPort8080", "GRPCRoute",
-            "GRPCRouteListenerHostnameMatching", "ReferenceGrant");
+            "ReferenceGrant");
 
     private GatewayStatuses() {
     }
