@@ -119,10 +119,6 @@ final class GatewayCache {
         return list;
     }
 
-    GRPCRoute grpcRoute(ObjectKey key) {
-        return first(routes, key);
-    }
-
     Collection<ReferenceGrant> referenceGrants(String namespace) {
         List<ReferenceGrant> list = new ArrayList<>();
         grants.forEach(informer -> informer.getStore().list().stream()

@@ -56,8 +56,6 @@ final class GatewayStatusWriter {
     record Plan(Map<ObjectKey, GatewayOutcome> gateways, Map<ObjectKey, String> serviceNames,
             Map<BalancerId, ListenerState> listening, Map<ObjectKey, List<ParentResult>> routes) {
 
-        static final Plan NONE = new Plan(Map.of(), Map.of(), Map.of(), Map.of());
-
         Plan {
             gateways = Map.copyOf(requireNonNull(gateways, "gateways"));
             serviceNames = Map.copyOf(requireNonNull(serviceNames, "serviceNames"));
