@@ -251,6 +251,10 @@ listeners that take routes from namespaces selected by label.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list", "watch"]
+# Certificates that balancers reference (spec.listener.tls, spec.backendTLS): read through informers.
+- apiGroups: [""]
+  resources: ["secrets", "configmaps"]
+  verbs: ["list", "watch"]
 # Events: create, and get + patch to count a repeated one in its series (fabric8 reads before it patches).
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]

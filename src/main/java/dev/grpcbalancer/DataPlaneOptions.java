@@ -1,7 +1,10 @@
 package dev.grpcbalancer;
 
 import dev.grpcbalancer.dataplane.DataPlaneSettings;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Data plane and admin options shared by the commands that run balancers. */
@@ -43,6 +46,11 @@ final class DataPlaneOptions {
                     + " as labels make many series).")
     boolean endpointMetrics;
 
+    @Option(names = "--tls-provider", defaultValue = "auto", paramLabel = "auto|openssl|jdk",
+            converter = TlsProviderConverter.class,
+            description = "TLS implementation: auto (OpenSSL where its native library loads, else the JDK's), openssl"
+                    + " (fail at start without it) or jdk (default: ${DEFAULT-VALUE}).")
+    TlsProvider tlsProvider;
     @Option(names = "--method-metrics",
             description = "Also label call meters with grpc_service and grpc_method for the methods that exact rule"
                     + " matches name (a set the configuration bounds; other calls have them empty; default: off).")
@@ -52,11 +60,24 @@ final class DataPlaneOptions {
             description = "Event loop threads; 0 means two per core (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    /** {@code auto}, {@code openssl}, {@code jdk}, in any case. */
+    static final class TlsProviderConverter implements CommandLine.ITypeConverter<TlsProvider> {
+        @Override
+        public TlsProvider convert(String value) {
+            try {
+                return TlsProvider.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected auto, openssl or jdk, got '" + value + "'");
+            }
+        }
+    }
+
     DataPlaneSettings settings() {
         return DataPlaneSettings.defaults()
                 .withBindAddress(bindAddress)
                 .withDrainTimeout(drainTimeout)
                 .withMaxConcurrentStreams(maxConcurrentStreams)
-                .withIoThreads(ioThreads);
+                .withIoThreads(ioThreads)
+                .withTlsProvider(tlsProvider);
     }
 }

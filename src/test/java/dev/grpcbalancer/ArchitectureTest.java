@@ -30,6 +30,7 @@ final class ArchitectureTest {
     private static final String DATAPLANE_UPSTREAM = "dev.grpcbalancer.dataplane.upstream..";
     private static final String DATAPLANE_HTTP2 = "dev.grpcbalancer.dataplane.http2..";
     private static final String DATAPLANE_ROUTE = "dev.grpcbalancer.dataplane.route..";
+    private static final String DATAPLANE_TLS = "dev.grpcbalancer.dataplane.tls..";
     private static final String CONTROLLER = "dev.grpcbalancer.controller..";
     private static final String CRD = "dev.grpcbalancer.controller.crd..";
     private static final String TRANSLATE = "dev.grpcbalancer.controller.translate..";
@@ -77,7 +78,7 @@ final class ArchitectureTest {
      * Inside the data plane: HTTP/2 connections and streams at the bottom, the upstream pools on
      * them, the call engine on both, the listeners (and what else accepts or manages connections)
      * on top; the route table beside them, read only by the listeners (a call is handed the route
-     * it was matched to). Nothing below reaches up: the pool cannot call into a call's internals,
+     * it was matched to); TLS (contexts and handshakes) beside them too, reaching none of them. Nothing below reaches up: the pool cannot call into a call's internals,
      * and the call engine knows nothing of listeners, so routing and new listener kinds change one
      * layer.
      */
@@ -90,13 +91,16 @@ final class ArchitectureTest {
             .layer("upstream").definedBy(DATAPLANE_UPSTREAM)
             .layer("http2").definedBy(DATAPLANE_HTTP2)
             .layer("routing").definedBy(DATAPLANE_ROUTE)
+            .layer("tls").definedBy(DATAPLANE_TLS)
             .whereLayer("listeners").mayNotBeAccessedByAnyLayer()
             .whereLayer("call engine").mayOnlyBeAccessedByLayers("listeners")
             .whereLayer("upstream").mayOnlyBeAccessedByLayers("call engine", "listeners")
             .whereLayer("http2").mayOnlyBeAccessedByLayers("upstream", "call engine", "listeners")
             .whereLayer("routing").mayOnlyBeAccessedByLayers("listeners")
+            .whereLayer("tls").mayOnlyBeAccessedByLayers("upstream", "call engine", "listeners")
             .because("the data plane is layered http2 <- upstream <- call engine <- listeners,"
-                    + " and the route table (pure lookup) is the listeners' alone");
+                    + " and the route table (pure lookup) is the listeners' alone; TLS contexts and handshakes sit"
+                    + " beside them, used by the listeners, the call engine and the upstream pools");
 
     @ArchTest
     static final ArchRule controllerNeverSeesNettyOrTheDataplane = noClasses()

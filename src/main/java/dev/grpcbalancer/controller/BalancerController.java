@@ -10,6 +10,7 @@ import dev.grpcbalancer.controller.translate.gateway.GatewayApi;
 import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
 import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
 import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
+import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerStates;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
@@ -29,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes controller: informers over GrpcBalancers, Services and EndpointSlices feed one
- * reconcile thread, which translates the cluster state into a routing snapshot for the data plane
+ * The Kubernetes controller: informers over GrpcBalancers, Services, EndpointSlices, Secrets and
+ * ConfigMaps feed one reconcile thread, which translates the cluster state into a routing snapshot for the data plane
  * ({@link ClusterTranslator}, again only for the balancers whose inputs changed) and a status per
  * balancer ({@link StatusPlanner}). The leader writes status, Events and managed Services on a
  * thread of its own ({@link StatusWriter}).
@@ -73,7 +74,10 @@ public final class BalancerController implements AutoCloseable {
 
     private final StatusPlanner statuses;
 
+    private final Clock clock;
+
     // Owned by the reconcile thread (and start(), before the thread runs).
+    private final KeyMaterialCache keys = new KeyMaterialCache();
     private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
     private ClusterTranslator.Memo memo = ClusterTranslator.Memo.EMPTY;
     private Map<BalancerId, BalancerOutcome> lastOutcomes = Map.of();
@@ -88,6 +92,7 @@ public final class BalancerController implements AutoCloseable {
         this.sink = requireNonNull(sink, "sink");
         this.listeners = requireNonNull(listeners, "listeners");
         this.observer = requireNonNull(observer, "observer");
+        this.clock = requireNonNull(clock, "clock");
         this.loop = new ReconcileLoop(settings.holdOff(), settings.recheck(), this::reconcile);
         this.cache = new ClusterCache(client, settings, loop::trigger);
         this.leadership = new Leadership(client, settings, loop::trigger);
@@ -176,7 +181,8 @@ public final class BalancerController implements AutoCloseable {
         // Changes first, then the stores: a change that lands in between is translated now and again next run.
         Set<InputRef> changed = cache.takeChanges();
         ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache.gateways(), cache, lastValid,
-                published == null ? RoutingSnapshot.EMPTY : published, memo, changed);
+                published == null ? RoutingSnapshot.EMPTY : published, memo, changed, keys, clock.instant());
+        keys.retainUsed();
         memo = result.memo();
         lastValid = ClusterTranslator.lastValid(result, lastValid);
         boolean changedSnapshot = !result.snapshot().equals(published);
@@ -199,7 +205,7 @@ public final class BalancerController implements AutoCloseable {
             }
             String summary = summary(outcome);
             if (before == null || !summary.equals(summary(before))) {
-                if (outcome.isAccepted()) {
+                if (outcome.isAccepted() && outcome.certificateProblems().isEmpty()) {
                     log.info("[{}] {}", outcome.id(), summary);
                 } else {
                     log.warn("[{}] {}", outcome.id(), summary);
@@ -243,6 +249,11 @@ public final class BalancerController implements AutoCloseable {
             return "invalid: " + outcome.errors();
         } else if (outcome.portHolder() != null) {
             return "port " + outcome.resource().getSpec().getListener().getPort() + " held by " + outcome.portHolder();
+        } else if (outcome.config() == null) {
+            return "not serving: no valid certificate: " + outcome.certificateProblems();
+        } else if (!outcome.certificateProblems().isEmpty()) {
+            return "serving on port " + outcome.config().listenerPort()
+                    + "; certificate problems, the last valid certificates keep serving: " + outcome.certificateProblems();
         }
         return "serving on port " + outcome.config().listenerPort();
     }

@@ -6,7 +6,9 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
@@ -32,13 +34,16 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Shared informers over everything the controller reads: GrpcBalancers, Services and
- * EndpointSlices of the watched namespaces (one informer per namespace and kind, or one per kind
- * for all namespaces), and the managed Services in the controller's own namespace. Every change
- * runs {@code onChange}, which only signals the reconcile loop, after noting which translation
- * input it touched ({@link InputRef}; {@link #takeChanges}), so that only the balancers that read
- * it are translated again. EndpointSlices are indexed by their Service
- * ({@code kubernetes.io/service-name}).
+ * Shared informers over everything the controller reads: GrpcBalancers, Services,
+ * EndpointSlices, Secrets and ConfigMaps of the watched namespaces (one informer per namespace and
+ * kind, or one per kind for all namespaces), and the managed Services in the controller's own
+ * namespace. Every change runs {@code onChange}, which only signals the reconcile loop, after
+ * noting which translation input it touched ({@link InputRef}; {@link #takeChanges}), so that only
+ * the balancers that read it are translated again. EndpointSlices are indexed by their Service
+ * ({@code kubernetes.io/service-name}). Secrets and ConfigMaps are read (list and watch, nothing
+ * else) for the certificates balancers reference; Helm's release Secrets, large and never
+ * referenced, are left out by a field selector. Only the referenced ones are ever parsed (the
+ * reconcile loop's {@code KeyMaterialCache}).
  *
  * <p>Reads are from the informers' stores: consistent per object, never blocking on the API
  * server. When the API server is unreachable the stores keep the last known state and the
@@ -47,10 +52,14 @@ import java.util.function.Supplier;
 final class ClusterCache implements GatewayCluster, AutoCloseable {
 
     private static final String BY_SERVICE = "byService";
+    /** Helm 3 keeps every release revision in a Secret of this type: megabytes nobody references. */
+    private static final String HELM_RELEASE_SECRET_TYPE = "helm.sh/release.v1";
 
     private final List<SharedIndexInformer<GrpcBalancer>> balancers = new ArrayList<>();
     private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
     private final List<SharedIndexInformer<EndpointSlice>> slices = new ArrayList<>();
+    private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
+    private final List<SharedIndexInformer<ConfigMap>> configMaps = new ArrayList<>();
     private final SharedIndexInformer<Service> managedServices;
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
     private final String controllerNamespace;
@@ -71,6 +80,10 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
         ResourceEventHandler<EndpointSlice> sliceHandler = new Signal<>(onChange, changes, slice -> serviceOf(slice)
                 .map(service -> List.of(InputRef.endpointSlicesOf(slice.getMetadata().getNamespace(), service)))
                 .orElse(List.of()));
+        ResourceEventHandler<Secret> secretHandler = new Signal<>(onChange, changes,
+                secret -> List.of(InputRef.secret(secret.getMetadata().getNamespace(), secret.getMetadata().getName())));
+        ResourceEventHandler<ConfigMap> configMapHandler = new Signal<>(onChange, changes, configMap ->
+                List.of(InputRef.configMap(configMap.getMetadata().getNamespace(), configMap.getMetadata().getName())));
         for (Informable<GrpcBalancer> source : scoped(settings, ns -> client.resources(GrpcBalancer.class).inNamespace(ns),
                 () -> client.resources(GrpcBalancer.class).inAnyNamespace())) {
             balancers.add(register(source.runnableInformer(0), balancerHandler));
@@ -85,6 +98,15 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
             SharedIndexInformer<EndpointSlice> informer = source.runnableInformer(0);
             informer.addIndexers(Map.of(BY_SERVICE, ClusterCache::serviceKeys));
             slices.add(register(informer, sliceHandler));
+        }
+        for (Informable<Secret> source : scoped(settings,
+                ns -> client.secrets().inNamespace(ns).withoutField("type", HELM_RELEASE_SECRET_TYPE),
+                () -> client.secrets().inAnyNamespace().withoutField("type", HELM_RELEASE_SECRET_TYPE))) {
+            secrets.add(register(source.runnableInformer(0), secretHandler));
+        }
+        for (Informable<ConfigMap> source : scoped(settings, ns -> client.configMaps().inNamespace(ns),
+                () -> client.configMaps().inAnyNamespace())) {
+            configMaps.add(register(source.runnableInformer(0), configMapHandler));
         }
         managedServices = register(client.services().inNamespace(settings.controllerNamespace())
                 .withLabels(ManagedServices.ownedSelector()).runnableInformer(0), serviceHandler);
@@ -165,21 +187,29 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
     }
 
     GrpcBalancer balancer(String namespace, String name) {
-        for (SharedIndexInformer<GrpcBalancer> informer : balancers) {
-            GrpcBalancer balancer = informer.getStore().getByKey(namespace + "/" + name);
-            if (balancer != null) {
-                return balancer;
-            }
-        }
-        return null;
+        return byKey(balancers, namespace, name);
     }
 
     @Override
     public Service service(String namespace, String name) {
-        for (SharedIndexInformer<Service> informer : services) {
-            Service service = informer.getStore().getByKey(namespace + "/" + name);
-            if (service != null) {
-                return service;
+        return byKey(services, namespace, name);
+    }
+
+    @Override
+    public Secret secret(String namespace, String name) {
+        return byKey(secrets, namespace, name);
+    }
+
+    @Override
+    public ConfigMap configMap(String namespace, String name) {
+        return byKey(configMaps, namespace, name);
+    }
+
+    private static <T> T byKey(List<SharedIndexInformer<T>> informers, String namespace, String name) {
+        for (SharedIndexInformer<T> informer : informers) {
+            T object = informer.getStore().getByKey(namespace + "/" + name);
+            if (object != null) {
+                return object;
             }
         }
         return null;

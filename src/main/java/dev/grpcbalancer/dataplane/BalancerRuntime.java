@@ -3,16 +3,21 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.call.RetryBudget;
 import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.dataplane.route.RouteTable;
+import dev.grpcbalancer.dataplane.tls.ServerTls;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.EndpointMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
+import dev.grpcbalancer.snapshot.CaBundle;
 import dev.grpcbalancer.snapshot.MatchType;
 import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RouteMatch;
+import dev.grpcbalancer.snapshot.TlsCertificate;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +30,10 @@ import java.util.function.LongSupplier;
 
 /**
  * What a listener serves right now: one balancer's config with its routes compiled
- * ({@link RouteTable}) and a {@link RouteRuntime} per route. Immutable (the load balancers',
- * budgets' counters and the meters aside); each call looks up its route once, at its HEADERS.
+ * ({@link RouteTable}), a {@link RouteRuntime} per route, and its TLS contexts (listener and
+ * backends). Immutable (the load balancers', budgets' counters and the meters aside); each call
+ * looks up its route once, at its HEADERS; each connection reads the listener's TLS once, when it
+ * is accepted.
  */
 final class BalancerRuntime {
 
@@ -35,24 +42,31 @@ final class BalancerRuntime {
     private final Map<String, RouteRuntime> routes;
     private final RouteTable<RouteRuntime> table;
     private final RouteRuntime unmatched;
+    private final ServerTls serverTls;
+    private final UpstreamTls upstreamTls;
 
     private BalancerRuntime(BalancerConfig config, BalancerMeters meters, Map<String, RouteRuntime> routes,
-            RouteTable<RouteRuntime> table, RouteRuntime unmatched) {
+            RouteTable<RouteRuntime> table, RouteRuntime unmatched, ServerTls serverTls, UpstreamTls upstreamTls) {
         this.config = config;
         this.meters = meters;
         this.routes = routes;
         this.table = table;
         this.unmatched = unmatched;
+        this.serverTls = serverTls;
+        this.upstreamTls = upstreamTls;
     }
 
     /**
      * Builds the runtime of {@code config}. Per route (by name) and backend (by name) the load
      * balancer of {@code previous} is carried over, so calls in flight, failures, ejections, health
      * and slow start go on; a route keeps its retry budget while the budget's settings are
-     * unchanged. Time (ejections, slow start, the budget's reserve) comes from {@code ticker}.
+     * unchanged. Time (ejections, slow start, the budget's reserve) comes from {@code ticker}. The
+     * listener's TLS contexts are built by {@code tls} only when its TLS settings changed, else
+     * carried over; backend TLS is {@code tls}'s canonical instance for the settings.
      */
     static BalancerRuntime of(BalancerConfig config, BalancerRuntime previous, BalancerMeters meters,
-            LongSupplier ticker) {
+            LongSupplier ticker, TlsContexts tls) {
+        UpstreamTls upstreamTls = tls.upstream(config.backendTls());
         Map<String, RouteRuntime> routes = new LinkedHashMap<>();
         Map<String, Set<String>> backendNames = new HashMap<>();
         for (Route route : config.effectiveRoutes()) {
@@ -72,15 +86,45 @@ final class BalancerRuntime {
             RetryBudget budget = old != null && sameBudget(old.retry(), route.policy().retry()) ? old.retryBudget()
                     : RetryBudget.of(route.policy().retry(), ticker);
             routes.put(route.name(), new RouteRuntime(config.id(), route, true, balancers, endpointMeters, budget,
-                    meters.route(route.name())));
+                    meters.route(route.name()), upstreamTls));
         }
         meters.retain(routes.keySet(), backendNames);
         RouteTable<RouteRuntime> table = RouteTable.compile(config.effectiveRoutes(),
                 (route, match) -> target(routes.get(route.name()), match, meters));
         Route none = new Route(BalancerMeters.UNMATCHED, List.of(), List.of(), config.routePolicy());
         RouteRuntime unmatched = new RouteRuntime(config.id(), none, false, List.of(), null,
-                RetryBudget.of(none.policy().retry(), ticker), meters.route(BalancerMeters.UNMATCHED));
-        return new BalancerRuntime(config, meters, routes, table, unmatched);
+                RetryBudget.of(none.policy().retry(), ticker), meters.route(BalancerMeters.UNMATCHED), upstreamTls);
+        boolean sameListenerTls = previous != null && previous.config.listenerTls().equals(config.listenerTls());
+        ServerTls serverTls = sameListenerTls ? previous.serverTls
+                : config.listenerTls().enabled() ? tls.server(config.id(), config.listenerTls(), meters.tlsHandshakes())
+                : null;
+        if (!sameListenerTls || !previous.config.backendTls().equals(config.backendTls())) {
+            meters.certificateExpiries(expiries(config));
+        }
+        return new BalancerRuntime(config, meters, routes, table, unmatched, serverTls, upstreamTls);
+    }
+
+    /** Every certificate the balancer uses, for the expiry gauge. */
+    private static List<BalancerMeters.CertificateExpiry> expiries(BalancerConfig config) {
+        List<BalancerMeters.CertificateExpiry> expiries = new ArrayList<>();
+        for (TlsCertificate certificate : config.listenerTls().certificates()) {
+            expiries.add(expiry(certificate.source(), "serving", certificate.notAfter().getEpochSecond()));
+        }
+        for (CaBundle ca : config.listenerTls().clientValidation().trusted()) {
+            expiries.add(expiry(ca.source(), "client-ca", ca.notAfter().getEpochSecond()));
+        }
+        for (CaBundle ca : config.backendTls().trusted()) {
+            expiries.add(expiry(ca.source(), "backend-ca", ca.notAfter().getEpochSecond()));
+        }
+        TlsCertificate client = config.backendTls().clientCertificate();
+        if (client != null) {
+            expiries.add(expiry(client.source(), "backend-client", client.notAfter().getEpochSecond()));
+        }
+        return expiries;
+    }
+
+    private static BalancerMeters.CertificateExpiry expiry(String source, String use, long epochSeconds) {
+        return new BalancerMeters.CertificateExpiry(source, use, epochSeconds);
     }
 
     private static boolean sameBudget(RetryPolicy a, RetryPolicy b) {
@@ -121,6 +165,16 @@ final class BalancerRuntime {
 
     BalancerMeters meters() {
         return meters;
+    }
+
+    /** The listener's TLS contexts, {@code null} for h2c. */
+    ServerTls serverTls() {
+        return serverTls;
+    }
+
+    /** How connections to the balancer's backends are secured. */
+    UpstreamTls upstreamTls() {
+        return upstreamTls;
     }
 
     /** The routes, in the config's order. */

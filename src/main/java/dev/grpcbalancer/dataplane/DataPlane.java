@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.call.RouteRuntime;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
@@ -57,6 +58,7 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
     private final EventLoopGroup group;
     private final DnsAddressResolverGroup resolver;
     private final UpstreamPools pools;
+    private final TlsContexts tls;
     private final EventExecutor owner;
     private final ListenerSet listeners;
     private final List<Runnable> listenerObservers = new CopyOnWriteArrayList<>();
@@ -76,9 +78,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
         this.pools = new UpstreamPools(transport.socketChannel(), resolver, settings.upstream());
+        this.tls = new TlsContexts(settings.tlsProvider(), meters.backendTlsHandshakes());
         CallEngine calls = new CallEngine(pools, System::nanoTime);
         this.owner = new DefaultEventExecutor(new DefaultThreadFactory("grpc-balancer-listeners", true));
-        this.listeners = new ListenerSet(owner, group, transport, settings, pools, calls, meters, this::listenersChanged);
+        this.listeners = new ListenerSet(owner, group, transport, settings, pools, tls, calls, meters,
+                this::listenersChanged);
         log.info("data plane started: {} transport, {} event loops", transport.name(), ioThreadCount());
     }
 
@@ -189,6 +193,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
      */
     public boolean isAvailable(BalancerId id, EndpointAddress address) {
         return listeners.view().isAvailable(id, address);
+    }
+
+    /** The data plane's TLS provider: {@code OPENSSL} or {@code JDK}. */
+    public String tlsProvider() {
+        return tls.providerName();
     }
 
     public int ioThreadCount() {

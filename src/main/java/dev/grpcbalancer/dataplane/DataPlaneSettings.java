@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.dataplane.upstream.UpstreamSettings;
 import java.time.Duration;
 
@@ -21,6 +22,7 @@ import java.time.Duration;
  * @param maxResetsPerWindow rapid-reset protection: RST_STREAM frames a client may send per
  *     {@code resetWindow} before the connection is closed with ENHANCE_YOUR_CALM
  * @param maxConnectionsPerEndpoint upstream connections per event loop and endpoint
+ * @param tlsProvider the TLS implementation of listeners and backend connections
  */
 public record DataPlaneSettings(
         String bindAddress,
@@ -33,9 +35,11 @@ public record DataPlaneSettings(
         int connectionWindowBytes,
         int maxResetsPerWindow,
         Duration resetWindow,
-        int maxConnectionsPerEndpoint) {
+        int maxConnectionsPerEndpoint,
+        TlsProvider tlsProvider) {
 
     public DataPlaneSettings {
+        requireNonNull(tlsProvider, "tlsProvider");
         requireNonNull(bindAddress, "bindAddress");
         requireNonNull(drainTimeout, "drainTimeout");
         requireNonNull(connectTimeout, "connectTimeout");
@@ -47,37 +51,43 @@ public record DataPlaneSettings(
 
     public static DataPlaneSettings defaults() {
         return new DataPlaneSettings("0.0.0.0", 0, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64);
+                1000, 16 * 1024, 1024 * 1024, 16 * 1024 * 1024, 400, Duration.ofSeconds(30), 64, TlsProvider.AUTO);
     }
 
     public DataPlaneSettings withBindAddress(String address) {
         return new DataPlaneSettings(address, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint);
+                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
     }
 
     public DataPlaneSettings withDrainTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, timeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint);
+                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
     }
 
     public DataPlaneSettings withConnectTimeout(Duration timeout) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, timeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint);
+                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
     }
 
     public DataPlaneSettings withMaxConcurrentStreams(int max) {
         return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, max,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint);
+                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
     }
 
     public DataPlaneSettings withIoThreads(int threads) {
         return new DataPlaneSettings(bindAddress, threads, drainTimeout, connectTimeout, maxConcurrentStreams,
                 maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
-                resetWindow, maxConnectionsPerEndpoint);
+                resetWindow, maxConnectionsPerEndpoint, tlsProvider);
+    }
+
+    public DataPlaneSettings withTlsProvider(TlsProvider provider) {
+        return new DataPlaneSettings(bindAddress, ioThreads, drainTimeout, connectTimeout, maxConcurrentStreams,
+                maxHeaderListSize, streamWindowBytes, connectionWindowBytes, maxResetsPerWindow,
+                resetWindow, maxConnectionsPerEndpoint, provider);
     }
 
     UpstreamSettings upstream() {

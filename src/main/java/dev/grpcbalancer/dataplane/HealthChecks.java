@@ -129,8 +129,8 @@ final class HealthChecks {
             if (cancelled) {
                 return;
             }
-            probe = HealthProbe.start(loop, pools, target.address(), settings.service(), settings.timeout(),
-                    connectTimeout, this::result);
+            probe = HealthProbe.start(loop, pools, target.address(), runtime.get().upstreamTls(), settings.service(),
+                    settings.timeout(), connectTimeout, this::result);
         }
 
         private void result(boolean passed, String detail) {

@@ -3,6 +3,7 @@ package dev.grpcbalancer.dataplane;
 import dev.grpcbalancer.dataplane.call.GrpcResponses;
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.http2.StreamHandler;
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.dataplane.upstream.StreamCallback;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.snapshot.EndpointAddress;
@@ -55,10 +56,10 @@ final class HealthProbe implements StreamCallback, StreamHandler {
                 limit.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, String service,
-            Duration timeout, Duration connectTimeout, Result result) {
+    static HealthProbe start(EventLoop loop, UpstreamPools pools, EndpointAddress address, UpstreamTls tls,
+            String service, Duration timeout, Duration connectTimeout, Result result) {
         HealthProbe probe = new HealthProbe(loop, address, service, timeout, result);
-        ProxyStream stream = pools.openStream(loop, address, probe, connectTimeout);
+        ProxyStream stream = pools.openStream(loop, address, tls, probe, connectTimeout);
         if (stream != null) {
             probe.opened(stream);
         }

@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.dataplane.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -9,9 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pipeline of a client connection: h2c with prior knowledge and the protections Netty offers
- * (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
- * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection}.
+ * Pipeline of a client connection: h2c with prior knowledge, or TLS with ALPN h2 when the
+ * balancer's listener has certificates (read from the balancer's runtime when the connection is
+ * accepted, so a rotated certificate reaches new connections only), and the protections Netty
+ * offers (concurrent streams, header list size, rapid reset, empty-frame and control-frame floods;
+ * CONTINUATION floods are bounded by the header list size), all in one {@link ClientConnection},
+ * which a TLS connection gets once its handshake succeeded.
  */
 final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -31,6 +35,15 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         listener.connectionOpened(ch);
+        ServerTls tls = listener.runtime().serverTls();
+        if (tls != null) {
+            ch.pipeline().addLast(tls.handlers(this::newConnection));
+        } else {
+            ch.pipeline().addLast(newConnection());
+        }
+    }
+
+    private ClientConnection newConnection() {
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(settings.maxConcurrentStreams())
@@ -42,8 +55,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
                 .encoderEnforceMaxQueuedControlFrames(10_000)
                 .traceFramesTo(FRAME_LOG);
-        ClientConnection connection = builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
+        return builder.build((decoder, encoder, initialSettings) -> new ClientConnection(
                 decoder, encoder, initialSettings, settings.connectionWindowBytes(), listener, calls));
-        ch.pipeline().addLast(connection);
     }
 }

@@ -1,13 +1,14 @@
 package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
 import dev.grpcbalancer.metrics.DataPlaneMeters;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
-import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
@@ -53,6 +54,7 @@ final class ListenerSet {
     private final Transport transport;
     private final DataPlaneSettings settings;
     private final UpstreamPools pools;
+    private final TlsContexts tls;
     private final CallEngine calls;
     private final DataPlaneMeters meters;
     private final Runnable changed;
@@ -71,12 +73,13 @@ final class ListenerSet {
      * @param changed told (on the owner) whenever a listener binds, fails to bind or stops listening
      */
     ListenerSet(EventExecutor owner, EventLoopGroup group, Transport transport, DataPlaneSettings settings,
-            UpstreamPools pools, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
+            UpstreamPools pools, TlsContexts tls, CallEngine calls, DataPlaneMeters meters, Runnable changed) {
         this.owner = owner;
         this.group = group;
         this.transport = transport;
         this.settings = settings;
         this.pools = pools;
+        this.tls = tls;
         this.calls = calls;
         this.meters = meters;
         this.changed = changed;
@@ -113,7 +116,8 @@ final class ListenerSet {
                 bindings.put(config.id(), binding);
                 added.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
-                existing.listener.update(BalancerRuntime.of(config, existing.listener.runtime(), existing.listener.runtime().meters(), calls.ticker()));
+                BalancerRuntime previous = existing.listener.runtime();
+                existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), calls.ticker(), tls));
                 existing.healthChecks.update();
                 log.info("[{}] updated: {}", config.id(), summary(config));
             }
@@ -127,7 +131,8 @@ final class ListenerSet {
                 meters.remove(gone.id().toString());
             }
         }
-        pools.retain(endpointAddresses(snapshot));
+        pools.retain(upstreamKeys());
+        tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
         current = snapshot;
         publishView();
     }
@@ -150,7 +155,7 @@ final class ListenerSet {
     private Binding start(BalancerConfig config) {
         BalancerId id = config.id();
         BalancerMeters balancerMeters = meters.balancer(id.toString());
-        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker()));
+        Listener listener = new Listener(id, config.listenerPort(), BalancerRuntime.of(config, null, balancerMeters, calls.ticker(), tls));
         balancerMeters.gauge("grpcbalancer.client.connections", "Client connections open now", this,
                 set -> set.view().clientConnections(id));
         HealthChecks checks = new HealthChecks(group.next(), pools, listener::runtime);
@@ -176,11 +181,13 @@ final class ListenerSet {
         }
     }
 
-    private static Set<EndpointAddress> endpointAddresses(RoutingSnapshot snapshot) {
-        Set<EndpointAddress> live = new HashSet<>();
-        for (BalancerConfig balancer : snapshot.balancers()) {
-            for (Endpoint endpoint : balancer.allEndpoints()) {
-                live.add(endpoint.address());
+    /** The endpoints of the running balancers, each with how its balancer secures connections to it. */
+    private Set<UpstreamKey> upstreamKeys() {
+        Set<UpstreamKey> live = new HashSet<>();
+        for (Binding binding : bindings.values()) {
+            BalancerRuntime runtime = binding.listener.runtime();
+            for (Endpoint endpoint : runtime.config().allEndpoints()) {
+                live.add(new UpstreamKey(endpoint.address(), runtime.upstreamTls()));
             }
         }
         return live;

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,10 @@ public final class BalancerMeters {
     private final List<Meter> meters = new ArrayList<>();
     private final ConcurrentMap<List<String>, CallMeters> calls = new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, EndpointMeters> endpoints = new ConcurrentHashMap<>();
+    /** Created when the balancer first gets a TLS listener (on the publishing thread), then read by event loops. */
+    private volatile TlsHandshakeMeters handshakes;
+    /** Expiry of the certificates the balancer uses; created with its first certificate. */
+    private MultiGauge certificateExpiry;
 
     BalancerMeters(MeterRegistry registry, String balancer, boolean perEndpoint, boolean perMethod) {
         this.registry = requireNonNull(registry, "registry");
@@ -65,6 +70,48 @@ public final class BalancerMeters {
             }
             return new CallMeters(registry, callTags);
         });
+    }
+
+    /**
+     * TLS handshakes on the balancer's listener ({@code grpcbalancer_tls_handshakes_total}), created
+     * on the first call. Called when the listener's TLS is set up, from the thread that publishes.
+     */
+    public TlsHandshakeMeters tlsHandshakes() {
+        if (handshakes == null) {
+            handshakes = new TlsHandshakeMeters(registry, "grpcbalancer.tls.handshakes",
+                    "TLS handshakes on the listener, by result: ok (with the version) or failed (with a reason)", tags,
+                    meters::add);
+        }
+        return handshakes;
+    }
+
+    /**
+     * Sets the expiry gauge ({@code grpcbalancer_tls_certificate_expiry_seconds}: seconds since the
+     * epoch) to exactly these certificates; called from the thread that publishes.
+     */
+    public void certificateExpiries(List<CertificateExpiry> certificates) {
+        if (certificateExpiry == null) {
+            if (certificates.isEmpty()) {
+                return;
+            }
+            certificateExpiry = MultiGauge.builder("grpcbalancer.tls.certificate.expiry").baseUnit("seconds").tags(tags)
+                    .description("When each certificate the balancer uses expires, in seconds since the epoch")
+                    .register(registry);
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (CertificateExpiry certificate : certificates) {
+            rows.add(MultiGauge.Row.of(Tags.of("certificate", certificate.source(), "use", certificate.use()),
+                    certificate.epochSeconds()));
+        }
+        certificateExpiry.register(rows, true);
+    }
+
+    /**
+     * One certificate: where it comes from ({@code Secret shop/greeter-tls}), what it is used for
+     * ({@code serving}, {@code client-ca}, {@code backend-ca}, {@code backend-client}) and when it
+     * expires. At most a handful per balancer: the label values stay bounded.
+     */
+    public record CertificateExpiry(String source, String use, long epochSeconds) {
     }
 
     /** Whether per-endpoint meters are kept (callers skip collecting endpoints when not). */
@@ -105,6 +152,9 @@ public final class BalancerMeters {
 
     /** Removes every meter of this balancer from the registry (the balancer is gone). */
     void remove() {
+        if (certificateExpiry != null) {
+            certificateExpiry.register(List.of(), true);
+        }
         meters.forEach(registry::remove);
         calls.values().forEach(c -> c.meters().forEach(registry::remove));
         calls.clear();

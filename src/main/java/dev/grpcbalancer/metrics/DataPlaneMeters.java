@@ -3,6 +3,7 @@ package dev.grpcbalancer.metrics;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -17,6 +18,7 @@ public final class DataPlaneMeters {
     private final boolean perEndpoint;
     private final boolean perMethod;
     private final ConcurrentMap<String, BalancerMeters> balancers = new ConcurrentHashMap<>();
+    private final TlsHandshakeMeters backendHandshakes;
 
     /**
      * @param perEndpoint also keep meters per endpoint, labelled with its address (many series
@@ -36,6 +38,14 @@ public final class DataPlaneMeters {
         this.registry = requireNonNull(registry, "registry");
         this.perEndpoint = perEndpoint;
         this.perMethod = perMethod;
+        this.backendHandshakes = new TlsHandshakeMeters(registry, "grpcbalancer.backend.tls.handshakes",
+                "TLS handshakes with backends, by result: ok (with the version) or failed (with a reason)",
+                Tags.empty(), meter -> { });
+    }
+
+    /** TLS handshakes with backends ({@code grpcbalancer_backend_tls_handshakes_total}); connections are shared by balancers. */
+    public TlsHandshakeMeters backendTlsHandshakes() {
+        return backendHandshakes;
     }
 
     /** Meters that go nowhere (tests and tools that do not read them). */

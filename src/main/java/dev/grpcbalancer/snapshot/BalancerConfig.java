@@ -22,6 +22,8 @@ import java.util.Set;
  *     shorthand. The balancer-level policy fields are the defaults the rules were resolved from.
  * @param hedging hedged attempts ({@link HedgingPolicy#DISABLED} for none); when enabled the
  *     balancer does not retry, and takes only the budget and replay buffer of {@code retry}
+ * @param listenerTls TLS on the listener, {@link ListenerTls#PLAINTEXT} for h2c
+ * @param backendTls TLS to the backends (of every route), {@link BackendTls#PLAINTEXT} for h2c
  * @param routed whether only {@code routes} take calls even when there are none (a Gateway
  *     listener without routes answers every call UNIMPLEMENTED); false for the shorthand. True
  *     whenever {@code routes} is not empty.
@@ -29,7 +31,8 @@ import java.util.Set;
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, boolean routed) {
+        Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+        BackendTls backendTls, boolean routed) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -42,6 +45,8 @@ public record BalancerConfig(
         requireNonNull(slowStartWindow, "slowStartWindow");
         routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(hedging, "hedging");
+        requireNonNull(listenerTls, "listenerTls");
+        requireNonNull(backendTls, "backendTls");
         if ((routed || !routes.isEmpty()) && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
@@ -60,22 +65,14 @@ public record BalancerConfig(
         }
     }
 
-    /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
-    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
-            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
-            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
-        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
-                slowStartWindow, routes, hedging, false);
-    }
-
-    /** A balancer with the default retries, timeouts and health checking, and no slow start. */
+    /** A plaintext balancer with the default retries, timeouts and health checking, and no slow start. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy,
             BackendSet backends) {
         this(id, generation, listenerPort, policy, backends, RetryPolicy.DEFAULT, Timeouts.DEFAULT,
                 OutlierDetection.DISABLED, HealthCheck.DEFAULT, Duration.ZERO, List.of(), HedgingPolicy.DISABLED);
     }
 
-    /** A balancer given as a shorthand: one route over {@code backends} that takes every call. */
+    /** A plaintext balancer given as a shorthand: one route over {@code backends} that takes every call. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow) {
@@ -83,12 +80,29 @@ public record BalancerConfig(
                 slowStartWindow, List.of(), HedgingPolicy.DISABLED);
     }
 
-    /** A balancer without hedging. */
+    /** A plaintext balancer without hedging. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
             Duration slowStartWindow, List<Route> routes) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
                 slowStartWindow, routes, HedgingPolicy.DISABLED);
+    }
+
+    /** A plaintext balancer (h2c on the listener and to the backends). */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT);
+    }
+
+    /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+            BackendTls backendTls) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, listenerTls, backendTls, false);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
@@ -124,41 +138,51 @@ public record BalancerConfig(
     /** Only {@code newRoutes} take calls (none: every call is answered UNIMPLEMENTED). */
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, true);
+                outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls, true);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, routed);
+                newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, routed);
+                outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, window, routes, hedging, routed);
+                outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls, routed);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
-                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, routed);
+                outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls, routed);
+    }
+
+    public BalancerConfig withListenerTls(ListenerTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls, routed);
+    }
+
+    public BalancerConfig withBackendTls(BackendTls tls) {
+        return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
+                outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls, routed);
     }
 }

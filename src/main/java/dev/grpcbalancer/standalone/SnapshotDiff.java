@@ -57,6 +57,8 @@ final class SnapshotDiff {
         addIfChanged(changes, "outlierDetection", was.outlierDetection(), is.outlierDetection());
         addIfChanged(changes, "healthCheck", was.healthCheck(), is.healthCheck());
         addIfChanged(changes, "slowStart", was.slowStartWindow(), is.slowStartWindow());
+        addIfChanged(changes, "listener TLS", was.listenerTls(), is.listenerTls());
+        addIfChanged(changes, "backend TLS", was.backendTls(), is.backendTls());
         Map<EndpointAddress, Endpoint> old = byAddress(was.backends().endpoints());
         Map<EndpointAddress, Endpoint> now = byAddress(is.backends().endpoints());
         List<String> endpoints = new ArrayList<>();

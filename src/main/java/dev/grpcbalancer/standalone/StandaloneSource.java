@@ -15,7 +15,10 @@ import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,13 +31,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The snapshot source of standalone mode: a YAML file of {@code GrpcBalancer} documents (see
  * {@link ConfigFile}), published to a {@link SnapshotSink} at {@link #start()} and again whenever
- * the file changes.
+ * the file, or a directory its certificate references name, changes.
  *
  * <p>Changes are noticed two ways: a {@link WatchService} on the parent directory (editors replace
  * files by rename, Kubernetes ConfigMap volumes swap a {@code ..data} symlink), with bursts merged
  * by a hold-off delay, and a periodic content check as a fallback for file systems without
- * notifications. A reload only parses when the file's bytes changed, and only publishes when the
- * resulting snapshot differs. A file with any problem is rejected as a whole: every problem is
+ * notifications. Referenced directories are watched and checked the same way (a mounted Secret
+ * swaps its {@code ..data} symlink on rotation). A reload only parses when the file's bytes or the
+ * directories' files changed, and only publishes when the resulting snapshot differs. A file with any problem is rejected as a whole: every problem is
  * logged at ERROR and the last good snapshot stays in force.
  */
 public final class StandaloneSource implements AutoCloseable {
@@ -77,6 +81,9 @@ public final class StandaloneSource implements AutoCloseable {
     private boolean rejected;
     private WatchService watchService;
     private Thread watchThread;
+    /** The directories the last load read, and their watch registrations. */
+    private Set<Path> directories = Set.of();
+    private final Map<Path, WatchKey> directoryWatches = new HashMap<>();
     private ScheduledFuture<?> pollTask;
 
     /**
@@ -134,12 +141,13 @@ public final class StandaloneSource implements AutoCloseable {
             throw new InvalidConfigException(load.problems());
         }
         started = true;
-        lastContentKey = content.key();
+        remember(content, load);
         current = load.snapshot();
         sink.publish(current);
         LOG.info("config {}: loaded {}{}", file, plural(current.balancers().size(), "balancer"),
                 current.balancers().isEmpty() ? "" : ": " + SnapshotDiff.describe(RoutingSnapshot.EMPTY, current));
         startWatching();
+        watchDirectories();
         long pollNanos = pollInterval.toNanos();
         pollTask = scheduler.scheduleWithFixedDelay(this::reloadLogged, pollNanos, pollNanos, TimeUnit.NANOSECONDS);
         return current;
@@ -156,11 +164,12 @@ public final class StandaloneSource implements AutoCloseable {
             throw new IllegalStateException("not started");
         }
         FileContent content = FileContent.read(file);
-        if (content.key().equals(lastContentKey)) {
+        if ((content.key() + "|" + DirectoryFiles.digestOf(directories)).equals(lastContentKey)) {
             return ReloadOutcome.UNCHANGED;
         }
-        lastContentKey = content.key();
         ConfigLoad load = content.load(file);
+        remember(content, load);
+        watchDirectories();
         if (!load.isValid()) {
             rejected = true;
             LOG.error("config {}: rejected, keeping the last good configuration; {}:", file,
@@ -184,6 +193,40 @@ public final class StandaloneSource implements AutoCloseable {
         sink.publish(next);
         LOG.info("config {}: applied: {}", file, summary);
         return ReloadOutcome.APPLIED;
+    }
+
+    /** What the load read: the next reload compares the file and these directories with it. */
+    private void remember(FileContent content, ConfigLoad load) {
+        lastContentKey = content.key() + "|" + load.directoriesDigest();
+        directories = load.directories();
+    }
+
+    /** Watches the directories the last load read, and only those. */
+    private void watchDirectories() {
+        if (watchService == null || closed) {
+            return;
+        }
+        directoryWatches.entrySet().removeIf(entry -> {
+            if (!directories.contains(entry.getKey())) {
+                entry.getValue().cancel();
+                return true;
+            }
+            return false;
+        });
+        Path configDirectory = file.toAbsolutePath().getParent();
+        for (Path directory : directories) {
+            // The config file's own directory is watched already (its events count in full then).
+            if (!directory.equals(configDirectory) && !directoryWatches.containsKey(directory)
+                    && Files.isDirectory(directory)) {
+                try {
+                    directoryWatches.put(directory, directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("config {}: cannot watch {} for changes, checking every {} ms only: {}", file, directory,
+                            pollInterval.toMillis(), e.toString());
+                }
+            }
+        }
     }
 
     /** Stops watching and checking; a reload in progress finishes. Idempotent. */
@@ -242,14 +285,20 @@ public final class StandaloneSource implements AutoCloseable {
         try {
             while (!closed) {
                 WatchKey key = watcher.take();
+                boolean certificates = isDirectoryWatch(key);
                 boolean relevant = false;
                 for (WatchEvent<?> event : key.pollEvents()) {
-                    relevant |= isRelevant(event, name);
+                    relevant |= certificates || isRelevant(event, name);
                 }
                 if (relevant) {
                     onChangeNotified();
                 }
                 if (!key.reset()) {
+                    if (certificates) {
+                        // gone (or replaced): checked by content until a reload registers it again
+                        forgetWatch(key);
+                        continue;
+                    }
                     LOG.warn("config {}: the directory is no longer watchable, checking every {} ms only", file,
                             pollInterval.toMillis());
                     return;
@@ -260,6 +309,15 @@ public final class StandaloneSource implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private synchronized void forgetWatch(WatchKey key) {
+        directoryWatches.values().remove(key);
+    }
+
+    /** Whether {@code key} watches a directory that certificate references read. */
+    private synchronized boolean isDirectoryWatch(WatchKey key) {
+        return directories.contains((Path) key.watchable());
     }
 
     /** The file itself, a ConfigMap's {@code ..data} swap, or lost events. */

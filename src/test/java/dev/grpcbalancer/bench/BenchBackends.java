@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  * N grpc-java echo/stream servers on 127.0.0.1 (ephemeral ports), inside the bench JVM, sharing
  * one small event loop group; handlers run on the event loop (directExecutor, they never block).
  * Every backend counts the calls, stream messages and TCP connections it served, so the report
- * can show how each target spread the load.
+ * can show how each target spread the load. With a server TLS context they serve TLS (ALPN h2)
+ * instead of h2c: the backends of the workload with TLS to the backends.
  */
 final class BenchBackends implements AutoCloseable {
 
@@ -46,9 +48,18 @@ final class BenchBackends implements AutoCloseable {
     private final Map<Integer, byte[]> payloads = new ConcurrentHashMap<>();
 
     BenchBackends(int count, EventLoopGroup group) throws IOException {
+        this(count, group, null);
+    }
+
+    /** @param tls the servers' TLS context, null for h2c */
+    BenchBackends(int count, EventLoopGroup group, SslContext tls) throws IOException {
         for (int i = 0; i < count; i++) {
             Counters c = new Counters();
-            Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+            if (tls != null) {
+                builder.sslContext(tls);
+            }
+            Server s = builder
                     .bossEventLoopGroup(group)
                     .workerEventLoopGroup(group)
                     .channelType(Transport.serverChannelType())

@@ -10,6 +10,12 @@ import java.util.List;
 /** Command-line flags of {@link Benchmark}; {@code --name value} or {@code --name=value}. */
 final class BenchOptions {
     static final List<String> ALL_TARGETS = List.of("direct", "balancer", "haproxy", "nginx");
+    /** Targets that may be named but are not run by default: the balancer with the JDK's TLS. */
+    static final List<String> EXTRA_TARGETS = List.of("balancer-jdk");
+    /** The unary load over TLS to the proxy and TLS from the proxy to the (TLS) backends. */
+    static final String TLS_BACKENDS = "tls-backends";
+    /** Workloads over TLS to the proxy; direct has no TLS and skips them. */
+    static final List<String> TLS_WORKLOADS = List.of("tls-unary", "tls-handshakes", TLS_BACKENDS);
     /** The unary workload with h2load as the client; the plain workload names use grpc-java. */
     static final String UNARY_H2LOAD = "unary-h2load";
 
@@ -23,6 +29,7 @@ final class BenchOptions {
     int proxyThreads = 2;
     int clientThreads = 1;
     int backendThreads = 1;
+    int handshakeConcurrency = 8;
     int rounds = 1;
     List<String> targets = ALL_TARGETS;
     List<String> workloads = List.of("unary", "stream-1k", "stream-1m");
@@ -46,10 +53,19 @@ final class BenchOptions {
             "  --payload BYTES       unary echo payload (64)",
             "  --targets LIST        direct,balancer,haproxy,nginx (all); NAME@DIR takes that target's config",
             "                        template from DIR, e.g. balancer@src/bench/peers-routed-200 (balancer, haproxy)",
-            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes",
+            "                        balancer-jdk: the balancer with --tls-provider jdk (the JDK's TLS instead of",
+            "                        OpenSSL), for the TLS workloads",
+            "  --workloads LIST      unary,stream-1k,stream-1m; stream-<size>[k|m] for other sizes; TLS to the",
+            "                        proxy (direct skips them): tls-unary (the unary load over",
+            "                        established TLS connections), tls-handshakes (new connections per second, each a",
+            "                        full TLS 1.3 handshake with an ECDSA P-256 certificate, then closed),",
+            "                        both to h2c backends; tls-backends (the unary load over TLS to the proxy, and",
+            "                        TLS with verification and ALPN h2 from the proxy to a second set of backends",
+            "                        that serve TLS)",
+            "  --handshake-concurrency N  connections being set up at once in tls-handshakes (8)",
             "  --client C            unary client: grpc-java, h2load (nghttp2's h2load with the same",
             "                        connections, streams in flight, warm-up and duration; an empty gRPC",
-            "                        message) or both (grpc-java); stream workloads always use grpc-java",
+            "                        message) or both (grpc-java); stream and TLS workloads always use grpc-java",
             "  --rounds N            measure N times, interleaved: every peer is started once, then each",
             "                        round measures every workload on every target (target order rotated",
             "                        each round); reports the median per figure and per-round ratios with",
@@ -96,6 +112,7 @@ final class BenchOptions {
                 case "--proxy-threads" -> o.proxyThreads = positive(name, value);
                 case "--client-threads" -> o.clientThreads = positive(name, value);
                 case "--backend-threads" -> o.backendThreads = positive(name, value);
+                case "--handshake-concurrency" -> o.handshakeConcurrency = positive(name, value);
                 case "--rounds" -> o.rounds = positive(name, value);
                 case "--targets" -> o.targets = targets(value);
                 case "--workloads" -> o.workloads = workloads(value);
@@ -163,14 +180,18 @@ final class BenchOptions {
         return out;
     }
 
-    /** Whether {@code measurement} is the unary workload, with either client. */
+    /**
+     * Whether {@code measurement} is the unary load: over h2c (with either client), over TLS, or
+     * over TLS at both ends.
+     */
     static boolean isUnary(String measurement) {
-        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD);
+        return measurement.equals("unary") || measurement.equals(UNARY_H2LOAD) || measurement.equals("tls-unary")
+                || measurement.equals(TLS_BACKENDS);
     }
 
-    /** Message size of a {@code stream-<size>} workload, or -1 for {@code unary} (either client). */
+    /** Message size of a {@code stream-<size>} workload, or -1 for the unary and TLS workloads. */
     static int streamMessageSize(String workload) {
-        if (isUnary(workload)) {
+        if (isUnary(workload) || TLS_WORKLOADS.contains(workload)) {
             return -1;
         }
         String size = workload.substring("stream-".length()).toLowerCase();
@@ -187,8 +208,9 @@ final class BenchOptions {
             if (t.contains("@") && !java.nio.file.Files.isDirectory(Path.of(t.substring(t.indexOf('@') + 1)))) {
                 throw new IllegalArgumentException("no template directory " + t.substring(t.indexOf('@') + 1) + " in " + t);
             }
-            if (!ALL_TARGETS.contains(name)) {
-                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ")");
+            if (!ALL_TARGETS.contains(name) && !EXTRA_TARGETS.contains(name)) {
+                throw new IllegalArgumentException("unknown target " + t + " (known: " + ALL_TARGETS + ", "
+                        + EXTRA_TARGETS + ")");
             }
             out.add(t);
         }
@@ -199,9 +221,10 @@ final class BenchOptions {
         List<String> out = new ArrayList<>();
         for (String w : value.split(",")) {
             w = w.trim();
-            boolean ok = w.equals("unary") || w.matches("stream-\\d+[kKmM]?");
-            if (!ok || (!w.equals("unary") && streamMessageSize(w) > Transport.MAX_MESSAGE - 1024)) {
-                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m] up to 3m)");
+            boolean ok = w.equals("unary") || TLS_WORKLOADS.contains(w) || w.matches("stream-\\d+[kKmM]?");
+            if (!ok || streamMessageSize(w) > Transport.MAX_MESSAGE - 1024) {
+                throw new IllegalArgumentException("bad workload " + w + " (unary, stream-1k, stream-1m, stream-<size>[k|m]"
+                        + " up to 3m, tls-unary, tls-handshakes, tls-backends)");
             }
             out.add(w);
         }

@@ -1,11 +1,14 @@
 package dev.grpcbalancer.bench;
 
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
 
 /**
  * Benchmark tool (not a unit test): measures, in one run and against the same in-process
@@ -39,6 +44,11 @@ public final class Benchmark {
 
     private final BenchOptions o;
     private final Report report;
+    /** The certificate the proxies serve on their TLS ports, trusted by the TLS workloads' client. */
+    private X509Certificate tlsCertificate;
+    private SslContext clientTls;
+    /** The backends of the tls-backends workload: the same service, TLS instead of h2c. */
+    private BenchBackends tlsBackends;
 
     private Benchmark(BenchOptions o) {
         this.o = o;
@@ -72,9 +82,16 @@ public final class Benchmark {
         EventLoopGroup backendGroup = Transport.group(o.backendThreads, "bench-backend");
         EventLoopGroup clientGroup = Transport.group(o.clientThreads, "bench-client");
         try (BenchBackends backends = new BenchBackends(o.backends, backendGroup);
-                Peers peers = new Peers(o.peerTemplates, o.proxyThreads)) {
+                Peers peers = new Peers(o.peerTemplates, o.proxyThreads);
+                BenchBackends tlsBackends = new BenchBackends(o.backends, backendGroup,
+                        peers.certificates().backendServerContext())) {
+            tlsCertificate = peers.certificates().certificate();
+            clientTls = GrpcSslContexts.forClient().trustManager(tlsCertificate).build();
+            this.tlsBackends = tlsBackends;
             OUT.printf("backends: %d grpc-java servers in this JVM on 127.0.0.1:%s, %d shared %s event loop thread(s), "
                     + "directExecutor%n", o.backends, backends.ports(), o.backendThreads, Transport.name());
+            OUT.printf("          and %d with TLS (ALPN h2, the bench certificate) on 127.0.0.1:%s, for tls-backends%n",
+                    o.backends, tlsBackends.ports());
             if (o.grpcJavaClient || o.workloads.stream().anyMatch(w -> !w.equals("unary"))) {
                 OUT.printf("client:   grpc-java (netty-shaded, %s), %d event loop thread(s), directExecutor, retries off, "
                         + "%d ManagedChannel(s) = TCP connection(s) per target%n", Transport.name(), o.clientThreads,
@@ -102,8 +119,15 @@ public final class Benchmark {
         return 0;
     }
 
-    /** A started target: its peer (null for direct) and the sampler of its measurement windows. */
-    private record Running(String name, Peers.Peer peer, Sampler sampler) {}
+    /**
+     * A started target: its peer (null for direct) and the samplers of its measurement windows
+     * (the second for tls-backends: the TLS backends' counters and connections).
+     */
+    private record Running(String name, Peers.Peer peer, Sampler sampler, Sampler tlsBackendsSampler) {
+        Sampler sampler(String workload) {
+            return workload.equals(BenchOptions.TLS_BACKENDS) ? tlsBackendsSampler : sampler;
+        }
+    }
 
     private void runTarget(String target, BenchBackends backends, Peers peers, EventLoopGroup clientGroup)
             throws InterruptedException {
@@ -175,7 +199,7 @@ public final class Benchmark {
             throws InterruptedException {
         Peers.Peer peer;
         try {
-            peer = startPeer(target, backends.ports(), peers);
+            peer = startPeer(target, new Peers.Backends(backends.ports(), tlsBackends.ports()), peers);
         } catch (IOException e) {
             String tail = target.equals("direct") ? "" : peers.tail(target.replaceFirst("@.*", ""), 15);
             report.failure(target, e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail));
@@ -188,13 +212,15 @@ public final class Benchmark {
                     ? "client-side round_robin: each of the " + o.connections + " channels holds one connection per "
                             + "backend (" + o.connections * o.backends + " TCP connections), calls rotate over them"
                     : peer.settings() + "  [127.0.0.1:" + peer.port() + "]");
-            List<Integer> targetPorts = peer == null ? backends.ports() : List.of(peer.port());
-            Sampler sampler = new Sampler(backends,
-                    Optional.ofNullable(peer).map(p -> p.process().toHandle()), targetPorts);
-            if (peer != null && peer.name().equals("balancer")) {
+            List<Integer> targetPorts = peer == null ? backends.ports()
+                    : Stream.of(peer.port(), peer.tlsPort(), peer.tlsBackendsPort()).filter(p -> p != 0).toList();
+            Optional<ProcessHandle> process = Optional.ofNullable(peer).map(p -> p.process().toHandle());
+            Running running = new Running(target, peer, new Sampler(backends, process, targetPorts),
+                    new Sampler(tlsBackends, process, targetPorts));
+            if (peer != null && peer.name().startsWith("balancer")) {
                 jvmWarmup(peer, backends, clientGroup);
             }
-            return Optional.of(new Running(target, peer, sampler));
+            return Optional.of(running);
         } catch (InterruptedException | RuntimeException e) {
             if (peer != null) {
                 peers.stop(peer);
@@ -212,6 +238,13 @@ public final class Benchmark {
             EventLoopGroup clientGroup) throws InterruptedException {
         String target = t.name();
         String when = round == 0 ? "" : " in round " + round;
+        if (!measurable(workload, t.peer())) {
+            if (t.peer() != null) {
+                report.failure(target, workload + ": no " + (workload.equals(BenchOptions.TLS_BACKENDS)
+                        ? "listener to the TLS backends" : "TLS listener") + " in its peer template");
+            }
+            return true; // direct has no TLS: nothing to compare, not a failure
+        }
         if (t.peer() != null && !t.peer().process().isAlive()) {
             report.failure(target, "exited during the run" + when + "\n" + peers.tail(target, 15));
             peers.keepDir();
@@ -222,7 +255,8 @@ public final class Benchmark {
             measureWithH2Load(round, key, t, peers);
             return true;
         }
-        Object result = runWorkload(workload, t.peer(), backends, t.sampler(), clientGroup, o.warmup, o.duration, true);
+        Object result = runWorkload(workload, t.peer(), backends, t.sampler(workload), clientGroup, o.warmup, o.duration,
+                true);
         if (round > 0) {
             report.addRound(round, workload, key, result);
         } else if (result != null) {
@@ -283,13 +317,18 @@ public final class Benchmark {
         OUT.printf("[%s] JIT warm-up: rounds of 1 s per workload, not recorded, until the JIT settles (max %s) ...%n",
                 who, Report.secs(o.jvmWarmup.toMillis()));
         Sampler sampler = new Sampler(backends, Optional.empty(), backends.ports());
+        Sampler tlsBackendsSampler = new Sampler(tlsBackends, Optional.empty(), tlsBackends.ports());
         OptionalLong pid = peer == null ? OptionalLong.empty() : OptionalLong.of(peer.process().pid());
         // The grpc-java client stands in for h2load here: the proxy and the backends run the same code for both;
         // the balancer's JIT is read with the jstat of its own JDK.
         Path jstat = o.balancerJava.resolveSibling("jstat");
         String summary = JitWarmup.run(pid, jstat, o.jvmWarmup, () -> {
             for (String workload : o.workloads) {
-                runWorkload(workload, peer, backends, sampler, clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                if (measurable(workload, peer)) {
+                    runWorkload(workload, peer, backends,
+                            workload.equals(BenchOptions.TLS_BACKENDS) ? tlsBackendsSampler : sampler,
+                            clientGroup, Duration.ZERO, Duration.ofSeconds(1), false);
+                }
             }
         });
         OUT.printf("[%s] JIT warm-up %s%n", who, summary);
@@ -297,7 +336,7 @@ public final class Benchmark {
     }
 
     /** Null for direct. */
-    private Peers.Peer startPeer(String target, List<Integer> backendPorts, Peers peers)
+    private Peers.Peer startPeer(String target, Peers.Backends backendPorts, Peers peers)
             throws IOException, InterruptedException {
         // NAME@DIR: that target with the config template of DIR instead of --peer-templates
         int at = target.indexOf('@');
@@ -307,7 +346,11 @@ public final class Benchmark {
             case "direct":
                 return null;
             case "balancer":
-                return peers.startBalancer(templates, o.jar, backendPorts, o.balancerJvmOpts, o.balancerJava);
+                return peers.startBalancer("balancer", templates, o.jar, backendPorts, o.balancerJvmOpts,
+                        o.balancerJava, List.of());
+            case "balancer-jdk":
+                return peers.startBalancer("balancer-jdk", templates, o.jar, backendPorts, o.balancerJvmOpts,
+                        o.balancerJava, List.of("--tls-provider", "jdk"));
             case "haproxy":
             case "nginx":
                 if (!Peers.onPath(name)) {
@@ -323,13 +366,30 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * TLS workloads need a proxy with a TLS listener (tls-backends: the one to the TLS backends);
+     * the others run everywhere.
+     */
+    private static boolean measurable(String workload, Peers.Peer peer) {
+        if (!BenchOptions.TLS_WORKLOADS.contains(workload)) {
+            return true;
+        }
+        return peer != null && (workload.equals(BenchOptions.TLS_BACKENDS) ? peer.tlsBackendsPort() : peer.tlsPort()) != 0;
+    }
+
     private Object runWorkload(String workload, Peers.Peer peer, BenchBackends backends, Sampler sampler,
             EventLoopGroup clientGroup, Duration warmup, Duration duration, boolean verbose) throws InterruptedException {
         String target = peer == null ? "direct" : peer.name();
+        if (workload.equals("tls-handshakes")) {
+            return handshakes(peer, sampler, clientGroup, warmup, duration, verbose);
+        }
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < o.connections; i++) {
             channels.add(peer == null
                     ? Transport.roundRobinChannel(clientGroup, backends.ports())
+                    : workload.equals("tls-unary") ? Transport.tlsChannel(clientGroup, peer.tlsPort(), clientTls)
+                    : workload.equals(BenchOptions.TLS_BACKENDS)
+                            ? Transport.tlsChannel(clientGroup, peer.tlsBackendsPort(), clientTls)
                     : Transport.channel(clientGroup, peer.port()));
         }
         try {
@@ -345,7 +405,7 @@ public final class Benchmark {
             if (size < 0) {
                 UnaryLoad.Result r = new UnaryLoad(channels, o.concurrency, o.payload, sampler).run(warmup, duration);
                 if (verbose) {
-                    OUT.printf("[%s] unary: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target,
+                    OUT.printf("[%s] %s: %s calls/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors%n", target, workload,
                             Report.num(r.callsPerSecond()), r.latency().p50(), r.latency().p99(), r.latency().p999(),
                             r.errors());
                 }
@@ -359,6 +419,26 @@ public final class Benchmark {
             return r;
         } finally {
             Transport.close(channels);
+        }
+    }
+
+    /** New TLS connections per second against the peer's TLS port. */
+    private HandshakeLoad.Result handshakes(Peers.Peer peer, Sampler sampler, EventLoopGroup clientGroup, Duration warmup,
+            Duration duration, boolean verbose) throws InterruptedException {
+        if (verbose) {
+            OUT.printf("[%s] tls-handshakes: warm-up %s, measuring %s ...%n", peer.name(), Report.secs(warmup.toMillis()),
+                    Report.secs(duration.toMillis()));
+        }
+        try {
+            HandshakeLoad.Result r = new HandshakeLoad(clientGroup, peer.tlsPort(), o.handshakeConcurrency, tlsCertificate,
+                    sampler).run(warmup, duration);
+            if (verbose) {
+                OUT.printf("[%s] tls-handshakes: %s handshakes/s, p50 %.3f ms, p99 %.3f ms, %d errors%n", peer.name(),
+                        Report.num(r.handshakesPerSecond()), r.latency().p50(), r.latency().p99(), r.errors());
+            }
+            return r;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the bench client's TLS context", e);
         }
     }
 

@@ -33,14 +33,22 @@ import java.util.stream.Stream;
  */
 final class Peers implements AutoCloseable {
 
-    /** A running proxy: where clients connect and how it was set up. */
-    record Peer(String name, int port, Process process, String settings, Path log) {}
+    /**
+     * A running proxy: where clients connect (h2c; TLS on {@code tlsPort}, 0 when its template has
+     * no TLS listener; TLS on {@code tlsBackendsPort} to the TLS backends, 0 when its template has
+     * no such listener) and how it was set up.
+     */
+    record Peer(String name, int port, Process process, String settings, Path log, int tlsPort, int tlsBackendsPort) {}
+
+    /** The backends' ports: h2c ones, and the TLS ones (for the {@code {{TLS_SERVERS}}} of the templates). */
+    record Backends(List<Integer> plain, List<Integer> tls) {}
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path templates;
     private final int threads;
     private final Path dir;
+    private final BenchCertificates certificates;
     private final List<Process> running = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Integer> instances = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread hook = new Thread(() -> {
@@ -53,11 +61,17 @@ final class Peers implements AutoCloseable {
         this.templates = templates;
         this.threads = threads;
         this.dir = Files.createTempDirectory("grpc-bench-peers-");
+        this.certificates = BenchCertificates.write(dir.resolve("tls"));
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     Path dir() {
         return dir;
+    }
+
+    /** The certificate every proxy serves on its TLS port, which the bench client trusts. */
+    BenchCertificates certificates() {
+        return certificates;
     }
 
     /** Keep the configs and logs after {@link #close} (something failed: they explain what). */
@@ -67,30 +81,41 @@ final class Peers implements AutoCloseable {
 
     /** HAProxy with the templates of {@code --peer-templates}. */
     Peer startHaproxy(List<Integer> backends) throws IOException, InterruptedException {
-        return startHaproxy(templates, backends);
+        return startHaproxy(templates, new Backends(backends, List.of()));
     }
 
     /** HAProxy with the config template of {@code templateDir} (a target given as {@code haproxy@DIR}). */
-    Peer startHaproxy(Path templateDir, List<Integer> backends) throws IOException, InterruptedException {
-        int port = freePort();
+    Peer startHaproxy(Path templateDir, Backends backends) throws IOException, InterruptedException {
+        Ports ports = Ports.free();
         String instance = instance("haproxy");
-        String servers = numbered(backends, (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
-        Path cfg = render(templateDir, "haproxy.cfg.tmpl", instance + ".cfg", port, servers);
+        String servers = numbered(backends.plain(), (i, p) -> "    server b" + i + " 127.0.0.1:" + p);
+        String tlsServers = numbered(backends.tls(), (i, p) -> "    server t" + i + " 127.0.0.1:" + p);
+        Path template = templateDir.resolve("haproxy.cfg.tmpl");
+        Path cfg = render(template, instance + ".cfg", ports, servers, tlsServers);
         Process p = launch(instance, List.of("haproxy", "-db", "-f", cfg.toString()));
-        awaitListening(p, port, "haproxy");
-        return new Peer("haproxy", port, p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
-                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance));
+        awaitListening(p, ports.port(), "haproxy");
+        ports = awaitTlsListening(p, template, ports, "haproxy");
+        return new Peer("haproxy", ports.port(), p, summarize(cfg, List.of("nbthread", "tune.", "mode", "timeout",
+                "http-reuse", "bind", "balance", "default-server", "use_backend")), log(instance), ports.tls(),
+                ports.tlsBackends());
     }
 
     Peer startNginx(List<Integer> backends) throws IOException, InterruptedException {
-        int port = freePort();
-        String servers = numbered(backends, (i, p) -> "        server 127.0.0.1:" + p + ";");
-        Path cfg = render(templates, "nginx.conf.tmpl", "nginx.conf", port, servers);
+        return startNginx(new Backends(backends, List.of()));
+    }
+
+    Peer startNginx(Backends backends) throws IOException, InterruptedException {
+        Ports ports = Ports.free();
+        String servers = numbered(backends.plain(), (i, p) -> "        server 127.0.0.1:" + p + ";");
+        String tlsServers = numbered(backends.tls(), (i, p) -> "        server 127.0.0.1:" + p + ";");
+        Path template = templates.resolve("nginx.conf.tmpl");
+        Path cfg = render(template, "nginx.conf", ports, servers, tlsServers);
         Process p = launch("nginx", List.of("nginx", "-p", dir.toString(), "-c", cfg.toString(),
                 "-e", dir.resolve("nginx-error.log").toString()));
-        awaitListening(p, port, "nginx");
-        return new Peer("nginx", port, p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
-                "listen", "grpc_", "server 127")), log("nginx"));
+        awaitListening(p, ports.port(), "nginx");
+        ports = awaitTlsListening(p, template, ports, "nginx");
+        return new Peer("nginx", ports.port(), p, summarize(cfg, List.of("worker_processes", "keepalive", "http2_",
+                "listen", "grpc_", "server 127", "ssl_")), log("nginx"), ports.tls(), ports.tlsBackends());
     }
 
     /**
@@ -100,7 +125,8 @@ final class Peers implements AutoCloseable {
      * --admin-port), and {@code -Dio.netty.eventLoopThreads} for Netty's default group size.
      */
     Peer startBalancer(Path jar, List<Integer> backends, List<String> jvmOpts) throws IOException, InterruptedException {
-        return startBalancer(templates, jar, backends, jvmOpts, defaultJava());
+        return startBalancer("balancer", templates, jar, new Backends(backends, List.of()), jvmOpts, defaultJava(),
+                List.of());
     }
 
     /** The bench JVM's own java binary. */
@@ -109,20 +135,22 @@ final class Peers implements AutoCloseable {
     }
 
     /**
-     * The balancer with the config template of {@code templateDir} (a target given as
-     * {@code balancer@DIR}), run by the java binary {@code javaBinary}; each balancer started gets
-     * its own config file (a balancer reloads its file when it changes).
+     * A balancer JVM named {@code name} (its config, log and report rows use the name) with the
+     * config template of {@code templateDir} (a target given as {@code balancer@DIR}), run by the
+     * java binary {@code javaBinary}, with {@code extraArgs} after the others, e.g.
+     * {@code --tls-provider jdk}; each balancer started gets its own config file (a balancer reloads
+     * its file when it changes).
      */
-    Peer startBalancer(Path templateDir, Path jar, List<Integer> backends, List<String> jvmOpts, Path javaBinary)
-            throws IOException, InterruptedException {
+    Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
+            Path javaBinary, List<String> extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
-        int port = freePort();
+        Ports ports = Ports.free();
         int admin = freePort();
-        String servers = backends.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
-        String instance = instance("balancer");
-        Path cfg = render(templateDir, "balancer.yaml.tmpl", instance + ".yaml", port, servers);
+        String instance = instance(name);
+        Path template = templateDir.resolve("balancer.yaml.tmpl");
+        Path cfg = render(template, instance + ".yaml", ports, yamlList(backends.plain()), yamlList(backends.tls()));
         String java = javaBinary.toString();
         String help = output(List.of(java, "-jar", jar.toString(), "run", "--help"));
         List<String> jvm = new ArrayList<>(List.of("-Dio.netty.eventLoopThreads=" + threads));
@@ -137,17 +165,19 @@ final class Peers implements AutoCloseable {
         if (help.contains("--admin-address")) {
             args.addAll(List.of("--admin-address", "127.0.0.1"));
         }
+        args.addAll(extraArgs);
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);
         Process p = launch(instance, cmd);
         awaitReadyz(p, admin);
-        awaitListening(p, port, "balancer");
+        awaitListening(p, ports.port(), name);
+        ports = awaitTlsListening(p, template, ports, name);
         String shownJava = javaBinary.equals(defaultJava()) ? "java" : java;
-        return new Peer("balancer", port, p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
+        return new Peer(name, ports.port(), p, shownJava + " " + String.join(" ", jvm) + " -jar " + jar.getFileName() + " "
                 + String.join(" ", args).replace(cfg.toString(), cfg.getFileName().toString()) + "; "
-                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance));
+                + summarize(cfg, List.of("loadBalancing")) + routes(cfg), log(instance), ports.tls(), ports.tlsBackends());
     }
 
     void stop(Peer peer) throws InterruptedException {
@@ -281,14 +311,47 @@ final class Peers implements AutoCloseable {
         return rules == 0 ? "" : ", " + rules + " rules";
     }
 
-    private Path render(Path templateDir, String template, String out, int port, String servers) throws IOException {
-        Path t = templateDir.resolve(template);
+    /** The ports a peer listens on: h2c, TLS, TLS to the TLS backends (0: not in its template). */
+    private record Ports(int port, int tls, int tlsBackends) {
+        static Ports free() throws IOException {
+            return new Ports(freePort(), freePort(), freePort());
+        }
+    }
+
+    /**
+     * {@code ports} once the TLS listeners are up, with 0 for those {@code template} does not have
+     * ({{TLS_PORT}}, {{TLS_BACKENDS_PORT}}).
+     */
+    private Ports awaitTlsListening(Process p, Path template, Ports ports, String name)
+            throws IOException, InterruptedException {
+        String text = Files.readString(template);
+        int tls = 0;
+        int tlsBackends = 0;
+        if (text.contains("{{TLS_PORT}}")) {
+            awaitListening(p, ports.tls(), name + " (TLS)");
+            tls = ports.tls();
+        }
+        if (text.contains("{{TLS_BACKENDS_PORT}}")) {
+            awaitListening(p, ports.tlsBackends(), name + " (TLS to the TLS backends)");
+            tlsBackends = ports.tlsBackends();
+        }
+        return new Ports(ports.port(), tls, tlsBackends);
+    }
+
+    private static String yamlList(List<Integer> ports) {
+        return ports.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private Path render(Path t, String out, Ports ports, String servers, String tlsServers) throws IOException {
         if (!Files.isRegularFile(t)) {
             throw new IOException("peer config template not found: " + t.toAbsolutePath() + " (see --peer-templates)");
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         String text = Files.readString(t)
-                .replace("{{PORT}}", String.valueOf(port))
+                .replace("{{PORT}}", String.valueOf(ports.port()))
+                .replace("{{TLS_PORT}}", String.valueOf(ports.tls()))
+                .replace("{{TLS_BACKENDS_PORT}}", String.valueOf(ports.tlsBackends()))
+                .replace("{{TLS_SERVERS}}", tlsServers)
                 .replace("{{THREADS}}", String.valueOf(threads))
                 .replace("{{DIR}}", dir.toString())
                 .replace("{{USER}}", root ? "user root;" : "# not root: no user directive")

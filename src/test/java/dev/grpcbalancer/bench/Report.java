@@ -37,6 +37,11 @@ final class Report {
                         u.latency().maxMillis(), u.errors(), u.window().clientConnections(), u.window().proxyCores(),
                         u.window().benchCores(), u.window().otherCores(), u.firstError());
             }
+            if (result instanceof HandshakeLoad.Result h) {
+                return new Row(h.handshakesPerSecond(), Double.NaN, h.latency().p50(), h.latency().p99(),
+                        h.latency().p999(), h.latency().maxMillis(), h.errors(), h.window().clientConnections(),
+                        h.window().proxyCores(), h.window().benchCores(), h.window().otherCores(), h.firstError());
+            }
             if (result instanceof H2Load.Result h) {
                 return new Row(h.requestsPerSecond(), Double.NaN, h.latency().p50(), h.latency().p99(), h.latency().p999(),
                         h.latency().maxMillis(), h.errors(), h.window().clientConnections(), h.window().proxyCores(),
@@ -139,8 +144,13 @@ final class Report {
                 rows.put(target, list);
             });
             out.println();
+            if (workload.equals("tls-handshakes")) {
+                handshakeTable(rows);
+                contention(raw);
+                continue;
+            }
             if (BenchOptions.isUnary(workload)) {
-                unaryTable(rows, workload.equals(BenchOptions.UNARY_H2LOAD));
+                unaryTable(workload, rows);
             } else {
                 streamTable(workload, rows);
             }
@@ -174,7 +184,8 @@ final class Report {
         return options.rounds == 1 ? "" : ", median of " + options.rounds + " interleaved rounds";
     }
 
-    private void unaryTable(Map<String, List<Row>> rows, boolean h2load) {
+    private void unaryTable(String workload, Map<String, List<Row>> rows) {
+        boolean h2load = workload.equals(BenchOptions.UNARY_H2LOAD);
         if (h2load) {
             out.printf("== unary via h2load: Echo of an empty message, %d connections x %d in flight = %d, warm-up %s, "
                     + "measured %s%s ==%n", options.connections, options.concurrency,
@@ -184,8 +195,10 @@ final class Report {
                 out.println("   (direct: not measured with h2load, which talks to one address)");
             }
         } else {
-            out.printf("== unary: Echo %d B, %d connections x %d in flight = %d, warm-up %s, measured %s%s ==%n",
-                    options.payload, options.connections, options.concurrency, options.connections * options.concurrency,
+            out.printf("== %s: Echo %d B, %d %sconnections x %d in flight = %d%s, warm-up %s, measured %s%s ==%n",
+                    workload, options.payload, options.connections, workload.equals("unary") ? "" : "TLS ",
+                    options.concurrency, options.connections * options.concurrency,
+                    workload.equals(BenchOptions.TLS_BACKENDS) ? ", TLS to the backends (verified, ALPN h2)" : "",
                     secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         }
         out.printf("%-9s %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
@@ -203,6 +216,27 @@ final class Report {
             }
         });
         perRound(rows, true, h2load ? "req/s" : "calls/s");
+        ratios(rows, true);
+    }
+
+    private void handshakeTable(Map<String, List<Row>> rows) {
+        out.printf("== tls-handshakes: new TLS connections (full TLS 1.3 handshake, ECDSA P-256, ALPN h2, then closed),"
+                + " %d at a time, warm-up %s, measured %s%s ==%n", options.handshakeConcurrency,
+                secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
+        out.printf("%-12s %11s %8s %8s %9s %7s %6s %6s %6s%n", "target", "conns/s", "p50 ms", "p99 ms", "p99.9 ms",
+                "errors", "proxy", "bench", "other");
+        rows.forEach((target, rounds) -> {
+            Row h = summary(rounds);
+            if (h == null) {
+                return;
+            }
+            out.printf("%-12s %11s %8.3f %8.3f %9.3f %7d %6s %6s %6s%n", target, num(h.throughput()), h.p50(), h.p99(),
+                    h.p999(), h.errors(), cores(h.proxy()), cores(h.bench()), cores(h.other()));
+            if (h.firstError() != null) {
+                out.printf("             first error: %s%n", oneLine(h.firstError()));
+            }
+        });
+        perRound(rows, true, "conns/s");
         ratios(rows, true);
     }
 
@@ -379,6 +413,9 @@ final class Report {
     }
 
     private static Sampler.Delta window(Object result) {
+        if (result instanceof HandshakeLoad.Result h) {
+            return h.window();
+        }
         if (result instanceof UnaryLoad.Result u) {
             return u.window();
         }

@@ -6,6 +6,7 @@ import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.StatusOr;
+import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
@@ -16,6 +17,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -64,6 +66,18 @@ final class Transport {
     }
 
     /**
+     * One channel = one TLS connection to {@code port} on 127.0.0.1 (ALPN h2, SNI and authority
+     * {@link BenchCertificates#NAME}, trusting {@code tls}'s certificate only).
+     */
+    static ManagedChannel tlsChannel(EventLoopGroup group, int port, SslContext tls) {
+        return configure(NettyChannelBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)), group)
+                .negotiationType(NegotiationType.TLS)
+                .sslContext(tls)
+                .overrideAuthority(BenchCertificates.NAME)
+                .build();
+    }
+
+    /**
      * One channel with grpc-java's client-side {@code round_robin} over all {@code ports}: it
      * holds one TCP connection per port and spreads its calls over them.
      */
@@ -82,7 +96,7 @@ final class Transport {
     private static NettyChannelBuilder configure(NettyChannelBuilder b, EventLoopGroup group) {
         return b.eventLoopGroup(group)
                 .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class, InetSocketAddress.class)
-                .usePlaintext()
+                .usePlaintext() // tlsChannel() switches back to TLS
                 .directExecutor()
                 .disableRetry()
                 .maxInboundMessageSize(MAX_MESSAGE)

@@ -3,6 +3,9 @@ package dev.grpcbalancer.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.tls.TlsContexts;
+import dev.grpcbalancer.dataplane.tls.TlsProvider;
+import dev.grpcbalancer.dataplane.upstream.UpstreamKey;
 import dev.grpcbalancer.dataplane.upstream.UpstreamConnector;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
 import dev.grpcbalancer.metrics.BalancerMeters;
@@ -67,6 +70,7 @@ public final class InMemoryProxy implements AutoCloseable {
     private final Map<EndpointAddress, MemoryBackend> backends = new LinkedHashMap<>();
     private final List<Link> links = new ArrayList<>();
     private final UpstreamPools pools;
+    private final TlsContexts tls = new TlsContexts(TlsProvider.JDK, meters.backendTlsHandshakes());
     private final CallEngine engine;
     private final Listener listener;
     private long nanoTime = TimeUnit.HOURS.toNanos(1);
@@ -122,7 +126,7 @@ public final class InMemoryProxy implements AutoCloseable {
         this.engine = new CallEngine(pools, this::nanoTime);
         BalancerConfig config = config(tune, endpoints);
         this.listener = new Listener(BALANCER, config.listenerPort(),
-                BalancerRuntime.of(config, null, meters.balancer(BALANCER.toString()), this::nanoTime));
+                BalancerRuntime.of(config, null, meters.balancer(BALANCER.toString()), this::nanoTime, tls));
         applied(config);
     }
 
@@ -134,7 +138,7 @@ public final class InMemoryProxy implements AutoCloseable {
     /** Publishes the balancer anew (as a snapshot would): calls that start from now on use it. */
     public void route(UnaryOperator<BalancerConfig> tune, String... endpoints) {
         BalancerConfig config = config(tune, List.of(endpoints));
-        listener.update(BalancerRuntime.of(config, listener.runtime(), listener.runtime().meters(), this::nanoTime));
+        listener.update(BalancerRuntime.of(config, listener.runtime(), listener.runtime().meters(), this::nanoTime, tls));
         applied(config);
         run();
     }
@@ -148,8 +152,9 @@ public final class InMemoryProxy implements AutoCloseable {
     }
 
     private void applied(BalancerConfig config) {
-        pools.retain(java.util.Set.copyOf(config.allEndpoints().stream().map(Endpoint::address).toList()));
         BalancerRuntime runtime = listener.runtime();
+        pools.retain(java.util.Set.copyOf(config.allEndpoints().stream()
+                .map(e -> new UpstreamKey(e.address(), runtime.upstreamTls())).toList()));
         for (Route route : config.effectiveRoutes()) {
             for (RouteBackend backend : route.backends()) {
                 LoadBalancer balancer = runtime.balancer(route.name(), backend.name());
@@ -169,10 +174,14 @@ public final class InMemoryProxy implements AutoCloseable {
 
     /** A new client connection to the balancer. */
     public MemoryClient connect() {
-        MemoryClient client = new MemoryClient();
-        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), client);
+        return connect(new MemoryClient());
+    }
+
+    /** A new connection to the balancer whose client end is {@code peer} (one that sends what a test says). */
+    public <P extends Http2Peer> P connect(P peer) {
+        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), peer);
         run();
-        return client;
+        return peer;
     }
 
     public BalancerMeters meters() {

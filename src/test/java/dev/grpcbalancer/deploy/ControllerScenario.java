@@ -6,17 +6,25 @@ import dev.grpcbalancer.Main;
 import dev.grpcbalancer.controller.BalancerController;
 import dev.grpcbalancer.controller.ControllerSettings;
 import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.BackendTlsSpec;
+import dev.grpcbalancer.controller.crd.CertificateRef;
+import dev.grpcbalancer.controller.crd.ClientValidationSpec;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
+import dev.grpcbalancer.controller.crd.ListenerTlsSpec;
 import dev.grpcbalancer.controller.translate.gateway.GatewayObjects;
 import dev.grpcbalancer.dataplane.DataPlane;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
 import dev.grpcbalancer.testing.GatewayApiCrds;
 import dev.grpcbalancer.testing.ProxyFixture;
+import dev.grpcbalancer.testing.tls.TestPki;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -34,8 +42,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,10 +64,12 @@ import picocli.CommandLine;
  * each of which waits until its effect is visible:
  * balancers created in every watched namespace (status, managed Services, Events), a listener port
  * changed (managed Service updated), the backend Service deleted, recreated and deleted again in
- * every watched namespace (a repeated Warning becomes a patched Event series), a balancer deleted (managed Service deleted),
- * with the Gateway API a Gateway and a GRPCRoute in every watched namespace (GatewayClass, Gateway and
- * route status, a managed Service each) and one Gateway deleted, the Lease renewed, and the
- * controller closed (Lease released).
+ * every watched namespace (a repeated Warning becomes a patched Event series), balancers with TLS
+ * whose certificates come from Secrets and ConfigMaps (one Secret broken and repaired, the
+ * balancers deleted again), a balancer deleted (managed Service deleted), with the Gateway API a
+ * Gateway and a GRPCRoute in every watched namespace (GatewayClass, Gateway and route status, a
+ * managed Service each) and one Gateway deleted, the Lease renewed, and the controller closed
+ * (Lease released).
  *
  * <p>To cover more behaviour, add a {@link Step}: anything new the controller asks the API server
  * for then shows up in the recorded requests, and {@code HelmRbacRequestsTest} fails until the
@@ -70,6 +82,9 @@ final class ControllerScenario {
     /** Namespaces the scenario uses when the controller watches all of them. */
     static final List<String> ANY_NAMESPACES = List.of("team-a", "team-b");
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** The balancer with TLS on its listener and to its backends, from Secrets and ConfigMaps. */
+    private static final String SECURE = "secure";
+    private static final TestPki.Ca CA = TestPki.ca("rbac-scenario-ca");
 
     /** One stage of the scenario: acts through the scenario's client and waits for the controller's answer. */
     interface Step {
@@ -89,6 +104,30 @@ final class ControllerScenario {
             for (String namespace : s.namespaces) {
                 s.awaitCondition(namespace, "Programmed", "True");
                 s.awaitRequest(r -> r.verb().equals("create") && r.resource().equals("events") && namespace.equals(r.namespace()));
+            }
+            s.awaitManagedServices(s.namespaces.size());
+        });
+        steps.put("balancers with certificates from Secrets and ConfigMaps; a Secret broken and repaired", s -> {
+            TestPki.Issued serving = CA.server("secure.example.com").issue();
+            TestPki.Issued client = CA.client("balancer").issue();
+            for (String namespace : s.namespaces) {
+                s.client.resource(tlsSecret(namespace, "secure-tls", serving.chainPem(), serving.keyPem())).create();
+                s.client.resource(tlsSecret(namespace, "balancer-client-tls", client.chainPem(), client.keyPem())).create();
+                s.client.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(namespace).withName("ca")
+                        .endMetadata().withData(Map.of("ca.crt", CA.certificatePem())).build()).create();
+                s.createSecureBalancer(namespace, FreePorts.freeLoopbackPort());
+            }
+            for (String namespace : s.namespaces) {
+                s.awaitCondition(namespace, SECURE, "Programmed", "True");
+                s.awaitCondition(namespace, SECURE, "ResolvedRefs", "True");
+                s.client.resource(tlsSecret(namespace, "secure-tls", serving.chainPem(), client.keyPem())).update();
+                s.awaitCondition(namespace, SECURE, "ResolvedRefs", "False");
+                s.client.resource(tlsSecret(namespace, "secure-tls", serving.chainPem(), serving.keyPem())).update();
+                s.awaitCondition(namespace, SECURE, "ResolvedRefs", "True");
+            }
+            s.awaitManagedServices(2 * s.namespaces.size());
+            for (String namespace : s.namespaces) {
+                s.client.resources(GrpcBalancer.class).inNamespace(namespace).withName(SECURE).delete();
             }
             s.awaitManagedServices(s.namespaces.size());
         });
@@ -261,13 +300,17 @@ final class ControllerScenario {
     }
 
     private void awaitCondition(String namespace, String type, String status) {
+        awaitCondition(namespace, "greeter", type, status);
+    }
+
+    private void awaitCondition(String namespace, String name, String type, String status) {
         Await.until(WAIT, () -> {
-            GrpcBalancer balancer = client.resources(GrpcBalancer.class).inNamespace(namespace).withName("greeter").get();
+            GrpcBalancer balancer = client.resources(GrpcBalancer.class).inNamespace(namespace).withName(name).get();
             List<Condition> conditions = balancer == null || balancer.getStatus() == null ? null
                     : balancer.getStatus().getConditions();
             return conditions != null && conditions.stream()
                     .anyMatch(c -> c.getType().equals(type) && c.getStatus().equals(status));
-        }, () -> namespace + "/greeter " + type + "=" + status);
+        }, () -> namespace + "/" + name + " " + type + "=" + status);
     }
 
     private boolean ourClassStatus(String type) {
@@ -332,5 +375,44 @@ final class ControllerScenario {
         spec.setBackendRef(new BackendRef("backend", 50051));
         balancer.setSpec(spec);
         client.resource(balancer).create();
+    }
+
+    /**
+     * A balancer with TLS everywhere: its listener serves Secret {@code secure-tls} and asks
+     * clients for certificates of ConfigMap {@code ca}; to its backends it verifies them against
+     * the same ConfigMap and shows Secret {@code balancer-client-tls}.
+     */
+    private void createSecureBalancer(String namespace, int port) {
+        ClientValidationSpec clients = new ClientValidationSpec();
+        clients.setCaCertificateRefs(List.of(new CertificateRef(CertificateRef.CONFIG_MAP, "ca")));
+        ListenerTlsSpec tls = new ListenerTlsSpec();
+        tls.setCertificateRefs(List.of(new CertificateRef(null, "secure-tls")));
+        tls.setClientValidation(clients);
+        ListenerSpec listener = new ListenerSpec();
+        listener.setPort(port);
+        listener.setTls(tls);
+        BackendTlsSpec backendTls = new BackendTlsSpec();
+        backendTls.setCaCertificateRefs(List.of(new CertificateRef(CertificateRef.CONFIG_MAP, "ca")));
+        backendTls.setHostname("backend." + namespace + ".svc");
+        backendTls.setClientCertificateRef(new CertificateRef(CertificateRef.SECRET, "balancer-client-tls"));
+        GrpcBalancerSpec spec = new GrpcBalancerSpec();
+        spec.setListener(listener);
+        spec.setBackendRef(new BackendRef("backend", 50051));
+        spec.setBackendTLS(backendTls);
+        GrpcBalancer balancer = new GrpcBalancer();
+        balancer.getMetadata().setNamespace(namespace);
+        balancer.getMetadata().setName(SECURE);
+        balancer.setSpec(spec);
+        client.resource(balancer).create();
+    }
+
+    /** A kubernetes.io/tls Secret as cert-manager writes it. */
+    private static Secret tlsSecret(String namespace, String name, String certificate, String key) {
+        Base64.Encoder base64 = Base64.getEncoder();
+        return new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withType("kubernetes.io/tls")
+                .withData(Map.of("tls.crt", base64.encodeToString(certificate.getBytes(StandardCharsets.US_ASCII)),
+                        "tls.key", base64.encodeToString(key.getBytes(StandardCharsets.US_ASCII))))
+                .build();
     }
 }

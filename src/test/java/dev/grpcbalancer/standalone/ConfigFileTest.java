@@ -164,8 +164,8 @@ class ConfigFileTest {
 
         assertThat(problems(text)).containsExactly(
                 "balancers.yaml: document 1 (default/greeter): spec.staticEndpoint: unknown field, did you mean"
-                        + " staticEndpoints? (known: backendRef, healthCheck, hedging, listener, loadBalancing, outlierDetection,"
-                        + " retry, rules, service, staticEndpoints, timeouts)",
+                        + " staticEndpoints? (known: backendRef, backendTLS, healthCheck, hedging, listener,"
+                        + " loadBalancing, outlierDetection, retry, rules, service, staticEndpoints, timeouts)",
                 "balancers.yaml: document 1 (default/greeter): spec: set one of rules, backendRef (a Service)"
                         + " and staticEndpoints");
     }
@@ -182,7 +182,7 @@ class ConfigFileTest {
                 """;
 
         assertThat(problems(text)).containsExactly(
-                "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known: port)",
+                "balancers.yaml: document 1 (default/greeter): spec.listener.protocol: unknown field (known: port, tls)",
                 "balancers.yaml: document 1 (default/greeter): spec.loadBalancing.algorithm: unknown field"
                         + " (known: policy, slowStart)",
                 "balancers.yaml: document 1 (default/greeter): specs: unknown field, did you mean spec?"

@@ -67,6 +67,11 @@ public final class ProxyFixture implements AutoCloseable {
         return new ProxyFixture(requireNonNull(settings, "settings"), DataPlaneMeters.discarding());
     }
 
+    /** A data plane with {@code settings} whose meters go to {@code meters}. */
+    public static ProxyFixture start(DataPlaneSettings settings, DataPlaneMeters meters) {
+        return new ProxyFixture(requireNonNull(settings, "settings"), requireNonNull(meters, "meters"));
+    }
+
     /** A data plane with the test settings whose meters go to {@code meters}. */
     public static ProxyFixture start(DataPlaneMeters meters) {
         return new ProxyFixture(settings(), requireNonNull(meters, "meters"));

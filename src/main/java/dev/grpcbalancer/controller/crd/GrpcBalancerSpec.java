@@ -1,6 +1,7 @@
 package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Default;
@@ -16,7 +17,8 @@ import java.util.Objects;
  * {@code rules}, {@code backendRef} and {@code staticEndpoints}: the last two are the shorthand for
  * one rule that takes every call), how it picks one for each call, and the Service
  * the controller keeps for it, and how it copes with failing backends (retries or hedging,
- * timeouts, outlier detection, health checks: see docs/resilience.md).
+ * timeouts, outlier detection, health checks: see docs/resilience.md), and TLS to the backends
+ * (docs/tls.md).
  */
 @ValidationRule(value = "(has(self.backendRef) ? 1 : 0) + (has(self.staticEndpoints) ? 1 : 0)"
         + " + (has(self.rules) ? 1 : 0) == 1",
@@ -25,7 +27,7 @@ import java.util.Objects;
         message = "set at most one of retry and hedging: a balancer either retries failed attempts or hedges")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listener", "backendRef", "staticEndpoints", "rules", "loadBalancing", "service", "retry",
-    "timeouts", "outlierDetection", "healthCheck", "hedging"})
+    "timeouts", "outlierDetection", "healthCheck", "hedging", "backendTLS"})
 public class GrpcBalancerSpec {
 
     /** A loose shape check for {@code kubectl apply}; the controller's validation has the exact rules. */
@@ -69,6 +71,9 @@ public class GrpcBalancerSpec {
 
     @JsonPropertyDescription("Hedged attempts for calls slow to answer (gRPC's hedging policy). Exclusive with retry.")
     private HedgingSpec hedging;
+
+    @JsonPropertyDescription("TLS to the backends (all of them); without it the balancer speaks h2c to them.")
+    private BackendTlsSpec backendTLS;
 
     public GrpcBalancerSpec() {
     }
@@ -162,6 +167,16 @@ public class GrpcBalancerSpec {
         this.hedging = hedging;
     }
 
+    @JsonProperty("backendTLS")
+    public BackendTlsSpec getBackendTLS() {
+        return backendTLS;
+    }
+
+    @JsonProperty("backendTLS")
+    public void setBackendTLS(BackendTlsSpec backendTLS) {
+        this.backendTLS = backendTLS;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GrpcBalancerSpec other
@@ -175,13 +190,14 @@ public class GrpcBalancerSpec {
                 && Objects.equals(timeouts, other.timeouts)
                 && Objects.equals(outlierDetection, other.outlierDetection)
                 && Objects.equals(healthCheck, other.healthCheck)
-                && Objects.equals(hedging, other.hedging);
+                && Objects.equals(hedging, other.hedging)
+                && Objects.equals(backendTLS, other.backendTLS);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(listener, backendRef, staticEndpoints, rules, loadBalancing, service, retry, timeouts,
-                outlierDetection, healthCheck, hedging);
+                outlierDetection, healthCheck, hedging, backendTLS);
     }
 
     @Override
@@ -189,6 +205,7 @@ public class GrpcBalancerSpec {
         return "GrpcBalancerSpec{listener=" + listener + ", backendRef=" + backendRef
                 + ", staticEndpoints=" + staticEndpoints + ", rules=" + rules + ", loadBalancing=" + loadBalancing + ", service=" + service
                 + ", retry=" + retry + ", timeouts=" + timeouts + ", outlierDetection=" + outlierDetection
-                + ", healthCheck=" + healthCheck + ", hedging=" + hedging + "}";
+                + ", healthCheck=" + healthCheck + ", hedging=" + hedging
+                + (backendTLS != null ? ", backendTLS=" + backendTLS : "") + "}";
     }
 }

@@ -2,13 +2,15 @@ package dev.grpcbalancer.controller.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
-/** {@code spec.listener}: the port the data plane listens on for one balancer. */
+/** {@code spec.listener}: the port the data plane listens on for one balancer, and its TLS. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"port", "tls"})
 public class ListenerSpec {
 
     @JsonPropertyDescription("TCP port, 1..65535. Required.")
@@ -16,6 +18,9 @@ public class ListenerSpec {
     @Min(1)
     @Max(65535)
     private Integer port;
+
+    @JsonPropertyDescription("TLS termination (h2 over TLS with ALPN); without it the listener speaks h2c.")
+    private ListenerTlsSpec tls;
 
     // No one-argument constructor on purpose: Jackson would take it as a delegating creator and
     // accept a bare scalar in place of the mapping.
@@ -31,18 +36,26 @@ public class ListenerSpec {
         this.port = port;
     }
 
+    public ListenerTlsSpec getTls() {
+        return tls;
+    }
+
+    public void setTls(ListenerTlsSpec tls) {
+        this.tls = tls;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof ListenerSpec other && Objects.equals(port, other.port);
+        return o instanceof ListenerSpec other && Objects.equals(port, other.port) && Objects.equals(tls, other.tls);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hashCode(port);
+        return Objects.hash(port, tls);
     }
 
     @Override
     public String toString() {
-        return "ListenerSpec{port=" + port + "}";
+        return "ListenerSpec{port=" + port + (tls != null ? ", tls=" + tls : "") + "}";
     }
 }

@@ -31,9 +31,11 @@ import java.util.stream.Collectors;
  *   <li>{@code Accepted}: the spec is valid and the balancer holds its port
  *       (False: {@code Invalid}, {@code PortUnavailable});
  *   <li>{@code ResolvedRefs}: the backends were found (with rules: every backendRef of every rule)
- *       (False: {@code BackendNotFound}, {@code UnsupportedBackend}, {@code Invalid});
+ *       and the certificate references hold valid key material (False: {@code InvalidCertificateRef},
+ *       {@code BackendNotFound}, {@code UnsupportedBackend}, {@code Invalid});
  *   <li>{@code Programmed}: the data plane listens on the port
- *       (False: {@code Invalid}, {@code PortUnavailable}, {@code Pending});
+ *       (False: {@code Invalid}, also when no valid certificate was ever found,
+ *       {@code PortUnavailable}, {@code Pending});
  *   <li>{@code BackendsAvailable}: at least one endpoint is ready (with rules: in every rule)
  *       (False: {@code NoReadyEndpoints}; Unknown: {@code NotProgrammed}).
  * </ul>
@@ -50,6 +52,8 @@ public final class StatusBuilder {
     public static final String PENDING = "Pending";
     public static final String NO_READY_ENDPOINTS = "NoReadyEndpoints";
     public static final String NOT_PROGRAMMED = "NotProgrammed";
+    /** Gateway API's reason for a certificate reference that is missing or holds unusable key material. */
+    public static final String INVALID_CERTIFICATE_REF = "InvalidCertificateRef";
 
     private StatusBuilder() {
     }
@@ -107,10 +111,25 @@ public final class StatusBuilder {
         if (!outcome.isValid()) {
             return new Conditions.Desired(RESOLVED_REFS, FALSE, INVALID, "the spec is invalid (see Accepted)");
         }
+        BackendResolution resolution = outcome.resolution();
+        if (!outcome.certificateProblems().isEmpty()) {
+            String message = outcome.certificateProblems().stream().map(SpecError::message).collect(Collectors.joining("; "));
+            if (outcome.config() == null) {
+                message += " (not serving: no valid certificate yet)";
+            } else if (outcome.tls().keptPrevious()) {
+                message += " (the last valid certificates keep serving)";
+            }
+            Conditions.Desired backends = outcome.rules().isEmpty() ? null : RuleStatuses.resolvedRefs(outcome.rules());
+            if (backends != null && FALSE.equals(backends.status())) {
+                message += "; " + backends.message();
+            } else if (resolution instanceof BackendResolution.Unresolved unresolved) {
+                message += "; " + unresolved.message();
+            }
+            return new Conditions.Desired(RESOLVED_REFS, FALSE, INVALID_CERTIFICATE_REF, message);
+        }
         if (!outcome.rules().isEmpty()) {
             return RuleStatuses.resolvedRefs(outcome.rules());
         }
-        BackendResolution resolution = outcome.resolution();
         if (resolution instanceof BackendResolution.Unresolved unresolved) {
             return new Conditions.Desired(RESOLVED_REFS, FALSE, unresolved.reason(), unresolved.message());
         }
@@ -127,6 +146,10 @@ public final class StatusBuilder {
     }
 
     private static Conditions.Desired programmed(BalancerOutcome outcome, ListenerState listener) {
+        if (outcome.lacksCertificates()) {
+            return new Conditions.Desired(PROGRAMMED, FALSE, INVALID,
+                    "not listening: no valid certificate (see ResolvedRefs)");
+        }
         if (outcome.config() == null) {
             String reason = outcome.isValid() ? PORT_UNAVAILABLE : INVALID;
             return new Conditions.Desired(PROGRAMMED, FALSE, reason, "not running: see Accepted");

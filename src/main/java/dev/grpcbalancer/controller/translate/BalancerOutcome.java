@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.tls.TlsResolution;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import java.util.List;
@@ -20,10 +21,13 @@ import java.util.List;
  * @param servingGeneration the {@code metadata.generation} {@code config} was built from
  * @param rules per rule of {@code spec.rules}, what its backendRefs resolved to; empty for the
  *     shorthand (and for a spec too broken to say)
+ * @param tls its certificate references followed, {@code null} when the spec is too broken to say;
+ *     when it is not runnable, {@code config} is {@code null}
  */
 public record BalancerOutcome(
         BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
-        BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules) {
+        BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
+        TlsResolution tls) {
 
     public BalancerOutcome {
         requireNonNull(id, "id");
@@ -32,10 +36,21 @@ public record BalancerOutcome(
         rules = List.copyOf(requireNonNull(rules, "rules"));
     }
 
-    /** The outcome of a balancer given as a shorthand (no rules). */
+    /** The outcome of a balancer without TLS given as a shorthand (no rules). */
     public BalancerOutcome(BalancerId id, GrpcBalancer resource, List<SpecError> errors, BalancerId portHolder,
             BackendResolution resolution, BalancerConfig config, long servingGeneration) {
-        this(id, resource, errors, portHolder, resolution, config, servingGeneration, List.of());
+        this(id, resource, errors, portHolder, resolution, config, servingGeneration, List.of(),
+                errors.isEmpty() ? TlsResolution.PLAINTEXT : null);
+    }
+
+    /** The problems of its certificate references (empty when they resolved or it has none). */
+    public List<SpecError> certificateProblems() {
+        return tls == null ? List.of() : tls.problems();
+    }
+
+    /** Valid, holds its port, but has no valid certificate to run with. */
+    public boolean lacksCertificates() {
+        return isValid() && portHolder == null && tls != null && !tls.runnable();
     }
 
     public boolean isValid() {

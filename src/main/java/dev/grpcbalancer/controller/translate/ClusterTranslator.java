@@ -3,20 +3,29 @@ package dev.grpcbalancer.controller.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.BackendRef;
+import dev.grpcbalancer.controller.crd.CertificateRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCandidate;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
 import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
 import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
 import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
+import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
+import dev.grpcbalancer.controller.translate.tls.RefContent;
+import dev.grpcbalancer.controller.translate.tls.RefReader;
+import dev.grpcbalancer.controller.translate.tls.TlsRefs;
+import dev.grpcbalancer.controller.translate.tls.TlsResolution;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -40,16 +49,19 @@ import java.util.TreeMap;
  * oldest balancer ({@link PortClaims}), the others run nothing; backends of a {@code backendRef}
  * come from {@link ServiceBackends} and are empty when the Service cannot be resolved, so the
  * listener stays open and calls get UNAVAILABLE. Each backendRef of {@code spec.rules} resolves the
- * same way, on its own.
+ * same way, on its own. Certificate references are followed by {@link TlsRefs}: a broken Secret
+ * keeps the last valid certificate serving (read from the running snapshot), and a balancer that
+ * never had a valid one runs nothing.
  *
  * <p>Incremental: each balancer's translation reads the cluster through a {@link RecordingCluster},
  * and the result's {@link Memo} keeps, per balancer, what it read ({@link InputRef}s) and what came
  * out. Given the previous memo and the refs that changed since, a balancer whose resource is the
  * same object version and whose inputs did not change is not translated again: its
  * {@link BalancerConfig} and {@link BalancerOutcome} are the same instances as before, so the data
- * plane and the status code see nothing new. Port claims are decided over all balancers on every
- * run (they couple balancers to each other and are cheap). The result is the same as a full
- * translation of the same state.
+ * plane and the status code see nothing new. A balancer whose certificates expire or become valid
+ * is translated again from that moment ({@link TlsResolution#recheckAt()}). Port claims are decided
+ * over all balancers on every run (they couple balancers to each other and are cheap). The result is
+ * the same as a full translation of the same state.
  *
  * <p>Gateways of this controller's classes are translated the same way, one candidate each
  * ({@link GatewayTranslator}), reused while the Gateway and what it read are unchanged. Each port
@@ -65,6 +77,12 @@ public final class ClusterTranslator {
 
         /** Every EndpointSlice labelled {@code kubernetes.io/service-name=serviceName} in {@code namespace}. */
         Collection<EndpointSlice> endpointSlices(String namespace, String serviceName);
+
+        /** The Secret {@code namespace/name}, or {@code null} when it does not exist. */
+        Secret secret(String namespace, String name);
+
+        /** The ConfigMap {@code namespace/name}, or {@code null} when it does not exist. */
+        ConfigMap configMap(String namespace, String name);
     }
 
     /**
@@ -118,59 +136,76 @@ public final class ClusterTranslator {
     }
 
     /**
-     * Translates every balancer (no memo).
+     * Translates every balancer (no memo), with certificates checked against the current time
+     * (for tests and tools; the controller passes its clock's time).
      *
      * @param balancers every GrpcBalancer seen (any order; ones without a name are skipped)
      * @param lastValid per balancer, the last resource whose spec was valid (it must have the same
      *     uid to be used: a deleted and recreated balancer starts afresh)
      * @param running the snapshot the data plane runs now: in a port clash between balancers of the
-     *     same age, the one listening keeps the port
+     *     same age, the one listening keeps the port; a broken certificate reference keeps its last
+     *     valid material from it
      */
     public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running) {
         return translate(balancers, cluster, lastValid, running, Memo.EMPTY, Set.of());
     }
 
-    /**
-     * Translates the balancers that are new, whose resource changed (another object or
-     * {@code resourceVersion}) or that read an input in {@code changed}; reuses {@code previous}
-     * for the others.
-     *
-     * @param previous the memo of the last result
-     * @param changed the inputs that changed since that result (a ref nobody read is ignored)
-     */
+    /** {@link #translate(Collection, Cluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)} now. */
     public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
-        return translate(balancers, List.of(), GatewayCluster.servicesOnly(cluster), lastValid, running, previous, changed);
+        return translate(balancers, cluster, lastValid, running, previous, changed, new KeyMaterialCache(), Instant.now());
+    }
+
+    /** {@link #translate(Collection, Collection, GatewayCluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)} without Gateways. */
+    public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
+            KeyMaterialCache keys, Instant now) {
+        return translate(balancers, List.of(), GatewayCluster.servicesOnly(cluster), lastValid, running, previous, changed,
+                keys, now);
+    }
+
+    /** {@link #translate(Collection, Collection, GatewayCluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)} now. */
+    public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
+        return translate(balancers, gateways, cluster, lastValid, running, previous, changed, new KeyMaterialCache(),
+                Instant.now());
     }
 
     /**
      * Translates the balancers and Gateways that are new, whose resource changed (another object or
-     * {@code resourceVersion}) or that read an input in {@code changed}; reuses {@code previous}
-     * for the others.
+     * {@code resourceVersion}), that read an input in {@code changed}, or whose certificates
+     * expired or became valid since; reuses {@code previous} for the others.
      *
      * @param gateways every Gateway seen (those of other controllers' classes are left out)
      * @param previous the memo of the last result
      * @param changed the inputs that changed since that result (a ref nobody read is ignored)
+     * @param keys parsed key material by content (the caller keeps it between runs and calls
+     *     {@link KeyMaterialCache#retainUsed()} after each)
+     * @param now the time certificates must be valid at
      */
     public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
-            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
+            KeyMaterialCache keys, Instant now) {
         requireNonNull(balancers, "balancers");
         requireNonNull(gateways, "gateways");
         requireNonNull(cluster, "cluster");
         requireNonNull(lastValid, "lastValid");
         requireNonNull(previous, "previous");
         requireNonNull(changed, "changed");
+        requireNonNull(keys, "keys");
+        requireNonNull(now, "now");
         Map<BalancerId, BalancerConfig> listening = requireNonNull(running, "running").byId();
         List<Candidate> candidates = new ArrayList<>();
         for (GrpcBalancer balancer : balancers) {
             if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
                 continue;
             }
-            Entry before = previous.entries.get(BalancerTranslator.idOf(balancer));
+            BalancerId id = BalancerTranslator.idOf(balancer);
+            Entry before = previous.entries.get(id);
             candidates.add(before != null && sameVersion(before.candidate.resource, balancer)
-                    && Collections.disjoint(before.candidate.inputs, changed)
-                    ? before.candidate : candidate(balancer, cluster, lastValid));
+                    && Collections.disjoint(before.candidate.inputs, changed) && now.isBefore(before.candidate.recheckAt)
+                    ? before.candidate : candidate(balancer, cluster, lastValid, keys, now, listening.get(id)));
         }
         candidates.sort(Comparator.comparing(Candidate::id));
 
@@ -178,18 +213,18 @@ public final class ClusterTranslator {
         for (Candidate candidate : candidates) {
             if (candidate.config != null) {
                 int port = candidate.config.listenerPort();
-                BalancerConfig now = listening.get(candidate.id);
+                BalancerConfig serving = listening.get(candidate.id);
                 claims.add(new PortClaims.Claim(candidate.id, port, candidate.resource.getMetadata().getCreationTimestamp(),
-                        now != null && now.listenerPort() == port));
+                        serving != null && serving.listenerPort() == port));
             }
         }
         List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed);
         for (GatewayCandidate gateway : gatewayCandidates) {
             for (BalancerConfig config : gateway.ports().values()) {
-                BalancerConfig now = listening.get(config.id());
+                BalancerConfig serving = listening.get(config.id());
                 claims.add(new PortClaims.Claim(config.id(), config.listenerPort(),
                         gateway.resource().getMetadata().getCreationTimestamp(),
-                        now != null && now.listenerPort() == config.listenerPort()));
+                        serving != null && serving.listenerPort() == config.listenerPort()));
             }
         }
         Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
@@ -209,7 +244,7 @@ public final class ClusterTranslator {
                     ? before.outcome
                     : new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
                             candidate.resolution, config, config == null ? 0 : candidate.servingGeneration,
-                            candidate.rules);
+                            candidate.rules, candidate.tls);
             outcomes.put(candidate.id, outcome);
             memo.put(candidate.id, new Entry(candidate, outcome));
         }
@@ -255,20 +290,28 @@ public final class ClusterTranslator {
         return candidates;
     }
 
-    /** One balancer translated on its own; {@code inputs} is everything it read from the cluster. */
+    /**
+     * One balancer translated on its own; {@code inputs} is everything it read from the cluster, and
+     * {@code recheckAt} when its certificates' validity changes.
+     */
     private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
             BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
-            Set<InputRef> inputs) {
+            TlsResolution tls, Set<InputRef> inputs, Instant recheckAt) {
     }
 
-    private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid) {
+    /**
+     * @param running the balancer's config in the running snapshot, or null: the material of
+     *     certificate references that are broken now
+     */
+    private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid,
+            KeyMaterialCache keys, Instant now, BalancerConfig running) {
         BalancerId id = BalancerTranslator.idOf(balancer);
-        List<SpecError> errors = SpecValidation.validate(balancer);
+        List<SpecError> errors = validate(balancer);
         GrpcBalancer effective = balancer;
         if (!errors.isEmpty()) {
             GrpcBalancer previous = lastValid.get(id);
             if (previous == null || !sameUid(previous, balancer)) {
-                return new Candidate(id, balancer, errors, null, null, 0, List.of(), Set.of());
+                return new Candidate(id, balancer, errors, null, null, 0, List.of(), null, Set.of(), Instant.MAX);
             }
             effective = previous;
         }
@@ -294,10 +337,40 @@ public final class ClusterTranslator {
             config = BalancerTranslator.translate(effective, StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints()))
                     .config();
         }
+        TlsResolution tls = TlsRefs.resolve(effective.getSpec(), references(recording, namespace), keys, now, running);
+        config = tls.runnable() ? config.withListenerTls(tls.listener()).withBackendTls(tls.backend()) : null;
         Long generation = effective.getMetadata().getGeneration();
         boolean valid = errors.isEmpty();
         return new Candidate(id, balancer, errors, valid ? resolution : null, config,
-                generation == null ? 0 : generation, valid ? rules : List.of(), recording.read());
+                generation == null ? 0 : generation, valid ? rules : List.of(), tls, recording.read(), tls.recheckAt());
+    }
+
+    /** {@link SpecValidation} and the rule of the cluster: key material comes from Secrets and ConfigMaps. */
+    private static List<SpecError> validate(GrpcBalancer balancer) {
+        List<SpecError> errors = new ArrayList<>(SpecValidation.validate(balancer));
+        if (balancer.getSpec() != null) {
+            for (TlsSpecs.Located located : TlsSpecs.refs(balancer.getSpec())) {
+                if (CertificateRef.DIRECTORY.equals(located.ref().getKind())) {
+                    errors.add(new SpecError(located.field() + ".kind", "Directory references are for standalone mode;"
+                            + " in a cluster name a Secret or a ConfigMap"));
+                }
+            }
+        }
+        return List.copyOf(errors);
+    }
+
+    /** Certificate references of balancers in {@code namespace}, read from the cluster state. */
+    private static RefReader references(Cluster cluster, String namespace) {
+        return ref -> {
+            String description = ref.kindOrDefault() + " " + namespace + "/" + ref.getName();
+            if (CertificateRef.CONFIG_MAP.equals(ref.getKind())) {
+                ConfigMap configMap = cluster.configMap(namespace, ref.getName());
+                return configMap == null ? RefContent.missing(description, "not found")
+                        : RefContent.ofConfigMap(description, configMap);
+            }
+            Secret secret = cluster.secret(namespace, ref.getName());
+            return secret == null ? RefContent.missing(description, "not found") : RefContent.ofSecret(description, secret);
+        };
     }
 
     /**

@@ -43,6 +43,12 @@ public record InputRef(String kind, String namespace, String name) {
     /** A Namespace's labels, for a Gateway listener's namespace selector (namespace empty). */
     public static final String NAMESPACE = "Namespace";
 
+    /** A Secret, looked up by name (certificates and keys). */
+    public static final String SECRET = "Secret";
+
+    /** A ConfigMap, looked up by name (CA certificates). */
+    public static final String CONFIG_MAP = "ConfigMap";
+
     public InputRef {
         requireNonNull(kind, "kind");
         requireNonNull(namespace, "namespace");
@@ -71,6 +77,14 @@ public record InputRef(String kind, String namespace, String name) {
 
     public static InputRef namespace(String name) {
         return new InputRef(NAMESPACE, "", name);
+    }
+
+    public static InputRef secret(String namespace, String name) {
+        return new InputRef(SECRET, namespace, name);
+    }
+
+    public static InputRef configMap(String namespace, String name) {
+        return new InputRef(CONFIG_MAP, namespace, name);
     }
 
     @Override

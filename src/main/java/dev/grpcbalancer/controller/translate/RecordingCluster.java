@@ -2,6 +2,8 @@ package dev.grpcbalancer.controller.translate;
 
 import static java.util.Objects.requireNonNull;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.Collection;
@@ -39,6 +41,18 @@ public class RecordingCluster implements ClusterTranslator.Cluster {
     public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
         read.add(InputRef.endpointSlicesOf(namespace, serviceName));
         return cluster.endpointSlices(namespace, serviceName);
+    }
+
+    @Override
+    public Secret secret(String namespace, String name) {
+        read.add(InputRef.secret(namespace, name));
+        return cluster.secret(namespace, name);
+    }
+
+    @Override
+    public ConfigMap configMap(String namespace, String name) {
+        read.add(InputRef.configMap(namespace, name));
+        return cluster.configMap(namespace, name);
     }
 
     /** Every ref looked up so far. */

@@ -32,8 +32,10 @@ public final class SpecValidation {
      * Every problem of {@code balancer}; empty when it is valid. Checks metadata.name (and
      * namespace when given), the listener, that exactly one of {@code rules}, {@code backendRef}
      * and {@code staticEndpoints} is set, each of them (the rules with {@link RuleSpecs}), the
-     * load-balancing policy, the managed Service type, and the retry, timeout, outlier detection,
-     * health check, slow start and hedging sections (retry and hedging exclude each other).
+     * load-balancing policy, the managed Service type, the retry, timeout, outlier detection, health
+     * check, slow start and hedging sections (retry and hedging exclude each other), and the shape of
+     * the TLS sections (what their references hold is checked when they are followed,
+     * {@link dev.grpcbalancer.controller.translate.tls.TlsRefs}).
      */
     public static List<SpecError> validate(GrpcBalancer balancer) {
         requireNonNull(balancer, "balancer");
@@ -49,6 +51,7 @@ public final class SpecValidation {
         checkPolicy(spec.getLoadBalancing(), errors);
         checkService(spec.getService(), errors);
         ResilienceSpecs.read(spec, errors);
+        TlsSpecs.check(spec, errors);
         return List.copyOf(errors);
     }
 

@@ -186,7 +186,8 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         } else if (!route.retry().perTryTimeout().isZero()) {
             attempt.armPerTryTimer(route.retry().perTryTimeout().toNanos());
         }
-        ProxyStream stream = engine.pools().openStream(inbound.eventLoop(), address, attempt, route.timeouts().connect());
+        ProxyStream stream = engine.pools().openStream(inbound.eventLoop(), address, route.upstreamTls(), attempt,
+                route.timeouts().connect());
         if (stream != null) {
             attemptOpened(attempt, stream);
         }

@@ -1,5 +1,6 @@
 package dev.grpcbalancer.dataplane.call;
 
+import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.lb.BackendSplit;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.lb.Selection;
@@ -21,8 +22,9 @@ import java.util.List;
 /**
  * Everything a call reads, resolved once when its HEADERS arrive (its route): how to pick an
  * endpoint (the route's backends, each with its own load balancer, split by weight), its retry or
- * hedging policy and retry budget, timeouts, outlier detection, meters, and the header rewrites
- * of its filters, compiled once here rather than per call. Immutable (the
+ * hedging policy and retry budget, timeouts, outlier detection, meters, how connections to the
+ * backends are secured (the balancer's {@code backendTLS}), and the header rewrites of its
+ * filters, compiled once here rather than per call. Immutable (the
  * balancers' and budget's counters and the meters aside); a new snapshot builds a new one.
  *
  * <p>{@link #matched()} is false for the stand-in of calls that no rule takes: they end with
@@ -40,13 +42,15 @@ public final class RouteRuntime {
     private final CallMeters meters;
     private final HeaderRewrite requestRewrite;
     private final HeaderRewrite responseRewrite;
+    private final UpstreamTls upstreamTls;
 
     /**
      * @param balancers the load balancer of each of the route's backends, in order
      * @param endpointMeters the per-endpoint meters of each backend, in order; null without them
+     * @param upstreamTls how connections to the backends are secured
      */
     public RouteRuntime(BalancerId balancer, Route route, boolean matched, List<LoadBalancer> balancers,
-            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters) {
+            List<EndpointMeters> endpointMeters, RetryBudget retryBudget, CallMeters meters, UpstreamTls upstreamTls) {
         this.balancer = balancer;
         this.route = route;
         this.matched = matched;
@@ -57,6 +61,7 @@ public final class RouteRuntime {
         this.meters = meters;
         this.requestRewrite = HeaderRewrite.of(route.filters().request());
         this.responseRewrite = HeaderRewrite.of(route.filters().response());
+        this.upstreamTls = upstreamTls;
     }
 
     private RouteRuntime(RouteRuntime base, CallMeters meters) {
@@ -70,11 +75,17 @@ public final class RouteRuntime {
         this.meters = meters;
         this.requestRewrite = base.requestRewrite;
         this.responseRewrite = base.responseRewrite;
+        this.upstreamTls = base.upstreamTls;
     }
 
     /** The same route counting its calls in {@code other} meters (a method's own, with method meters). */
     public RouteRuntime withMeters(CallMeters other) {
         return other == meters ? this : new RouteRuntime(this, other);
+    }
+
+    /** How connections to the route's backends are secured. */
+    UpstreamTls upstreamTls() {
+        return upstreamTls;
     }
 
     /** An endpoint for a new attempt or a retry (see {@link BackendSplit#pick}); null when the route has none. */

@@ -36,6 +36,7 @@ final class EndpointConnections {
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+    private final UpstreamKey key;
     private final EndpointAddress address;
     private final EventLoop loop;
     private final UpstreamConnector connector;
@@ -53,9 +54,10 @@ final class EndpointConnections {
     /** The connect timeout the last waiting call asked for, used by background reconnects. */
     private Duration lastConnectTimeout = Duration.ZERO;
 
-    EndpointConnections(EndpointAddress address, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
+    EndpointConnections(UpstreamKey key, EventLoop loop, UpstreamConnector connector, UpstreamSettings settings,
             Runnable onEmpty) {
-        this.address = address;
+        this.key = key;
+        this.address = key.address();
         this.loop = loop;
         this.connector = connector;
         this.settings = settings;
@@ -64,6 +66,11 @@ final class EndpointConnections {
 
     EndpointAddress address() {
         return address;
+    }
+
+    /** The endpoint with how connections to it are secured. */
+    UpstreamKey key() {
+        return key;
     }
 
     /** A stream on a connection with room now, or null: {@code callback} then hears later. */
@@ -121,15 +128,18 @@ final class EndpointConnections {
         connecting++;
         UpstreamConnection connection = new UpstreamConnection(this, settings.streamsPerConnection());
         connections.add(connection);
-        ChannelFuture connectFuture = connector.connect(loop, address, new UpstreamChannelInitializer(connection, settings),
-                timeout);
+        ChannelFuture connectFuture = connector.connect(loop, address,
+                new UpstreamChannelInitializer(connection, settings, key.tls(), address.port()), timeout);
         // The backend must answer with SETTINGS within the connect timeout: a TCP listener that is
         // not an HTTP/2 server would otherwise hold calls forever.
         loop.schedule(() -> {
             if (!connection.isReady() && connectFuture.channel().isOpen()) {
                 connectFuture.channel().close();
-                connectFailed(connection, "no HTTP/2 SETTINGS from " + address + " within "
-                        + timeout.toMillis() + " ms (is it an h2c gRPC server?)");
+                connectFailed(connection, key.tls().enabled()
+                        ? "no TLS handshake and HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it a gRPC server with TLS?)"
+                        : "no HTTP/2 SETTINGS from " + address + " within " + timeout.toMillis()
+                                + " ms (is it an h2c gRPC server?)");
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         connectFuture.addListener(f -> {
@@ -195,7 +205,8 @@ final class EndpointConnections {
      */
     void connectionClosed(UpstreamConnection connection, boolean wasReady, boolean lost) {
         if (!wasReady) {
-            connectFailed(connection, "connection to " + address + " closed before HTTP/2 was set up");
+            connectFailed(connection, connection.setupFailure() != null ? connection.setupFailure()
+                    : "connection to " + address + " closed before HTTP/2 was set up");
             return;
         }
         connections.remove(connection);

@@ -36,6 +36,8 @@ final class UpstreamConnection {
     private boolean goAway;
     private boolean draining;
     private ScheduledFuture<?> drainDeadline;
+    /** Why the connection could not be set up (e.g. its TLS handshake failed), or null. */
+    private String setupFailure;
 
     /**
      * @param streamCap most streams this connection carries at once, whatever the backend allows:
@@ -67,6 +69,17 @@ final class UpstreamConnection {
 
     boolean isReady() {
         return ready;
+    }
+
+    /** The connection could not be set up: {@code reason} is what a call that waited for it learns. */
+    void setupFailed(String reason) {
+        if (setupFailure == null) {
+            setupFailure = reason;
+        }
+    }
+
+    String setupFailure() {
+        return setupFailure;
     }
 
     private int openStreams() {

@@ -227,6 +227,49 @@ class CrdManifestTest {
     }
 
     @Test
+    void listenerTlsTakesOneToFourCertificateRefsAndAClientValidationMode() {
+        JsonNode tls = spec.path("properties").path("listener").path("properties").path("tls");
+        JsonNode certificateRefs = tls.path("properties").path("certificateRefs");
+        JsonNode clientValidation = tls.path("properties").path("clientValidation");
+
+        assertThat(texts(tls.path("required"))).containsExactly("certificateRefs");
+        assertThat(certificateRefs.path("minItems").asInt()).isEqualTo(1);
+        assertThat(certificateRefs.path("maxItems").asInt()).isEqualTo(4);
+        assertCertificateRef(certificateRefs.path("items"));
+        assertThat(texts(clientValidation.path("required"))).containsExactly("caCertificateRefs");
+        assertCertificateRef(clientValidation.path("properties").path("caCertificateRefs").path("items"));
+        JsonNode mode = clientValidation.path("properties").path("mode");
+        assertThat(texts(mode.path("enum"))).containsExactlyInAnyOrder(ClientValidationSpec.REQUIRE,
+                ClientValidationSpec.ALLOW_MISSING);
+        assertThat(mode.path("default").asText()).isEqualTo(ClientValidationSpec.REQUIRE);
+    }
+
+    @Test
+    void backendTlsNeedsAHostnameAndExactlyOneSourceOfTrustedCas() {
+        JsonNode backendTls = spec.path("properties").path("backendTLS");
+        JsonNode properties = backendTls.path("properties");
+
+        assertThat(fieldNames(properties)).containsExactlyInAnyOrder("caCertificateRefs", "wellKnownCACertificates",
+                "hostname", "clientCertificateRef");
+        assertThat(texts(backendTls.path("required"))).containsExactly("hostname");
+        assertThat(backendTls.path("x-kubernetes-validations").get(0).path("rule").asText())
+                .isEqualTo("has(self.caCertificateRefs) != has(self.wellKnownCACertificates)");
+        assertThat(texts(properties.path("wellKnownCACertificates").path("enum"))).containsExactly("System");
+        assertThat(properties.path("hostname").path("maxLength").asInt()).isEqualTo(253);
+        assertCertificateRef(properties.path("caCertificateRefs").path("items"));
+        assertCertificateRef(properties.path("clientCertificateRef"));
+    }
+
+    /** Gateway API's reference shape: group (core only), kind, name. */
+    private static void assertCertificateRef(JsonNode ref) {
+        assertThat(fieldNames(ref.path("properties"))).containsExactlyInAnyOrder("group", "kind", "name");
+        assertThat(texts(ref.path("required"))).containsExactly("name");
+        assertThat(texts(ref.path("properties").path("kind").path("enum"))).containsExactlyInAnyOrder(
+                CertificateRef.SECRET, CertificateRef.CONFIG_MAP, CertificateRef.DIRECTORY);
+        assertThat(ref.path("properties").path("group").path("pattern").asText()).isEqualTo("^$");
+    }
+
+    @Test
     void statusHasTheFieldsTheColumnsRead() {
         JsonNode status = schema().path("properties").path("status").path("properties");
 

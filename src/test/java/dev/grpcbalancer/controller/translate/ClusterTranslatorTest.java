@@ -9,6 +9,8 @@ import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -27,6 +29,8 @@ class ClusterTranslatorTest {
 
     private final Map<String, Service> services = new HashMap<>();
     private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
+    private final Map<String, Secret> secrets = new HashMap<>();
+    private final Map<String, ConfigMap> configMaps = new HashMap<>();
     private final ClusterTranslator.Cluster cluster = new ClusterTranslator.Cluster() {
         @Override
         public Service service(String namespace, String name) {
@@ -36,6 +40,16 @@ class ClusterTranslatorTest {
         @Override
         public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
             return slices.getOrDefault(namespace + "/" + serviceName, List.of());
+        }
+
+        @Override
+        public Secret secret(String namespace, String name) {
+            return secrets.get(namespace + "/" + name);
+        }
+
+        @Override
+        public ConfigMap configMap(String namespace, String name) {
+            return configMaps.get(namespace + "/" + name);
         }
     };
 

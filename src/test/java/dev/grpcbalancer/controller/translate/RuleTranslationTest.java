@@ -28,6 +28,8 @@ import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteMatch;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -61,6 +63,16 @@ class RuleTranslationTest {
         @Override
         public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
             return slices.getOrDefault(namespace + "/" + serviceName, List.of());
+        }
+
+        @Override
+        public Secret secret(String namespace, String name) {
+            return null; // these balancers have no TLS
+        }
+
+        @Override
+        public ConfigMap configMap(String namespace, String name) {
+            return null;
         }
     };
 

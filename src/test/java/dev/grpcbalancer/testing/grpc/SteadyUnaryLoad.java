@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 
 /**
  * Unary calls without pause from several clients to one target, counting every outcome, for
@@ -53,11 +54,11 @@ public final class SteadyUnaryLoad implements AutoCloseable {
   private final AtomicLong latencyCount = new AtomicLong();
   private volatile boolean running = true;
 
-  private SteadyUnaryLoad(InetSocketAddress target, int clientCount) {
+  private SteadyUnaryLoad(InetSocketAddress target, int clientCount, UnaryOperator<TestClient.Builder> options) {
     lastFinishedCallEpoch = new AtomicLongArray(clientCount);
     for (int i = 0; i < clientCount; i++) {
       int index = i;
-      TestClient client = TestClient.builder(target).disableRetry().build();
+      TestClient client = options.apply(TestClient.builder(target).disableRetry()).build();
       clients.add(client);
       Thread worker = new Thread(() -> run(index, client), "test-unary-load-" + i);
       worker.setDaemon(true);
@@ -68,11 +69,17 @@ public final class SteadyUnaryLoad implements AutoCloseable {
 
   /** Starts {@code clients} clients calling {@code target} in a loop. */
   public static SteadyUnaryLoad start(InetSocketAddress target, int clients) {
+    return start(target, clients, UnaryOperator.identity());
+  }
+
+  /** The same with each client's channel set up by {@code options} too (e.g. TLS). */
+  public static SteadyUnaryLoad start(InetSocketAddress target, int clients, UnaryOperator<TestClient.Builder> options) {
     requireNonNull(target, "target");
+    requireNonNull(options, "options");
     if (clients < 1) {
       throw new IllegalArgumentException("clients must be >= 1: " + clients);
     }
-    return new SteadyUnaryLoad(target, clients);
+    return new SteadyUnaryLoad(target, clients, options);
   }
 
   private void run(int index, TestClient client) {

@@ -10,6 +10,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,6 +73,9 @@ public final class TestBackend implements AutoCloseable {
         .maxConcurrentCallsPerConnection(builder.maxConcurrentCallsPerConnection);
     if (builder.flowControlWindow > 0) {
       serverBuilder.flowControlWindow(builder.flowControlWindow);
+    }
+    if (builder.tls != null) {
+      serverBuilder.sslContext(builder.tls);
     }
     if (builder.maxConnectionAge != null) {
       serverBuilder.maxConnectionAge(builder.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
@@ -245,6 +249,7 @@ public final class TestBackend implements AutoCloseable {
     private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
     private Duration maxConnectionAge;
     private Duration maxConnectionAgeGrace = Duration.ofSeconds(10);
+    private SslContext tls;
 
     private Builder(String id, InetSocketAddress address) {
       this.id = requireNonNull(id, "id");
@@ -272,6 +277,12 @@ public final class TestBackend implements AutoCloseable {
     public Builder maxConnectionAge(Duration age, Duration grace) {
       this.maxConnectionAge = requireNonNull(age, "age");
       this.maxConnectionAgeGrace = requireNonNull(grace, "grace");
+      return this;
+    }
+
+    /** Serves TLS with this server context ({@link GrpcTls#server}) instead of h2c. */
+    public Builder tls(SslContext context) {
+      this.tls = requireNonNull(context, "context");
       return this;
     }
 

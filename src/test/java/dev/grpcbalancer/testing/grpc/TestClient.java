@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -160,6 +161,7 @@ public final class TestClient implements AutoCloseable {
     private int flowControlWindow;
     private String authority;
     private boolean retry = true;
+    private SslContext tls;
 
     private Builder(InetSocketAddress target) {
       this.target = requireNonNull(target, "target");
@@ -188,6 +190,15 @@ public final class TestClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * TLS with this client context ({@link GrpcTls}) instead of plaintext; the authority (see
+     * {@link #authority}) is the SNI name and the name the server's certificate must be for.
+     */
+    public Builder tls(SslContext context) {
+      this.tls = requireNonNull(context, "context");
+      return this;
+    }
+
     /** Turns off grpc-java retries, transparent ones included, so every attempt is visible. */
     public Builder disableRetry() {
       this.retry = false;
@@ -196,8 +207,12 @@ public final class TestClient implements AutoCloseable {
 
     public TestClient build() {
       NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target)
-          .usePlaintext()
           .maxInboundMessageSize(maxInboundMessageSize);
+      if (tls != null) {
+        builder.sslContext(tls);
+      } else {
+        builder.usePlaintext();
+      }
       if (flowControlWindow > 0) {
         builder.flowControlWindow(flowControlWindow);
       }

@@ -4,6 +4,8 @@ import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.Collection;
@@ -30,7 +32,7 @@ public interface GatewayCluster extends ClusterTranslator.Cluster {
     /** The labels of Namespace {@code name}, or {@code null} when it is not known. */
     Map<String, String> namespaceLabels(String name);
 
-    /** {@code services} with no Gateway API objects: for clusters without the Gateway API. */
+    /** {@code services} (and Secrets, ConfigMaps) with no Gateway API objects: for clusters without the Gateway API. */
     static GatewayCluster servicesOnly(ClusterTranslator.Cluster services) {
         return new GatewayCluster() {
             @Override
@@ -41,6 +43,16 @@ public interface GatewayCluster extends ClusterTranslator.Cluster {
             @Override
             public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
                 return services.endpointSlices(namespace, serviceName);
+            }
+
+            @Override
+            public Secret secret(String namespace, String name) {
+                return services.secret(namespace, name);
+            }
+
+            @Override
+            public ConfigMap configMap(String namespace, String name) {
+                return services.configMap(namespace, name);
             }
 
             @Override

@@ -1,5 +1,7 @@
 package dev.grpcbalancer.controller.translate.gateway;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
@@ -16,6 +18,7 @@ public final class MapGatewayCluster implements GatewayCluster {
 
     private final Map<String, Service> services = new HashMap<>();
     private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
+    private final Map<String, Secret> secrets = new HashMap<>();
     private final Map<String, GatewayClass> classes = new HashMap<>();
     private final Map<String, GRPCRoute> routes = new HashMap<>();
     private final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
@@ -29,6 +32,11 @@ public final class MapGatewayCluster implements GatewayCluster {
     public MapGatewayCluster add(EndpointSlice slice) {
         slices.computeIfAbsent(slice.getMetadata().getNamespace() + "/"
                 + slice.getMetadata().getLabels().get("kubernetes.io/service-name"), k -> new ArrayList<>()).add(slice);
+        return this;
+    }
+
+    public MapGatewayCluster add(Secret secret) {
+        secrets.put(secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName(), secret);
         return this;
     }
 
@@ -65,6 +73,16 @@ public final class MapGatewayCluster implements GatewayCluster {
     @Override
     public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
         return slices.getOrDefault(namespace + "/" + serviceName, List.of());
+    }
+
+    @Override
+    public Secret secret(String namespace, String name) {
+        return secrets.get(namespace + "/" + name);
+    }
+
+    @Override
+    public ConfigMap configMap(String namespace, String name) {
+        return null;
     }
 
     @Override
