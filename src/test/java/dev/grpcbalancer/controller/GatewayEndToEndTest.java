@@ -20,7 +20,10 @@ import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
 import dev.grpcbalancer.testing.GatewayApiCrds;
 import dev.grpcbalancer.testing.ProxyFixture;
+import dev.grpcbalancer.testing.tls.TestPki;
+import dev.grpcbalancer.controller.translate.gateway.GatewayHttpsTranslationTest;
 import dev.grpcbalancer.testing.grpc.CallResult;
+import dev.grpcbalancer.testing.grpc.GrpcTls;
 import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -32,6 +35,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,6 +67,7 @@ class GatewayEndToEndTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(5);
     private static final String ECHO = "gateway_api_conformance.echo_basic.grpcecho.GrpcEcho";
+    private static final TestPki.Ca TLS_CA = TestPki.ca("gateway-end-to-end-ca");
 
     KubernetesClient client;
 
@@ -168,6 +173,35 @@ class GatewayEndToEndTest {
         assertThat(echoed.get(key("x-custom-kept"))).isEqualTo("k");
         assertThat(result.headers().get(key("x-gateway"))).isEqualTo("shop/web");
         assertThat(echoed.get(key("x-gateway"))).as("trailers are left alone").isNull();
+    }
+
+    @Test
+    void httpsListenersServeTheCertificateOfTheirHostnameAndOneWithoutAValidSecretWaitsForIt() throws Exception {
+        TestPki.Issued foo = TLS_CA.server("foo.example.com").issue();
+        TestPki.Issued bar = TLS_CA.server("*.bar.example.com").issue();
+        client.resource(GatewayHttpsTranslationTest.secret(NAMESPACE, "foo-tls", foo.chainPem(), foo.keyPem())).create();
+        int port = start(https("foo", "foo.example.com", "foo-tls"), https("bar", "*.bar.example.com", "bar-tls"));
+        client.resource(route(NAMESPACE, "foo", List.of(parent("web", "foo", null)), List.of(),
+                rule(null, null, backend("v1", 50051, 1)))).create();
+        client.resource(route(NAMESPACE, "bar", List.of(parent("web", "bar", null)), List.of(),
+                rule(null, null, backend("v2", 50051, 1)))).create();
+
+        Condition missing = awaitCondition(this::gatewayNow, g -> g.getStatus() == null || g.getStatus().getListeners().size() < 2
+                ? null : g.getStatus().getListeners().get(1).getConditions(), "ResolvedRefs", "False", "InvalidCertificateRef");
+        assertThat(missing.getMessage()).isEqualTo("tls.certificateRefs[0]: Secret shop/bar-tls: not found");
+        assertThat(condition(gatewayNow().getStatus().getListeners().get(1).getConditions(), "Programmed").getReason())
+                .isEqualTo("Invalid");
+        awaitListener("Programmed", "True", "Programmed");
+        assertThat(ok(call(tlsClient(port, "foo.example.com"), ECHO + "/Echo")).backendId()).isEqualTo("127.0.0.2");
+
+        client.resource(GatewayHttpsTranslationTest.secret(NAMESPACE, "bar-tls", bar.chainPem(), bar.keyPem())).create();
+
+        awaitCondition(this::gatewayNow, g -> g.getStatus().getListeners().get(1).getConditions(), "Programmed", "True",
+                "Programmed");
+        Await.until(WAIT, () -> call(tlsClient(port, "api.bar.example.com"), ECHO + "/Echo").isOk(),
+                () -> "calls for api.bar.example.com verify its certificate and reach its route");
+        assertThat(ok(call(tlsClient(port, "api.bar.example.com"), ECHO + "/Echo")).backendId()).isEqualTo("127.0.0.3");
+        assertThat(ok(call(tlsClient(port, "foo.example.com"), ECHO + "/Echo")).backendId()).isEqualTo("127.0.0.2");
     }
 
     @Test
@@ -299,6 +333,20 @@ class GatewayEndToEndTest {
             builder.authority(authority);
         }
         TestClient grpc = builder.build();
+        clients.add(grpc);
+        return grpc;
+    }
+
+    /** An HTTPS listener (the port is set by {@link #start}) with one certificate Secret. */
+    private static io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener https(String name, String hostname, String secret) {
+        return new ListenerBuilder(listener(name, 0, hostname)).withProtocol("HTTPS").withNewTls()
+                .addNewCertificateRef().withName(secret).endCertificateRef().endTls().build();
+    }
+
+    /** A client over TLS that trusts the test CA and asks for {@code authority} (SNI and :authority). */
+    private TestClient tlsClient(int port, String authority) {
+        TestClient grpc = TestClient.builder(new InetSocketAddress(ProxyFixture.HOST, port)).disableRetry()
+                .tls(GrpcTls.client(TLS_CA.certificate())).authority(authority).build();
         clients.add(grpc);
         return grpc;
     }

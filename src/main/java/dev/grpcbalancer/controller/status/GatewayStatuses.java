@@ -75,6 +75,7 @@ public final class GatewayStatuses {
         long generation = candidate.generation();
         List<ListenerStatus> listeners = new ArrayList<>();
         int accepted = 0;
+        int served = 0;
         List<String> waiting = new ArrayList<>();
         for (ListenerCheck listener : candidate.listeners()) {
             Problem problem = listenerProblem(outcome, listener);
@@ -82,8 +83,13 @@ public final class GatewayStatuses {
             if (problem != null) {
                 programmed = new Conditions.Desired(PROGRAMMED, FALSE, listener.conflict() != null ? listener.conflict()
                         : GatewayApi.INVALID, "not served: see Accepted");
+            } else if (!listener.servable()) {
+                accepted++;
+                programmed = new Conditions.Desired(PROGRAMMED, FALSE, GatewayApi.INVALID,
+                        "not served: no valid certificate (see ResolvedRefs)");
             } else {
                 accepted++;
+                served++;
                 programmed = programmed(listening.get(GatewayTranslator.listenerId(candidate.id(), listener.port())),
                         listener.port());
                 if (!TRUE.equals(programmed.status())) {
@@ -107,7 +113,7 @@ public final class GatewayStatuses {
                     listener.supportedKinds().stream().map(k -> new RouteGroupKind(k.getGroup(), k.getKind())).toList()));
         }
         List<Conditions.Desired> conditions = List.of(gatewayAccepted(candidate, accepted),
-                gatewayProgrammed(candidate, accepted, waiting));
+                gatewayProgrammed(candidate, served, waiting));
         List<GatewayStatusAddress> addresses = outcome.configs().isEmpty() ? List.of()
                 : StatusBuilder.addresses(managedService).stream()
                         .map(a -> new GatewayStatusAddress(a.getType(), a.getValue())).toList();
@@ -170,15 +176,16 @@ public final class GatewayStatuses {
         return new Conditions.Desired(ACCEPTED, TRUE, ACCEPTED, "handled by " + GatewayApi.CONTROLLER_NAME);
     }
 
-    private static Conditions.Desired gatewayProgrammed(GatewayCandidate candidate, int accepted, List<String> waiting) {
-        if (candidate.notAccepted() != null || accepted == 0) {
-            return new Conditions.Desired(PROGRAMMED, FALSE, GatewayApi.INVALID, "nothing to serve: see Accepted");
+    private static Conditions.Desired gatewayProgrammed(GatewayCandidate candidate, int served, List<String> waiting) {
+        if (candidate.notAccepted() != null || served == 0) {
+            return new Conditions.Desired(PROGRAMMED, FALSE, GatewayApi.INVALID, "nothing to serve: see Accepted and"
+                    + " the listeners' conditions");
         }
         if (!waiting.isEmpty()) {
             return new Conditions.Desired(PROGRAMMED, FALSE, GatewayApi.PENDING, "waiting for listener(s) "
                     + String.join(", ", waiting));
         }
-        return new Conditions.Desired(PROGRAMMED, TRUE, PROGRAMMED, accepted + " listener(s) serving");
+        return new Conditions.Desired(PROGRAMMED, TRUE, PROGRAMMED, served + " listener(s) serving");
     }
 
     /**

@@ -218,7 +218,8 @@ public final class ClusterTranslator {
                         serving != null && serving.listenerPort() == port));
             }
         }
-        List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed);
+        List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed, keys, now,
+                listening);
         for (GatewayCandidate gateway : gatewayCandidates) {
             for (BalancerConfig config : gateway.ports().values()) {
                 BalancerConfig serving = listening.get(config.id());
@@ -271,7 +272,8 @@ public final class ClusterTranslator {
 
     /** The Gateways of this controller, translated again or reused, sorted by namespace/name. */
     private static List<GatewayCandidate> gatewayCandidates(Collection<Gateway> gateways, GatewayCluster cluster,
-            Memo previous, Set<InputRef> changed) {
+            Memo previous, Set<InputRef> changed, KeyMaterialCache keys, Instant now,
+            Map<BalancerId, BalancerConfig> listening) {
         List<GatewayCandidate> candidates = new ArrayList<>();
         for (Gateway gateway : gateways) {
             if (gateway.getMetadata() == null || gateway.getMetadata().getName() == null) {
@@ -283,7 +285,9 @@ public final class ClusterTranslator {
             Optional<GatewayCandidate> candidate = before != null
                     && sameGeneration(before.outcome.candidate().resource(), gateway)
                     && Collections.disjoint(before.outcome.candidate().inputs(), changed)
-                    ? Optional.of(before.outcome.candidate()) : GatewayTranslator.candidate(gateway, cluster);
+                    && now.isBefore(before.outcome.candidate().recheckAt())
+                    ? Optional.of(before.outcome.candidate())
+                    : GatewayTranslator.candidate(gateway, cluster, keys, now, listening);
             candidate.ifPresent(candidates::add);
         }
         candidates.sort(Comparator.comparing(GatewayCandidate::id));

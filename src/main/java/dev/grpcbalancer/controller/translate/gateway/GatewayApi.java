@@ -15,6 +15,8 @@ public final class GatewayApi {
     public static final String GRPC_ROUTE = "GRPCRoute";
     public static final String REFERENCE_GRANT = "ReferenceGrant";
     public static final String SERVICE = "Service";
+    public static final String SECRET = "Secret";
+    public static final String TLS_TERMINATE = "Terminate";
     /** The core group, as references write it. */
     public static final String CORE_GROUP = "";
 

@@ -2,15 +2,20 @@ package dev.grpcbalancer.controller.translate.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.ListenerTls;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.Route;
+import dev.grpcbalancer.snapshot.TlsCertificate;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -121,7 +126,22 @@ public final class GatewayTranslator {
      * class's (so that a class created later brings the Gateway in).
      */
     public static Optional<GatewayCandidate> candidate(Gateway gateway, GatewayCluster cluster) {
+        return candidate(gateway, cluster, new KeyMaterialCache(), Instant.now(), Map.of());
+    }
+
+    /**
+     * {@link #candidate(Gateway, GatewayCluster)} with certificates checked at {@code now}.
+     *
+     * @param keys parsed key material by content, kept by the caller between runs
+     * @param running the configs the data plane runs now, by id: a broken certificate reference
+     *     keeps the certificate of the same Secret that its port serves
+     */
+    public static Optional<GatewayCandidate> candidate(Gateway gateway, GatewayCluster cluster, KeyMaterialCache keys,
+            Instant now, Map<BalancerId, BalancerConfig> running) {
         requireNonNull(gateway, "gateway");
+        requireNonNull(keys, "keys");
+        requireNonNull(now, "now");
+        requireNonNull(running, "running");
         GatewayReads reads = new GatewayReads(requireNonNull(cluster, "cluster"));
         ObjectKey id = ObjectKey.of(gateway);
         String className = gateway.getSpec() == null ? null : gateway.getSpec().getGatewayClassName();
@@ -129,8 +149,10 @@ public final class GatewayTranslator {
         if (!isOurs(gatewayClass)) {
             return Optional.empty();
         }
-        List<ListenerCheck> listeners = Listeners.check(gateway);
         Problem notAccepted = gatewayProblem(gateway, gatewayClass);
+        Instant[] recheckAt = {Instant.MAX};
+        List<ListenerCheck> listeners = notAccepted != null ? Listeners.check(gateway)
+                : withCertificates(gateway, Listeners.check(gateway), reads, keys, now, running, recheckAt);
 
         Map<String, Integer> attached = new HashMap<>();
         listeners.forEach(l -> attached.put(l.name(), 0));
@@ -146,16 +168,57 @@ public final class GatewayTranslator {
         Map<Integer, BalancerConfig> ports = new TreeMap<>();
         if (notAccepted == null) {
             Long generation = gateway.getMetadata().getGeneration();
+            Map<Integer, List<TlsCertificate>> certificates = new TreeMap<>();
             for (ListenerCheck listener : listeners) {
-                if (listener.usable() && !ports.containsKey(listener.port())) {
-                    ports.put(listener.port(), new BalancerConfig(listenerId(id, listener.port()),
-                            generation == null ? 0 : generation, listener.port(), LoadBalancingPolicy.RoundRobin,
-                            BackendSet.EMPTY).withRoutes(routesByPort.getOrDefault(listener.port(), List.of())));
+                if (listener.servable()) {
+                    List<TlsCertificate> port = certificates.computeIfAbsent(listener.port(), p -> new ArrayList<>());
+                    listener.certificates().stream().filter(c -> !port.contains(c)).forEach(port::add);
                 }
             }
+            certificates.forEach((port, tls) -> ports.put(port, new BalancerConfig(listenerId(id, port),
+                    generation == null ? 0 : generation, port, LoadBalancingPolicy.RoundRobin, BackendSet.EMPTY)
+                    .withRoutes(routesByPort.getOrDefault(port, List.of()))
+                    .withListenerTls(tls.isEmpty() ? ListenerTls.PLAINTEXT : new ListenerTls(tls,
+                            ListenerTls.ClientValidation.NONE))));
         }
         return Optional.of(new GatewayCandidate(id, gateway, notAccepted, listeners, attached, ports, parents,
-                reads.read()));
+                reads.read(), recheckAt[0]));
+    }
+
+    /**
+     * The listeners with the certificates of the HTTPS ones resolved ({@link ListenerCertificates});
+     * a port takes at most {@link ListenerTls#MAX_CERTIFICATES}, in listener order.
+     */
+    private static List<ListenerCheck> withCertificates(Gateway gateway, List<ListenerCheck> listeners,
+            GatewayCluster cluster, KeyMaterialCache keys, Instant now, Map<BalancerId, BalancerConfig> running,
+            Instant[] recheckAt) {
+        ObjectKey id = ObjectKey.of(gateway);
+        Map<String, Listener> specs = new HashMap<>();
+        gateway.getSpec().getListeners().forEach(l -> specs.putIfAbsent(l.getName(), l));
+        Map<Integer, Integer> perPort = new HashMap<>();
+        List<ListenerCheck> checked = new ArrayList<>();
+        for (ListenerCheck listener : listeners) {
+            if (!listener.https() || !listener.usable()) {
+                checked.add(listener);
+                continue;
+            }
+            BalancerConfig serving = running.get(listenerId(id, listener.port()));
+            ListenerCertificates.Resolved resolved = ListenerCertificates.resolve(specs.get(listener.name()),
+                    id.namespace(), cluster, keys, now, serving == null ? List.of() : serving.listenerTls().certificates());
+            recheckAt[0] = resolved.recheckAt().isBefore(recheckAt[0]) ? resolved.recheckAt() : recheckAt[0];
+            int room = ListenerTls.MAX_CERTIFICATES - perPort.getOrDefault(listener.port(), 0);
+            List<TlsCertificate> taken = resolved.certificates().subList(0, Math.min(room, resolved.certificates().size()));
+            Problem problem = resolved.problem();
+            if (taken.size() < resolved.certificates().size()) {
+                Problem full = new Problem(GatewayApi.INVALID_CERTIFICATE_REF, "a port serves at most "
+                        + ListenerTls.MAX_CERTIFICATES + " certificates: "
+                        + (resolved.certificates().size() - taken.size()) + " of this listener left out");
+                problem = problem == null ? full : new Problem(problem.reason(), problem.message() + "; " + full.message());
+            }
+            perPort.merge(listener.port(), taken.size(), Integer::sum);
+            checked.add(listener.withCertificates(taken, problem));
+        }
+        return List.copyOf(checked);
     }
 
     private static Problem gatewayProblem(Gateway gateway, GatewayClass gatewayClass) {

@@ -2,6 +2,7 @@ package dev.grpcbalancer.controller.translate.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.snapshot.TlsCertificate;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
 import java.util.List;
@@ -18,15 +19,40 @@ import java.util.List;
  * @param conflict {@code HostnameConflict} or {@code ProtocolConflict} when it clashes with
  *     another listener of the Gateway, else {@code null}
  * @param unresolvedRefs why its references do not resolve (ResolvedRefs False), or {@code null}
+ * @param certificates an HTTPS listener's valid certificates (from its {@code certificateRefs});
+ *     empty for HTTP
  */
 public record ListenerCheck(String name, int port, String protocol, String hostname, List<RouteGroupKind> supportedKinds,
-        String from, LabelSelector selector, Problem notAccepted, String conflict, Problem unresolvedRefs) {
+        String from, LabelSelector selector, Problem notAccepted, String conflict, Problem unresolvedRefs,
+        List<TlsCertificate> certificates) {
 
     public ListenerCheck {
         requireNonNull(name, "name");
         requireNonNull(protocol, "protocol");
         supportedKinds = List.copyOf(requireNonNull(supportedKinds, "supportedKinds"));
         requireNonNull(from, "from");
+        certificates = List.copyOf(requireNonNull(certificates, "certificates"));
+    }
+
+    /** An HTTPS listener: TLS terminated with its certificates. */
+    public boolean https() {
+        return GatewayApi.HTTPS.equals(protocol);
+    }
+
+    /**
+     * This listener with its certificates resolved; {@code problem} (a broken reference) joins
+     * the unresolved references it already has.
+     */
+    ListenerCheck withCertificates(List<TlsCertificate> valid, Problem problem) {
+        Problem unresolved = problem == null ? unresolvedRefs : unresolvedRefs == null ? problem
+                : new Problem(unresolvedRefs.reason(), unresolvedRefs.message() + "; " + problem.message());
+        return new ListenerCheck(name, port, protocol, hostname, supportedKinds, from, selector, notAccepted, conflict,
+                unresolved, valid);
+    }
+
+    /** Usable, and an HTTPS listener has a valid certificate: the data plane serves its port. */
+    public boolean servable() {
+        return usable() && (!https() || !certificates.isEmpty());
     }
 
     /** Routes may attach and the data plane serves it (port arbitration aside). */

@@ -17,7 +17,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Checks the listeners of a Gateway: protocol, route kinds, where routes may come from, and
+ * Checks the listeners of a Gateway: protocol ({@code HTTP}, or {@code HTTPS} terminated here),
+ * route kinds, where routes may come from, and
  * conflicts between listeners on one port (different protocols: {@code ProtocolConflict}; the same
  * hostname, or both without one: {@code HostnameConflict}; every listener involved is conflicted).
  * Pure.
@@ -55,10 +56,18 @@ final class Listeners {
         LabelSelector selector = namespaces == null ? null : namespaces.getSelector();
 
         Problem notAccepted = null;
-        if (!GatewayApi.HTTP.equals(protocol)) {
-            notAccepted = new Problem(GatewayApi.UNSUPPORTED_PROTOCOL, GatewayApi.HTTPS.equals(protocol)
-                    ? "HTTPS listeners are not supported yet; use protocol HTTP (gRPC over h2c)"
-                    : "protocol " + protocol + " is not supported: use HTTP (gRPC over h2c)");
+        String tlsMode = listener.getTls() == null || listener.getTls().getMode() == null ? GatewayApi.TLS_TERMINATE
+                : listener.getTls().getMode();
+        if (!GatewayApi.HTTP.equals(protocol) && !GatewayApi.HTTPS.equals(protocol)) {
+            notAccepted = new Problem(GatewayApi.UNSUPPORTED_PROTOCOL, "protocol " + protocol + " is not supported: use"
+                    + " HTTP (gRPC over h2c) or HTTPS (gRPC over TLS, terminated here)");
+        } else if (GatewayApi.HTTPS.equals(protocol) && !GatewayApi.TLS_TERMINATE.equals(tlsMode)) {
+            notAccepted = new Problem(GatewayApi.UNSUPPORTED_VALUE, "tls.mode " + tlsMode + " is not supported on an"
+                    + " HTTPS listener: TLS is terminated here (Terminate)");
+        } else if (GatewayApi.HTTPS.equals(protocol) && listener.getTls() != null
+                && listener.getTls().getFrontendValidation() != null) {
+            notAccepted = new Problem(GatewayApi.UNSUPPORTED_VALUE, "tls.frontendValidation is not supported: client"
+                    + " certificates cannot be verified on a Gateway listener (use a GrpcBalancer's clientValidation)");
         } else if (!FROM.contains(from)) {
             notAccepted = new Problem(GatewayApi.UNSUPPORTED_VALUE, "allowedRoutes.namespaces.from must be Same, All"
                     + " or Selector, got " + from);
@@ -87,7 +96,7 @@ final class Listeners {
                 "route kinds not supported: " + String.join(", ", invalid) + " (only GRPCRoute)");
 
         return new ListenerCheck(listener.getName(), listener.getPort(), protocol, listener.getHostname(), supported,
-                from, selector, notAccepted, conflict(listener, protocol, samePort), unresolved);
+                from, selector, notAccepted, conflict(listener, protocol, samePort), unresolved, List.of());
     }
 
     private static String conflict(Listener listener, String protocol, List<Listener> samePort) {

@@ -129,7 +129,8 @@ final class RouteRules {
             problem = new Problem(GatewayApi.INVALID_KIND, where + (group.isEmpty() ? kind : kind + "." + group)
                     + " is not supported: a backendRef names a Service");
         } else if (!namespace.equals(routeNamespace)
-                && !ReferenceGrants.permit(cluster.referenceGrants(namespace), routeNamespace, ref.getName())) {
+                && !ReferenceGrants.permit(cluster.referenceGrants(namespace), GatewayApi.GRPC_ROUTE, routeNamespace,
+                        SERVICE, ref.getName())) {
             problem = new Problem(GatewayApi.REF_NOT_PERMITTED, where + "Service " + namespace + "/" + ref.getName()
                     + " is in another namespace and no ReferenceGrant there allows GRPCRoutes of " + routeNamespace
                     + " to use it");

@@ -199,10 +199,10 @@ class GatewayTranslationTest {
 
     @Test
     void listenersOfUnsupportedProtocolsAreNotAcceptedAndServeNothing() {
-        Listener https = new ListenerBuilder(listener("https", 8443, null)).withProtocol("HTTPS").build();
+        Listener tls = new ListenerBuilder(listener("tls", 8443, null)).withProtocol("TLS").build();
         Listener tcp = new ListenerBuilder(listener("tcp", 9000, null)).withProtocol("TCP").build();
 
-        GatewayCandidate candidate = translate(gateway("shop", "web", https, tcp, listener("http", 8080, null)));
+        GatewayCandidate candidate = translate(gateway("shop", "web", tls, tcp, listener("http", 8080, null)));
 
         assertThat(candidate.listeners()).extracting(l -> l.notAccepted() == null ? null : l.notAccepted().reason())
                 .containsExactly("UnsupportedProtocol", "UnsupportedProtocol", null);
