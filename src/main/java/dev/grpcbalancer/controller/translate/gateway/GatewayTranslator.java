@@ -194,7 +194,8 @@ public final class GatewayTranslator {
             Instant[] recheckAt) {
         ObjectKey id = ObjectKey.of(gateway);
         Map<String, Listener> specs = new HashMap<>();
-        gateway.getSpec().getListeners().forEach(l -> specs.putIfAbsent(l.getName(), l));
+        gateway.getSpec().getListeners().stream().filter(l -> l != null && l.getName() != null)
+                .forEach(l -> specs.putIfAbsent(l.getName(), l));
         Map<Integer, Integer> perPort = new HashMap<>();
         List<ListenerCheck> checked = new ArrayList<>();
         for (ListenerCheck listener : listeners) {
