@@ -155,6 +155,29 @@ class GatewayStatusesTest {
         assertThat(parents.get(2).getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(2L));
     }
 
+    @Test
+    void anHttpsListenerWithoutAValidCertificateIsAcceptedButNotProgrammedAndSaysWhichReference() {
+        var https = new io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerBuilder(listener("https", 8443, null))
+                .withProtocol("HTTPS").withNewTls().addNewCertificateRef().withName("web-tls").endCertificateRef().endTls()
+                .build();
+        GatewayOutcome outcome = outcome(Map.of(), https);
+
+        GatewayStatus status = GatewayStatuses.gateway(outcome, Map.of(), null, null, NOW);
+
+        assertThat(status.getListeners().get(0).getConditions())
+                .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("Accepted", "True", "Accepted"),
+                        org.assertj.core.groups.Tuple.tuple("Conflicted", "False", "NoConflicts"),
+                        org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "False", "InvalidCertificateRef"),
+                        org.assertj.core.groups.Tuple.tuple("Programmed", "False", "Invalid"));
+        assertThat(condition(status.getListeners().get(0).getConditions(), "ResolvedRefs").getMessage())
+                .isEqualTo("tls.certificateRefs[0]: Secret shop/web-tls: not found");
+        assertThat(condition(status.getConditions(), "Accepted").getStatus()).isEqualTo("True");
+        assertThat(condition(status.getConditions(), "Programmed")).extracting(Condition::getStatus, Condition::getReason)
+                .containsExactly("False", "Invalid");
+        assertThat(status.getAddresses()).as("nothing served: no addresses").isEmpty();
+    }
+
     private GatewayOutcome outcome(Map<Integer, BalancerId> holders,
             io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener... listeners) {
         GatewayCandidate candidate = GatewayTranslator.candidate(gateway("shop", "web", listeners), cluster).orElseThrow();
