@@ -213,6 +213,31 @@ app.kubernetes.io/component: test
 {{/*
 RBAC rules in every watched namespace (or cluster-wide with watchAnyNamespace).
 */}}
+{{/*
+"true" when the controller serves the Gateway API: gatewayApi.enabled true, or "auto" and the
+cluster has the Gateway API CRDs; else empty.
+*/}}
+{{- define "grpc-balancer.gatewayApi" -}}
+{{- $enabled := .Values.gatewayApi.enabled }}
+{{- if or (eq (toString $enabled) "true") (and (eq (toString $enabled) "auto") (.Capabilities.APIVersions.Has "gateway.networking.k8s.io/v1/GatewayClass")) }}true{{- end }}
+{{- end }}
+
+{{/*
+Cluster-scoped rules of the Gateway API: GatewayClasses (and their status), and Namespaces for
+listeners that take routes from namespaces selected by label.
+*/}}
+{{- define "grpc-balancer.gatewayClusterRules" -}}
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["gatewayclasses"]
+  verbs: ["list", "watch"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["gatewayclasses/status"]
+  verbs: ["patch"]
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["list", "watch"]
+{{- end }}
+
 {{- define "grpc-balancer.watchRules" -}}
 - apiGroups: ["grpcbalancer.dev"]
   resources: ["grpcbalancers"]
@@ -234,6 +259,14 @@ RBAC rules in every watched namespace (or cluster-wide with watchAnyNamespace).
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "get", "patch"]
+{{- if include "grpc-balancer.gatewayApi" . }}
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["gateways", "grpcroutes", "referencegrants"]
+  verbs: ["list", "watch"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["gateways/status", "grpcroutes/status"]
+  verbs: ["patch"]
+{{- end }}
 {{- end }}
 
 {{/*

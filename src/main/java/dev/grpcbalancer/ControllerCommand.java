@@ -53,6 +53,12 @@ final class ControllerCommand implements Callable<Integer> {
                     + " Default: $GRPC_BALANCER_POD_SELECTOR. Without it no Services are kept.")
     String podSelector;
 
+    @Option(names = "--gateway-api", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve Gateway API Gateways and GRPCRoutes of GatewayClasses with controllerName"
+                    + " grpcbalancer.dev/gateway-controller when the cluster has the Gateway API CRDs (default: on)."
+                    + " --no-gateway-api never asks (no RBAC needed for them).")
+    boolean gatewayApi;
+
     @Option(names = "--sync-timeout", defaultValue = "60s", converter = DurationConverter.class,
             description = "How long to wait for the first list from the API server (default: ${DEFAULT-VALUE}).")
     Duration syncTimeout;
@@ -73,7 +79,8 @@ final class ControllerCommand implements Callable<Integer> {
         String ownNamespace = firstNonBlank(controllerNamespace, client.getNamespace(), "default");
         ControllerSettings settings = ControllerSettings.defaults(ownNamespace, firstNonBlank(podName, hostName(), "grpc-balancer"))
                 .withLeaderElection(leaderElection, leaseName, ControllerSettings.LeaseTimings.DEFAULT)
-                .withPodSelector(selector);
+                .withPodSelector(selector)
+                .withGatewayApi(gatewayApi);
         settings = allNamespaces ? settings.withAllNamespaces()
                 : settings.withNamespaces(namespaces.isEmpty() ? Set.of(ownNamespace) : Set.copyOf(namespaces));
 

@@ -7,6 +7,10 @@ import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
+import dev.grpcbalancer.controller.translate.gateway.GatewayApi;
+import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
+import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
+import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
 import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerStates;
@@ -15,8 +19,11 @@ import dev.grpcbalancer.snapshot.SnapshotSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +70,7 @@ public final class BalancerController implements AutoCloseable {
         }
     }
 
+    private final KubernetesClient client;
     private final ControllerSettings settings;
     private final SnapshotSink sink;
     private final ListenerStates listeners;
@@ -82,12 +90,13 @@ public final class BalancerController implements AutoCloseable {
     private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
     private ClusterTranslator.Memo memo = ClusterTranslator.Memo.EMPTY;
     private Map<BalancerId, BalancerOutcome> lastOutcomes = Map.of();
+    private Map<ObjectKey, GatewayOutcome> lastGateways = Map.of();
     private RoutingSnapshot published;
     private volatile boolean ready;
 
     public BalancerController(KubernetesClient client, ControllerSettings settings, SnapshotSink sink,
             ListenerStates listeners, Clock clock, Observer observer) {
-        requireNonNull(client, "client");
+        this.client = requireNonNull(client, "client");
         this.settings = requireNonNull(settings, "settings");
         this.sink = requireNonNull(sink, "sink");
         this.listeners = requireNonNull(listeners, "listeners");
@@ -105,12 +114,23 @@ public final class BalancerController implements AutoCloseable {
     }
 
     /**
-     * Starts the informers, waits until each has listed once, publishes the first snapshot, then
-     * runs the reconcile loop and stands for leader election.
+     * Asks the API server whether it serves the Gateway API (and adds its informers if so), starts
+     * the informers, waits until each has listed once, publishes the first snapshot, then runs the
+     * reconcile loop and stands for leader election.
      *
      * @throws IllegalStateException when the informers did not sync within {@code syncTimeout}
      */
     public void start(Duration syncTimeout) throws InterruptedException {
+        GatewayApiDiscovery gatewayApi = settings.gatewayApi() ? discoverGatewayApi(syncTimeout)
+                : GatewayApiDiscovery.TURNED_OFF;
+        if (gatewayApi.enabled()) {
+            cache.serveGatewayApi(client, settings, gatewayApi.referenceGrants());
+            log.info("Gateway API support is on: serving Gateways of GatewayClasses with controllerName {}{}",
+                    GatewayApi.CONTROLLER_NAME, gatewayApi.referenceGrants() ? ""
+                            : " (no ReferenceGrant CRD: references to other namespaces are never permitted)");
+        } else {
+            log.info("Gateway API support is off: {}", gatewayApi.whyOff());
+        }
         log.info("watching {} (controller namespace {}, identity {})",
                 settings.allNamespaces() ? "all namespaces" : "namespaces " + settings.namespaces().stream().sorted().toList(),
                 settings.controllerNamespace(), settings.identity());
@@ -129,6 +149,21 @@ public final class BalancerController implements AutoCloseable {
         ready = true;
         loop.start();
         leadership.start();
+    }
+
+    /** Asks the API server about the Gateway API, within {@code timeout} (the client retries by itself). */
+    private GatewayApiDiscovery discoverGatewayApi(Duration timeout) throws InterruptedException {
+        CompletableFuture<GatewayApiDiscovery> asked = CompletableFuture.supplyAsync(() -> GatewayApiDiscovery.ask(client));
+        try {
+            return asked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not ask the API server which APIs it serves: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            asked.cancel(true);
+            throw new IllegalStateException("the API server did not answer API discovery within "
+                    + timeout.toSeconds() + " s");
+        }
     }
 
     /** Informers synced and the first snapshot published. */
@@ -164,7 +199,7 @@ public final class BalancerController implements AutoCloseable {
         long startNanos = System.nanoTime();
         // Changes first, then the stores: a change that lands in between is translated now and again next run.
         Set<InputRef> changed = cache.takeChanges();
-        ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache, lastValid,
+        ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache.gateways(), cache, lastValid,
                 published == null ? RoutingSnapshot.EMPTY : published, memo, changed, keys, clock.instant());
         keys.retainUsed();
         memo = result.memo();
@@ -174,7 +209,7 @@ public final class BalancerController implements AutoCloseable {
         published = result.snapshot();
         observer.reconciled(eventNanos, startNanos, System.nanoTime(), changedSnapshot);
         logChanges(result);
-        StatusWriter.Plan plan = statuses.plan(result.outcomes(), lastValid, listeners.listenerStates());
+        StatusWriter.Plan plan = statuses.plan(result.outcomes(), result.gateways(), lastValid, listeners.listenerStates());
         writer.submit(plan);
         observer.planned(plan.statuses());
     }
@@ -204,6 +239,30 @@ public final class BalancerController implements AutoCloseable {
             }
         }
         lastOutcomes = result.outcomes();
+        for (GatewayOutcome outcome : result.gateways().values()) {
+            GatewayOutcome before = lastGateways.get(outcome.id());
+            if (outcome != before && (before == null || !summary(outcome).equals(summary(before)))) {
+                log.info("[{}] Gateway {}", outcome.id(), summary(outcome));
+            }
+        }
+        for (ObjectKey gone : lastGateways.keySet()) {
+            if (!result.gateways().containsKey(gone)) {
+                log.info("[{}] Gateway deleted or no longer of this controller", gone);
+            }
+        }
+        lastGateways = result.gateways();
+    }
+
+    private static String summary(GatewayOutcome outcome) {
+        if (outcome.candidate().notAccepted() != null) {
+            return "not accepted: " + outcome.candidate().notAccepted().message();
+        }
+        List<String> parts = new ArrayList<>();
+        outcome.configs().forEach(config -> parts.add("port " + config.listenerPort() + ": "
+                + config.routes().size() + " rule(s)"));
+        outcome.portHolders().forEach((port, holder) -> parts.add("port " + port + " held by "
+                + GatewayTranslator.describe(holder)));
+        return parts.isEmpty() ? "serving no port" : String.join(", ", parts);
     }
 
     private static String summary(BalancerOutcome outcome) {

@@ -3,15 +3,19 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
-import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -47,7 +51,7 @@ import java.util.function.Supplier;
  * server. When the API server is unreachable the stores keep the last known state and the
  * informers reconnect by themselves.
  */
-final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
+final class ClusterCache implements GatewayCluster, AutoCloseable {
 
     private static final String BY_SERVICE = "byService";
     /** Helm 3 keeps every release revision in a Secret of this type: megabytes nobody references. */
@@ -62,10 +66,13 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
     private final List<SharedIndexInformer<?>> all = new ArrayList<>();
     private final String controllerNamespace;
     private final Set<InputRef> changes = ConcurrentHashMap.newKeySet();
+    private final Runnable onChange;
+    /** The Gateway API informers; null until {@link #serveGatewayApi}, and where the cluster has no Gateway API. */
+    private GatewayCache gatewayApi;
 
     ClusterCache(KubernetesClient client, ControllerSettings settings, Runnable onChange) {
         requireNonNull(client, "client");
-        requireNonNull(onChange, "onChange");
+        this.onChange = requireNonNull(onChange, "onChange");
         this.controllerNamespace = settings.controllerNamespace();
         // A GrpcBalancer is not an input of another balancer: a changed one is a new object version,
         // which the translation notices itself. An update of its status alone (the leader's own
@@ -112,7 +119,7 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
                 .withLabels(ManagedServices.ownedSelector()).runnableInformer(0), serviceHandler);
     }
 
-    private static <T> List<Informable<T>> scoped(ControllerSettings settings, Function<String, Informable<T>> inNamespace,
+    static <T> List<Informable<T>> scoped(ControllerSettings settings, Function<String, Informable<T>> inNamespace,
             Supplier<Informable<T>> inAny) {
         if (settings.allNamespaces()) {
             return List.of(inAny.get());
@@ -135,6 +142,22 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
     private static Optional<String> serviceOf(EndpointSlice slice) {
         Map<String, String> labels = slice.getMetadata().getLabels();
         return Optional.ofNullable(labels == null ? null : labels.get(ServiceBackends.SERVICE_NAME_LABEL));
+    }
+
+    /**
+     * Adds the informers over the Gateway API objects (before {@link #start}), for a cluster that
+     * serves them.
+     */
+    void serveGatewayApi(KubernetesClient client, ControllerSettings settings, boolean referenceGrants) {
+        if (gatewayApi != null) {
+            throw new IllegalStateException("the Gateway API informers exist already");
+        }
+        gatewayApi = new GatewayCache(client, settings, referenceGrants, onChange, changes, all::add);
+    }
+
+    /** The Gateway API informers, or null where the Gateway API is not served. */
+    GatewayCache gatewayApi() {
+        return gatewayApi;
     }
 
     /** The inputs changed since the last call (changes that arrive meanwhile go to the next one). */
@@ -208,6 +231,31 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         return list;
     }
 
+    /** Every Gateway of the watched namespaces (empty without the Gateway API). */
+    Collection<Gateway> gateways() {
+        return gatewayApi == null ? List.of() : gatewayApi.gateways();
+    }
+
+    @Override
+    public GatewayClass gatewayClass(String name) {
+        return gatewayApi == null ? null : gatewayApi.gatewayClass(name);
+    }
+
+    @Override
+    public Collection<GRPCRoute> grpcRoutes(String gatewayNamespace, String gatewayName) {
+        return gatewayApi == null ? List.of() : gatewayApi.grpcRoutes(gatewayNamespace, gatewayName);
+    }
+
+    @Override
+    public Collection<ReferenceGrant> referenceGrants(String namespace) {
+        return gatewayApi == null ? List.of() : gatewayApi.referenceGrants(namespace);
+    }
+
+    @Override
+    public Map<String, String> namespaceLabels(String name) {
+        return gatewayApi == null ? null : gatewayApi.namespaceLabels(name);
+    }
+
     /** The managed Services in the controller's namespace. */
     Collection<Service> managedServices() {
         return managedServices.getStore().list();
@@ -247,8 +295,22 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
      * another Service) and signals; the reconcile loop reads the stores itself. An update signals
      * only when {@code matters} says it changed something.
      */
-    private record Signal<T extends HasMetadata>(Runnable onChange, Set<InputRef> changes,
+    record Signal<T extends HasMetadata>(Runnable onChange, Set<InputRef> changes,
             Function<T, List<InputRef>> inputs, BiPredicate<T, T> matters) implements ResourceEventHandler<T> {
+
+        /** Every new version of an object matters. */
+        Signal(Runnable onChange, Set<InputRef> changes, Function<T, List<InputRef>> inputs) {
+            this(onChange, changes, inputs, (old, now) -> !sameVersion(old, now));
+        }
+
+        /**
+         * For kinds whose spec is all the translation reads (their status is written by the
+         * controller itself): an update of the same generation is no change.
+         */
+        static <T extends HasMetadata> Signal<T> ofSpec(Runnable onChange, Set<InputRef> changes,
+                Function<T, List<InputRef>> inputs) {
+            return new Signal<>(onChange, changes, inputs, (old, now) -> !sameVersion(old, now) && !sameGeneration(old, now));
+        }
 
         @Override
         public void onAdd(T obj) {
@@ -269,6 +331,12 @@ final class ClusterCache implements ClusterTranslator.Cluster, AutoCloseable {
         public void onDelete(T obj, boolean deletedFinalStateUnknown) {
             changes.addAll(inputs.apply(obj));
             onChange.run();
+        }
+
+        private static boolean sameGeneration(HasMetadata a, HasMetadata b) {
+            Long generation = a.getMetadata().getGeneration();
+            return generation != null && generation.equals(b.getMetadata().getGeneration())
+                    && Objects.equals(a.getMetadata().getUid(), b.getMetadata().getUid());
         }
     }
 }

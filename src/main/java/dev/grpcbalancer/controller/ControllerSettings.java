@@ -18,11 +18,13 @@ import java.util.Set;
  * @param holdOff how long the reconcile loop waits after a change for more of a burst
  * @param statusBatch how long status writes collect before they go out
  * @param recheck how often the loop runs without a change (listener states, missed writes)
+ * @param gatewayApi whether Gateways and GRPCRoutes are served where the cluster has the Gateway
+ *     API CRDs (false: the controller never asks, needing no RBAC for them)
  */
 public record ControllerSettings(
         Set<String> namespaces, boolean allNamespaces, String controllerNamespace, String identity,
         boolean leaderElection, String leaseName, LeaseTimings leaseTimings, Map<String, String> podSelector,
-        Duration holdOff, Duration statusBatch, Duration recheck) {
+        Duration holdOff, Duration statusBatch, Duration recheck, boolean gatewayApi) {
 
     /** Lease timings of the leader election (client-go's defaults: 15 s, 10 s, 2 s). */
     public record LeaseTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
@@ -59,31 +61,37 @@ public record ControllerSettings(
     public static ControllerSettings defaults(String controllerNamespace, String identity) {
         return new ControllerSettings(Set.of(controllerNamespace), false, controllerNamespace, identity, true,
                 "grpc-balancer", LeaseTimings.DEFAULT, Map.of(), Duration.ofMillis(10), Duration.ofMillis(200),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), true);
     }
 
     public ControllerSettings withNamespaces(Set<String> newNamespaces) {
         return new ControllerSettings(newNamespaces, false, controllerNamespace, identity, leaderElection, leaseName,
-                leaseTimings, podSelector, holdOff, statusBatch, recheck);
+                leaseTimings, podSelector, holdOff, statusBatch, recheck, gatewayApi);
     }
 
     public ControllerSettings withAllNamespaces() {
         return new ControllerSettings(Set.of(), true, controllerNamespace, identity, leaderElection, leaseName,
-                leaseTimings, podSelector, holdOff, statusBatch, recheck);
+                leaseTimings, podSelector, holdOff, statusBatch, recheck, gatewayApi);
     }
 
     public ControllerSettings withLeaderElection(boolean enabled, String newLeaseName, LeaseTimings timings) {
         return new ControllerSettings(namespaces, allNamespaces, controllerNamespace, identity, enabled, newLeaseName,
-                timings, podSelector, holdOff, statusBatch, recheck);
+                timings, podSelector, holdOff, statusBatch, recheck, gatewayApi);
     }
 
     public ControllerSettings withPodSelector(Map<String, String> selector) {
         return new ControllerSettings(namespaces, allNamespaces, controllerNamespace, identity, leaderElection,
-                leaseName, leaseTimings, selector, holdOff, statusBatch, recheck);
+                leaseName, leaseTimings, selector, holdOff, statusBatch, recheck, gatewayApi);
     }
 
     public ControllerSettings withRecheck(Duration newRecheck) {
         return new ControllerSettings(namespaces, allNamespaces, controllerNamespace, identity, leaderElection,
-                leaseName, leaseTimings, podSelector, holdOff, statusBatch, newRecheck);
+                leaseName, leaseTimings, podSelector, holdOff, statusBatch, newRecheck, gatewayApi);
+    }
+
+    /** Whether Gateways and GRPCRoutes are served (when the cluster has their CRDs). */
+    public ControllerSettings withGatewayApi(boolean serve) {
+        return new ControllerSettings(namespaces, allNamespaces, controllerNamespace, identity, leaderElection,
+                leaseName, leaseTimings, podSelector, holdOff, statusBatch, recheck, serve);
     }
 }

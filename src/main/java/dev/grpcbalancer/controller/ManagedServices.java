@@ -2,6 +2,7 @@ package dev.grpcbalancer.controller;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
 import dev.grpcbalancer.snapshot.BalancerId;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
@@ -10,8 +11,10 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Services the controller keeps in its own namespace, one per running balancer, so clients
- * reach the balancer pods on the listener port. Only the leader calls {@link #sync}; every
- * Service it owns carries {@link #MANAGED_BY_LABEL}, so Services of deleted balancers (also those
- * deleted while no controller ran) are found and removed.
+ * The Services the controller keeps in its own namespace, one per running balancer and one per
+ * served Gateway (with a port per listener port), so clients reach the balancer pods on the
+ * listener ports. Only the leader calls {@link #sync}; every Service it owns carries
+ * {@link #MANAGED_BY_LABEL}, so Services of deleted balancers and Gateways (also those deleted
+ * while no controller ran) are found and removed.
  */
 final class ManagedServices {
 
@@ -33,14 +37,45 @@ final class ManagedServices {
     static final String BALANCER_NAMESPACE_LABEL = "grpcbalancer.dev/balancer-namespace";
     static final String BALANCER_NAME_LABEL = "grpcbalancer.dev/balancer-name";
     static final String BALANCER_ANNOTATION = "grpcbalancer.dev/balancer";
+    static final String GATEWAY_NAMESPACE_LABEL = "grpcbalancer.dev/gateway-namespace";
+    static final String GATEWAY_NAME_LABEL = "grpcbalancer.dev/gateway-name";
+    static final String GATEWAY_ANNOTATION = "grpcbalancer.dev/gateway";
 
-    /** What one balancer needs: its Service's name, its listener port and the Service type ({@code None} never gets here). */
-    record Want(BalancerId id, String name, int port, String type) {
+    /**
+     * What one balancer or Gateway needs: its Service's name, its ports and the Service type
+     * ({@code None} never gets here).
+     *
+     * @param owner how logs name the owner, e.g. {@code shop/greeter} or {@code Gateway shop/web}
+     * @param labels the labels that tie the Service to its owner (besides the managed-by label)
+     * @param annotations the annotation that names the owner
+     */
+    record Want(String owner, String name, List<Integer> ports, String type, Map<String, String> labels,
+            Map<String, String> annotations) {
 
         Want {
-            requireNonNull(id, "id");
+            requireNonNull(owner, "owner");
             requireNonNull(name, "name");
+            ports = List.copyOf(requireNonNull(ports, "ports"));
             requireNonNull(type, "type");
+            labels = Map.copyOf(requireNonNull(labels, "labels"));
+            annotations = Map.copyOf(requireNonNull(annotations, "annotations"));
+            if (ports.isEmpty()) {
+                throw new IllegalArgumentException("a managed Service needs a port: " + owner);
+            }
+        }
+
+        /** A GrpcBalancer's Service: its listener port. */
+        static Want balancer(BalancerId id, String name, int port, String type) {
+            return new Want(id.toString(), name, List.of(port), type,
+                    Map.of(BALANCER_NAMESPACE_LABEL, id.namespace(), BALANCER_NAME_LABEL, id.name()),
+                    Map.of(BALANCER_ANNOTATION, id.toString()));
+        }
+
+        /** A Gateway's Service: one port per port of its listeners that it serves. */
+        static Want gateway(ObjectKey gateway, String name, List<Integer> ports, String type) {
+            return new Want("Gateway " + gateway, name, ports, type,
+                    Map.of(GATEWAY_NAMESPACE_LABEL, gateway.namespace(), GATEWAY_NAME_LABEL, gateway.name()),
+                    Map.of(GATEWAY_ANNOTATION, gateway.toString()));
         }
     }
 
@@ -65,21 +100,19 @@ final class ManagedServices {
 
     /** The Service {@code want} calls for. */
     Service desired(Want want) {
-        Map<String, String> labels = new HashMap<>();
+        Map<String, String> labels = new HashMap<>(want.labels());
         labels.put(MANAGED_BY_LABEL, MANAGED_BY);
-        labels.put(BALANCER_NAMESPACE_LABEL, want.id().namespace());
-        labels.put(BALANCER_NAME_LABEL, want.id().name());
         return new ServiceBuilder()
                 .withNewMetadata()
                     .withName(want.name())
                     .withNamespace(namespace)
                     .withLabels(labels)
-                    .withAnnotations(Map.of(BALANCER_ANNOTATION, want.id().toString()))
+                    .withAnnotations(want.annotations())
                 .endMetadata()
                 .withNewSpec()
                     .withType(want.type())
                     .withSelector(podSelector)
-                    .withPorts(port(want.port(), null))
+                    .withPorts(ports(want.ports(), List.of()))
                 .endSpec()
                 .build();
     }
@@ -109,29 +142,28 @@ final class ManagedServices {
             try {
                 if (current == null) {
                     client.services().inNamespace(namespace).resource(desired).create();
-                    log.info("[{}] created Service {}/{} ({} on port {})", want.id(), namespace,
-                            desired.getMetadata().getName(), want.type(), want.port());
+                    log.info("[{}] created Service {}/{} ({} on port {})", want.owner(), namespace,
+                            desired.getMetadata().getName(), want.type(), describe(want.ports()));
                     writes++;
                 } else if (!matches(current, desired)) {
                     client.services().inNamespace(namespace).resource(updated(current, desired)).update();
-                    log.info("[{}] updated Service {}/{} ({} on port {})", want.id(), namespace,
-                            desired.getMetadata().getName(), want.type(), want.port());
+                    log.info("[{}] updated Service {}/{} ({} on port {})", want.owner(), namespace,
+                            desired.getMetadata().getName(), want.type(), describe(want.ports()));
                     writes++;
                 } else {
                     stillVerified.put(want.name(), new Verified(want, current));
                 }
             } catch (KubernetesClientException e) {
                 failures.incrementAndGet();
-                log.warn("[{}] could not write Service {}/{}: {}", want.id(), namespace,
+                log.warn("[{}] could not write Service {}/{}: {}", want.owner(), namespace,
                         desired.getMetadata().getName(), e.getMessage());
             }
         }
         for (Service orphan : byName.values()) {
             try {
                 client.services().inNamespace(namespace).withName(orphan.getMetadata().getName()).delete();
-                log.info("deleted Service {}/{}: its balancer {} is gone or not running", namespace,
-                        orphan.getMetadata().getName(), orphan.getMetadata().getAnnotations() == null ? "?"
-                                : orphan.getMetadata().getAnnotations().get(BALANCER_ANNOTATION));
+                log.info("deleted Service {}/{}: its owner {} is gone or not running", namespace,
+                        orphan.getMetadata().getName(), ownerOf(orphan));
                 writes++;
             } catch (KubernetesClientException e) {
                 failures.incrementAndGet();
@@ -149,27 +181,30 @@ final class ManagedServices {
     }
 
     private static boolean matches(Service current, Service desired) {
-        if (current.getSpec() == null || current.getSpec().getPorts() == null || current.getSpec().getPorts().size() != 1) {
+        List<ServicePort> ports = current.getSpec() == null ? null : current.getSpec().getPorts();
+        List<ServicePort> wanted = desired.getSpec().getPorts();
+        if (ports == null || ports.size() != wanted.size()) {
             return false;
         }
-        ServicePort port = current.getSpec().getPorts().get(0);
-        ServicePort want = desired.getSpec().getPorts().get(0);
+        for (int i = 0; i < wanted.size(); i++) {
+            ServicePort port = ports.get(i);
+            ServicePort want = wanted.get(i);
+            if (!Objects.equals(port.getPort(), want.getPort()) || !Objects.equals(port.getTargetPort(), want.getTargetPort())
+                    || !Objects.equals(port.getName(), want.getName())
+                    || !Objects.equals(port.getAppProtocol(), want.getAppProtocol())) {
+                return false;
+            }
+        }
         return Objects.equals(current.getSpec().getType(), desired.getSpec().getType())
                 && Objects.equals(current.getSpec().getSelector(), desired.getSpec().getSelector())
-                && Objects.equals(port.getPort(), want.getPort())
-                && Objects.equals(port.getTargetPort(), want.getTargetPort())
-                && Objects.equals(port.getName(), want.getName())
-                && Objects.equals(port.getAppProtocol(), want.getAppProtocol())
                 && current.getMetadata().getLabels() != null
                 && current.getMetadata().getLabels().entrySet().containsAll(desired.getMetadata().getLabels().entrySet());
     }
 
-    /** {@code current} changed to {@code desired}, keeping what the API server assigned (cluster IP, a node port that still applies). */
+    /** {@code current} changed to {@code desired}, keeping what the API server assigned (cluster IP, node ports that still apply). */
     private static Service updated(Service current, Service desired) {
-        boolean keepsNodePort = !"ClusterIP".equals(desired.getSpec().getType())
-                && current.getSpec().getPorts() != null && current.getSpec().getPorts().size() == 1
-                && Objects.equals(current.getSpec().getPorts().get(0).getPort(), desired.getSpec().getPorts().get(0).getPort());
-        Integer nodePort = keepsNodePort ? current.getSpec().getPorts().get(0).getNodePort() : null;
+        List<ServicePort> kept = "ClusterIP".equals(desired.getSpec().getType()) || current.getSpec().getPorts() == null
+                ? List.of() : current.getSpec().getPorts();
         Map<String, String> labels = new HashMap<>();
         if (current.getMetadata().getLabels() != null) {
             labels.putAll(current.getMetadata().getLabels());
@@ -180,20 +215,46 @@ final class ManagedServices {
                 .editSpec()
                     .withType(desired.getSpec().getType())
                     .withSelector(desired.getSpec().getSelector())
-                    .withPorts(port(desired.getSpec().getPorts().get(0).getPort(), nodePort))
+                    .withPorts(ports(desired.getSpec().getPorts().stream().map(ServicePort::getPort).toList(), kept))
                 .endSpec()
                 .build();
     }
 
-    private static ServicePort port(int port, Integer nodePort) {
-        return new ServicePortBuilder()
-                .withName("grpc")
-                .withProtocol("TCP")
-                .withAppProtocol("kubernetes.io/h2c")
-                .withPort(port)
-                .withTargetPort(new IntOrString(port))
-                .withNodePort(nodePort)
-                .build();
+    /**
+     * One Service port per listener port (port = target port), named {@code grpc} when it is the
+     * only one and {@code grpc-<port>} otherwise; a node port of {@code kept} on the same port
+     * stays.
+     */
+    private static List<ServicePort> ports(List<Integer> ports, List<ServicePort> kept) {
+        List<ServicePort> list = new ArrayList<>();
+        for (int port : ports) {
+            Integer nodePort = kept.stream().filter(p -> Objects.equals(p.getPort(), port)).map(ServicePort::getNodePort)
+                    .filter(Objects::nonNull).findFirst().orElse(null);
+            list.add(new ServicePortBuilder()
+                    .withName(ports.size() == 1 ? "grpc" : "grpc-" + port)
+                    .withProtocol("TCP")
+                    .withAppProtocol("kubernetes.io/h2c")
+                    .withPort(port)
+                    .withTargetPort(new IntOrString(port))
+                    .withNodePort(nodePort)
+                    .build());
+        }
+        return list;
+    }
+
+    private static String describe(List<Integer> ports) {
+        return String.join(", ", ports.stream().map(String::valueOf).toList());
+    }
+
+    private static String ownerOf(Service service) {
+        Map<String, String> annotations = service.getMetadata().getAnnotations();
+        if (annotations == null) {
+            return "?";
+        }
+        if (annotations.containsKey(GATEWAY_ANNOTATION)) {
+            return "Gateway " + annotations.get(GATEWAY_ANNOTATION);
+        }
+        return annotations.getOrDefault(BALANCER_ANNOTATION, "?");
     }
 
     /** The label selector of every managed Service, for the informer that watches them. */

@@ -9,14 +9,20 @@ import dev.grpcbalancer.controller.status.StatusBuilder;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ManagedServiceNames;
 import dev.grpcbalancer.controller.translate.SpecValidation;
+import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
+import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
+import dev.grpcbalancer.controller.translate.gateway.ParentResult;
+import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerState;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -49,11 +55,15 @@ final class StatusPlanner {
     private record Built(Inputs inputs, DesiredStatus status) {
     }
 
+    /** The type of a Gateway's managed Service: a Gateway is where traffic enters the cluster. */
+    static final String GATEWAY_SERVICE_TYPE = ManagedServiceSpec.LOAD_BALANCER;
+
     private final boolean keepServices;
     private final Function<String, Service> managedService;
     private Map<BalancerId, Built> built = Map.of();
     private Map<BalancerId, String> serviceTypes = Map.of();
     private Map<BalancerId, String> serviceNames = Map.of();
+    private Map<BalancerId, String> gatewayServiceNames = Map.of();
 
     /**
      * @param keepServices whether managed Services are kept (a pod selector is configured)
@@ -69,8 +79,8 @@ final class StatusPlanner {
      * @param lastValid the specs the running balancers were built from
      * @param listening the data plane's listener states
      */
-    StatusWriter.Plan plan(Map<BalancerId, BalancerOutcome> outcomes, Map<BalancerId, GrpcBalancer> lastValid,
-            Map<BalancerId, ListenerState> listening) {
+    StatusWriter.Plan plan(Map<BalancerId, BalancerOutcome> outcomes, Map<ObjectKey, GatewayOutcome> gateways,
+            Map<BalancerId, GrpcBalancer> lastValid, Map<BalancerId, ListenerState> listening) {
         Map<BalancerId, String> types = new HashMap<>();
         if (keepServices) {
             for (BalancerOutcome outcome : outcomes.values()) {
@@ -92,7 +102,7 @@ final class StatusPlanner {
         for (BalancerOutcome outcome : outcomes.values()) {
             String serviceName = serviceNames.get(outcome.id());
             if (serviceName != null) {
-                services.add(new ManagedServices.Want(outcome.id(), serviceName, outcome.config().listenerPort(),
+                services.add(ManagedServices.Want.balancer(outcome.id(), serviceName, outcome.config().listenerPort(),
                         types.get(outcome.id())));
             }
             Inputs inputs = new Inputs(outcome, listening.get(outcome.id()),
@@ -104,6 +114,38 @@ final class StatusPlanner {
             statuses.put(outcome.id(), now.status);
         }
         built = next;
-        return new StatusWriter.Plan(statuses, services);
+        return new StatusWriter.Plan(statuses, services, gatewayPlan(gateways, listening, services));
+    }
+
+    /**
+     * What the Gateway API objects' status is built from (on the writer's thread, against their
+     * current status), and each served Gateway's managed Service, added to {@code services}.
+     */
+    private GatewayStatusWriter.Plan gatewayPlan(Map<ObjectKey, GatewayOutcome> gateways,
+            Map<BalancerId, ListenerState> listening, List<ManagedServices.Want> services) {
+        Map<ObjectKey, String> names = new HashMap<>();
+        if (keepServices) {
+            Set<BalancerId> serving = new HashSet<>();
+            gateways.values().stream().filter(g -> !g.configs().isEmpty())
+                    .forEach(g -> serving.add(new BalancerId(g.id().namespace(), g.id().name())));
+            if (!serving.equals(gatewayServiceNames.keySet())) {
+                gatewayServiceNames = ManagedServiceNames.assignGateways(serving);
+            }
+            gatewayServiceNames.forEach((id, name) -> names.put(new ObjectKey(id.namespace(), id.name()), name));
+            for (GatewayOutcome gateway : gateways.values()) {
+                String name = names.get(gateway.id());
+                if (name != null) {
+                    services.add(ManagedServices.Want.gateway(gateway.id(), name,
+                            gateway.configs().stream().map(BalancerConfig::listenerPort).toList(), GATEWAY_SERVICE_TYPE));
+                }
+            }
+        }
+        Map<ObjectKey, List<ParentResult>> routes = new HashMap<>();
+        for (GatewayOutcome gateway : gateways.values()) {
+            for (ParentResult parent : gateway.candidate().parents()) {
+                routes.computeIfAbsent(parent.route(), k -> new ArrayList<>()).add(parent);
+            }
+        }
+        return new GatewayStatusWriter.Plan(gateways, names, listening, routes);
     }
 }

@@ -43,11 +43,13 @@ final class StatusWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
     /** What should be true in the API server. */
-    record Plan(Map<BalancerId, DesiredStatus> statuses, List<ManagedServices.Want> services) {
+    record Plan(Map<BalancerId, DesiredStatus> statuses, List<ManagedServices.Want> services,
+            GatewayStatusWriter.Plan gateways) {
 
         Plan {
             statuses = Map.copyOf(requireNonNull(statuses, "statuses"));
             services = List.copyOf(requireNonNull(services, "services"));
+            requireNonNull(gateways, "gateways");
         }
     }
 
@@ -55,6 +57,7 @@ final class StatusWriter implements AutoCloseable {
     private final ClusterCache cache;
     private final ManagedServices managedServices;
     private final EventRecorder events;
+    private final GatewayStatusWriter gatewayStatuses;
     private final Leadership leadership;
     private final Duration batch;
     private final Clock clock;
@@ -78,6 +81,7 @@ final class StatusWriter implements AutoCloseable {
         this.leadership = requireNonNull(leadership, "leadership");
         this.batch = requireNonNull(batch, "batch");
         this.clock = requireNonNull(clock, "clock");
+        this.gatewayStatuses = new GatewayStatusWriter(client, cache, clock);
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "grpc-balancer-status-writer");
             thread.setDaemon(true);
@@ -120,6 +124,7 @@ final class StatusWriter implements AutoCloseable {
             Map<BalancerId, Written> stillWritten = new HashMap<>();
             plan.statuses().forEach((id, desired) -> writeStatus(id, desired, stillWritten));
             written = stillWritten;
+            statusWrites.addAndGet(gatewayStatuses.write(plan.gateways()));
         } catch (RuntimeException e) {
             failures.incrementAndGet();
             log.error("writing status failed; the next change or recheck retries: {}", e.toString(), e);

@@ -16,7 +16,10 @@ import java.util.List;
  *
  * <p>Backends of weight 0 take no calls. A backend with no ready endpoint is left out while
  * another backend has one; when none has, the backends with draining endpoints share the calls;
- * when none has any endpoint, {@link #pick} returns {@code null}.
+ * when none has any endpoint, {@link #pick} returns {@code null}. An
+ * {@linkplain RouteBackend#isInvalid() invalid} backend keeps its share whatever the others have,
+ * and {@link #pick} returns {@code null} for the calls that land on it (GRPCRoute: they fail with
+ * UNAVAILABLE).
  */
 public final class BackendSplit {
 
@@ -53,11 +56,18 @@ public final class BackendSplit {
                 }
             }
         }
+        for (int i = 0; i < backends.size(); i++) {
+            if (backends.get(i).weight() > 0 && backends.get(i).isInvalid()) {
+                eligible.add(i);
+            }
+        }
         LoadBalancer[] chosen = new LoadBalancer[eligible.size()];
         int[] weights = new int[eligible.size()];
         for (int i = 0; i < chosen.length; i++) {
-            chosen[i] = requireNonNull(balancers.get(eligible.get(i)), "balancer");
-            weights[i] = backends.get(eligible.get(i)).weight();
+            // An invalid backend's slot stays null: the calls it is given get no endpoint.
+            RouteBackend backend = backends.get(eligible.get(i));
+            chosen[i] = backend.isInvalid() ? null : requireNonNull(balancers.get(eligible.get(i)), "balancer");
+            weights[i] = backend.weight();
         }
         return new BackendSplit(chosen, WeightedSplit.of(weights));
     }
@@ -69,7 +79,7 @@ public final class BackendSplit {
      *     can only offer that one, the next backend of the split is asked (once each)
      * @param hashKey the call's ConsistentHash key, or {@code null} (see {@link LoadBalancer#pick})
      * @return the selection to {@link Selection#finish() finish} when the attempt ends, or
-     *     {@code null} when no backend has an endpoint
+     *     {@code null} when no backend has an endpoint or the call landed on an invalid backend
      */
     public Selection pick(EndpointAddress avoid, CharSequence hashKey) {
         return choose(avoid, null, hashKey);
@@ -93,6 +103,9 @@ public final class BackendSplit {
             }
             if (selection != null) {
                 selection.finish();
+            }
+            if (chosen[index] == null) {
+                return null;
             }
             selection = avoidAll == null ? chosen[index].pick(avoid, hashKey) : chosen[index].pickOther(avoidAll);
             if (selection == null || !(avoidAll == null ? selection.address().equals(avoid)

@@ -28,12 +28,16 @@ import java.util.Set;
  *     routing, which routes of the shorthand run with and rules start from
  * @param listener how long client connections live (max age, grace, idle timeout)
  * @param keepalive HTTP/2 PINGs on the connections to the backends
+ * @param routed whether only {@code routes} take calls even when there are none (a Gateway
+ *     listener without routes answers every call UNIMPLEMENTED); false for the shorthand. True
+ *     whenever {@code routes} is not empty.
  */
 public record BalancerConfig(
         BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
         RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
         Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
-        BackendTls backendTls, LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive) {
+        BackendTls backendTls, LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive,
+        boolean routed) {
 
     public BalancerConfig {
         requireNonNull(id, "id");
@@ -51,9 +55,10 @@ public record BalancerConfig(
         requireNonNull(loadBalancing, "loadBalancing");
         requireNonNull(listener, "listener");
         requireNonNull(keepalive, "keepalive");
-        if (!routes.isEmpty() && !backends.isEmpty()) {
+        if ((routed || !routes.isEmpty()) && !backends.isEmpty()) {
             throw new IllegalArgumentException("a balancer has either routes or shorthand backends, not both");
         }
+        routed = routed || !routes.isEmpty();
         Set<String> names = new HashSet<>();
         for (Route route : routes) {
             if (!names.add(route.name())) {
@@ -100,7 +105,17 @@ public record BalancerConfig(
             Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging) {
         this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
                 slowStartWindow, routes, hedging, ListenerTls.PLAINTEXT, BackendTls.PLAINTEXT, LoadBalancingOptions.DEFAULT,
-                ListenerLifecycle.DEFAULT, Keepalive.DEFAULT);
+                ListenerLifecycle.DEFAULT, Keepalive.DEFAULT, false);
+    }
+
+    /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+            BackendTls backendTls) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, listenerTls, backendTls, LoadBalancingOptions.DEFAULT,
+                ListenerLifecycle.DEFAULT, Keepalive.DEFAULT, false);
     }
 
     /** The balancer-level settings, which routes of the shorthand run with and rules start from. */
@@ -114,7 +129,7 @@ public record BalancerConfig(
      * {@value Route#DEFAULT_NAME} that takes every call to {@link #backends}.
      */
     public List<Route> effectiveRoutes() {
-        if (!routes.isEmpty()) {
+        if (routed) {
             return routes;
         }
         return List.of(new Route(Route.DEFAULT_NAME, List.of(),
@@ -134,81 +149,82 @@ public record BalancerConfig(
         return List.copyOf(byAddress.values());
     }
 
+    /** Only {@code newRoutes} take calls (none: every call is answered UNIMPLEMENTED). */
     public BalancerConfig withRoutes(List<Route> newRoutes) {
         return new BalancerConfig(id, generation, listenerPort, policy, BackendSet.EMPTY, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, newRoutes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, true);
     }
 
     public BalancerConfig withBackends(BackendSet newBackends) {
         return new BalancerConfig(id, generation, listenerPort, policy, newBackends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withRetry(RetryPolicy newRetry) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, newRetry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withTimeouts(Timeouts newTimeouts) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, newTimeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withOutlierDetection(OutlierDetection newOutlierDetection) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 newOutlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withHealthCheck(HealthCheck newHealthCheck) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, newHealthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withSlowStartWindow(Duration window) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, window, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withHedging(HedgingPolicy newHedging) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, newHedging, listenerTls, backendTls,
-                loadBalancing, listener, keepalive);
+                loadBalancing, listener, keepalive, routed);
     }
 
     public BalancerConfig withListenerTls(ListenerTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, tls, backendTls, loadBalancing, listener,
-                keepalive);
+                keepalive, routed);
     }
 
     public BalancerConfig withBackendTls(BackendTls tls) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, tls, loadBalancing, listener,
-                keepalive);
+                keepalive, routed);
     }
 
     public BalancerConfig withLoadBalancing(LoadBalancingOptions options) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls, options,
-                listener, keepalive);
+                listener, keepalive, routed);
     }
 
     public BalancerConfig withListener(ListenerLifecycle lifecycle) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, lifecycle, keepalive);
+                loadBalancing, lifecycle, keepalive, routed);
     }
 
     public BalancerConfig withKeepalive(Keepalive newKeepalive) {
         return new BalancerConfig(id, generation, listenerPort, policy, backends, retry, timeouts,
                 outlierDetection, healthCheck, slowStartWindow, routes, hedging, listenerTls, backendTls,
-                loadBalancing, listener, newKeepalive);
+                loadBalancing, listener, newKeepalive, routed);
     }
 }

@@ -13,9 +13,11 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
 import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.crd.ListenerTlsSpec;
+import dev.grpcbalancer.controller.translate.gateway.GatewayObjects;
 import dev.grpcbalancer.dataplane.DataPlane;
 import dev.grpcbalancer.testing.Await;
 import dev.grpcbalancer.testing.FreePorts;
+import dev.grpcbalancer.testing.GatewayApiCrds;
 import dev.grpcbalancer.testing.ProxyFixture;
 import dev.grpcbalancer.testing.tls.TestPki;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -26,6 +28,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,8 +66,10 @@ import picocli.CommandLine;
  * changed (managed Service updated), the backend Service deleted, recreated and deleted again in
  * every watched namespace (a repeated Warning becomes a patched Event series), balancers with TLS
  * whose certificates come from Secrets and ConfigMaps (one Secret broken and repaired, the
- * balancers deleted again), a balancer deleted (managed Service deleted),
- * the Lease renewed, and the controller closed (Lease released).
+ * balancers deleted again), a balancer deleted (managed Service deleted), with the Gateway API a
+ * Gateway and a GRPCRoute in every watched namespace (GatewayClass, Gateway and route status, a
+ * managed Service each) and one Gateway deleted, the Lease renewed, and the controller closed
+ * (Lease released).
  *
  * <p>To cover more behaviour, add a {@link Step}: anything new the controller asks the API server
  * for then shows up in the recorded requests, and {@code HelmRbacRequestsTest} fails until the
@@ -147,6 +154,31 @@ final class ControllerScenario {
             s.client.resources(GrpcBalancer.class).inNamespace(s.namespaces.get(0)).withName("greeter").delete();
             s.awaitManagedServices(s.namespaces.size() - 1);
         });
+        steps.put("a Gateway with a GRPCRoute in every watched namespace (with the Gateway API)", s -> {
+            if (!s.settings.gatewayApi()) {
+                return;
+            }
+            s.client.resource(GatewayObjects.ourClass()).create();
+            for (String namespace : s.namespaces) {
+                s.client.resource(GatewayObjects.gateway(namespace, "web",
+                        GatewayObjects.listener("grpc", FreePorts.freeLoopbackPort(), null))).create();
+                s.client.resource(GatewayObjects.route(namespace, "greeter", List.of(GatewayObjects.parent("web")),
+                        List.of(), GatewayObjects.rule(null, null, GatewayObjects.backend("backend", 50051, 1)))).create();
+            }
+            Await.until(WAIT, () -> s.ourClassStatus("Accepted"), () -> "GatewayClass Accepted=True");
+            for (String namespace : s.namespaces) {
+                Await.until(WAIT, () -> s.gatewayStatus(namespace, "Programmed") && s.routeAccepted(namespace),
+                        () -> namespace + "/web Programmed=True and its GRPCRoute Accepted=True");
+            }
+            s.awaitManagedServices(2 * s.namespaces.size() - 1);
+        });
+        steps.put("a Gateway deleted (with the Gateway API)", s -> {
+            if (!s.settings.gatewayApi()) {
+                return;
+            }
+            s.client.resources(Gateway.class).inNamespace(s.namespaces.get(0)).withName("web").delete();
+            s.awaitManagedServices(2 * s.namespaces.size() - 2);
+        });
         steps.put("the Lease renewed", s -> {
             if (s.settings.leaderElection()) {
                 s.awaitRequest(r -> !r.verb().equals("get") && !r.verb().equals("create") && r.resource().equals("leases"));
@@ -196,6 +228,7 @@ final class ControllerScenario {
                         new ControllerSettings.LeaseTimings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250)))
                 .withPodSelector(selector)
                 .withRecheck(Duration.ofMillis(500));
+        settings = settings.withGatewayApi(parsed.matchedOptionValue("--gateway-api", true));
         if (parsed.matchedOptionValue("--all-namespaces", false)) {
             return settings.withAllNamespaces();
         }
@@ -215,6 +248,9 @@ final class ControllerScenario {
                         .build();
                 DataPlane dataPlane = new DataPlane(ProxyFixture.settings())) {
             ControllerScenario scenario = new ControllerScenario(server, client, settings);
+            if (settings.gatewayApi()) {
+                GatewayApiCrds.install(client); // before the controller starts: it asks once, at start
+            }
             scenario.controller = new BalancerController(controllerClient, settings, dataPlane, dataPlane,
                     Clock.systemUTC(), BalancerController.Observer.NONE);
             try {
@@ -275,6 +311,26 @@ final class ControllerScenario {
             return conditions != null && conditions.stream()
                     .anyMatch(c -> c.getType().equals(type) && c.getStatus().equals(status));
         }, () -> namespace + "/" + name + " " + type + "=" + status);
+    }
+
+    private boolean ourClassStatus(String type) {
+        GatewayClass gatewayClass = client.resources(GatewayClass.class).withName(GatewayObjects.CLASS).get();
+        return gatewayClass != null && gatewayClass.getStatus() != null && isTrue(gatewayClass.getStatus().getConditions(), type);
+    }
+
+    private boolean gatewayStatus(String namespace, String type) {
+        Gateway gateway = client.resources(Gateway.class).inNamespace(namespace).withName("web").get();
+        return gateway != null && gateway.getStatus() != null && isTrue(gateway.getStatus().getConditions(), type);
+    }
+
+    private boolean routeAccepted(String namespace) {
+        GRPCRoute route = client.resources(GRPCRoute.class).inNamespace(namespace).withName("greeter").get();
+        return route != null && route.getStatus() != null && route.getStatus().getParents() != null
+                && route.getStatus().getParents().stream().anyMatch(p -> isTrue(p.getConditions(), "Accepted"));
+    }
+
+    private static boolean isTrue(List<Condition> conditions, String type) {
+        return conditions != null && conditions.stream().anyMatch(c -> c.getType().equals(type) && c.getStatus().equals("True"));
     }
 
     private void awaitManagedServices(int count) {

@@ -87,14 +87,16 @@ class HelmRbacTest extends HelmChartTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
-    void clusterRoleOnlyWhenWatchingEveryNamespace(String valuesFile) {
+    void clusterRoleOnlyWhenWatchingEveryNamespaceOrServingTheGatewayApi(String valuesFile) {
         JsonNode values = Chart.values(valuesFile);
         Chart.Rendered rendered = Chart.render(helm, valuesFile);
         boolean rbac = values.path("rbac").path("create").asBoolean();
         boolean any = values.path("watchAnyNamespace").asBoolean();
+        // rendered without a cluster, "auto" finds no Gateway API CRDs
+        boolean gatewayApi = values.path("gatewayApi").path("enabled").asText().equals("true");
 
-        assertThat(rendered.all(ClusterRole.class)).hasSize(rbac && any ? 1 : 0);
-        assertThat(rendered.all(ClusterRoleBinding.class)).hasSize(rbac && any ? 1 : 0);
+        assertThat(rendered.all(ClusterRole.class)).hasSize(rbac && (any || gatewayApi) ? 1 : 0);
+        assertThat(rendered.all(ClusterRoleBinding.class)).hasSize(rbac && (any || gatewayApi) ? 1 : 0);
         if (rbac && any) {
             assertThat(rendered.all(Role.class)).extracting(r -> r.getMetadata().getNamespace())
                     .containsExactly(Chart.NAMESPACE);

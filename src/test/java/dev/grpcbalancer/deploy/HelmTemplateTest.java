@@ -108,6 +108,8 @@ class HelmTemplateTest extends HelmChartTest {
         } else {
             expected.add("--no-leader-election");
         }
+        // rendered without a cluster, "auto" finds no Gateway API CRDs (HelmGatewayApiTest covers the rest)
+        expected.add(values.path("gatewayApi").path("enabled").asText().equals("true") ? "--gateway-api" : "--no-gateway-api");
         expected.add("--admin-port=" + values.path("adminPort").asInt());
         expected.add("--drain-delay=" + values.path("drainDelay").asText());
         expected.add("--drain-timeout=" + values.path("drainTimeout").asText());

@@ -70,6 +70,28 @@ class BackendSplitTest {
     }
 
     @Test
+    void anInvalidBackendKeepsItsShareAndItsCallsGetNoEndpoint() {
+        BackendSplit split = split(backend("a", 3, "10.0.0.1"), RouteBackend.invalid("missing:50051", 1,
+                "Service shop/missing not found"));
+
+        int none = 0;
+        int onA = 0;
+        for (int i = 0; i < 400; i++) {
+            Selection selection = split.pick(null);
+            if (selection == null) {
+                none++;
+            } else {
+                onA++;
+                selection.finish();
+            }
+        }
+
+        assertThat(none).as("the invalid backend's quarter fails").isEqualTo(100);
+        assertThat(onA).isEqualTo(300);
+        assertThat(split(RouteBackend.invalid("missing:50051", 0, "gone")).pick(null)).as("weight 0: no share").isNull();
+    }
+
+    @Test
     void aRetryAvoidsTheFailedEndpointByTryingAnotherBackend() {
         BackendSplit split = split(backend("a", 1, "10.0.0.1"), backend("b", 1, "10.0.0.2"));
 

@@ -11,7 +11,9 @@ import dev.grpcbalancer.controller.translate.BackendResolution;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.RuleResolution;
 import dev.grpcbalancer.controller.translate.SpecError;
+import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
 import dev.grpcbalancer.snapshot.BackendSet;
+import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.Route;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
@@ -97,9 +99,11 @@ public final class StatusBuilder {
             return new Conditions.Desired(ACCEPTED, FALSE, INVALID, describe(outcome.errors()) + serving);
         }
         if (outcome.portHolder() != null) {
+            BalancerId holder = outcome.portHolder();
             return new Conditions.Desired(ACCEPTED, FALSE, PORT_UNAVAILABLE, "port "
                     + outcome.resource().getSpec().getListener().getPort() + " already used by "
-                    + outcome.portHolder() + " (the older balancer keeps it)");
+                    + (GatewayTranslator.isGatewayListener(holder) ? GatewayTranslator.describe(holder)
+                            + " (the older one keeps it)" : holder + " (the older balancer keeps it)"));
         }
         return new Conditions.Desired(ACCEPTED, TRUE, ACCEPTED, "the spec is valid");
     }
@@ -200,7 +204,7 @@ public final class StatusBuilder {
         return notReady;
     }
 
-    private static List<BalancerAddress> addresses(Service service) {
+    static List<BalancerAddress> addresses(Service service) {
         List<BalancerAddress> addresses = new ArrayList<>();
         if (service == null) {
             return addresses;

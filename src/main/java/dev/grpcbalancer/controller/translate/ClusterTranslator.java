@@ -5,6 +5,11 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.controller.crd.BackendRef;
 import dev.grpcbalancer.controller.crd.CertificateRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCandidate;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
+import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
+import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
+import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
 import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.controller.translate.tls.RefContent;
 import dev.grpcbalancer.controller.translate.tls.RefReader;
@@ -15,9 +20,11 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,7 +35,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Translates every {@link GrpcBalancer} the controller sees, with the Services and EndpointSlices
@@ -53,6 +62,10 @@ import java.util.Set;
  * is translated again from that moment ({@link TlsResolution#recheckAt()}). Port claims are decided
  * over all balancers on every run (they couple balancers to each other and are cheap). The result is
  * the same as a full translation of the same state.
+ *
+ * <p>Gateways of this controller's classes are translated the same way, one candidate each
+ * ({@link GatewayTranslator}), reused while the Gateway and what it read are unchanged. Each port
+ * of a Gateway's listeners claims its port beside the balancers, under the same older-wins rule.
  */
 public final class ClusterTranslator {
 
@@ -73,27 +86,31 @@ public final class ClusterTranslator {
     }
 
     /**
-     * The outcome: the snapshot to publish, what happened to each balancer, by id, and the memo to
-     * pass to the next run.
+     * The outcome: the snapshot to publish, what happened to each balancer, by id, and to each
+     * Gateway of this controller, and the memo to pass to the next run.
      */
-    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes, Memo memo) {
+    public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes,
+            Map<ObjectKey, GatewayOutcome> gateways, Memo memo) {
 
         public Result {
             requireNonNull(snapshot, "snapshot");
             outcomes = Map.copyOf(requireNonNull(outcomes, "outcomes"));
+            gateways = Map.copyOf(requireNonNull(gateways, "gateways"));
             requireNonNull(memo, "memo");
         }
     }
 
-    /** Per balancer, what its last translation read and produced; immutable. */
+    /** Per balancer and Gateway, what its last translation read and produced; immutable. */
     public static final class Memo {
 
-        public static final Memo EMPTY = new Memo(Map.of());
+        public static final Memo EMPTY = new Memo(Map.of(), Map.of());
 
         private final Map<BalancerId, Entry> entries;
+        private final Map<ObjectKey, GatewayEntry> gateways;
 
-        private Memo(Map<BalancerId, Entry> entries) {
+        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways) {
             this.entries = entries;
+            this.gateways = gateways;
         }
 
         /** What the last translation of {@code id} read from the cluster (empty when unknown). */
@@ -101,9 +118,18 @@ public final class ClusterTranslator {
             Entry entry = entries.get(id);
             return entry == null ? Set.of() : entry.candidate.inputs;
         }
+
+        /** What the last translation of Gateway {@code id} read from the cluster (empty when unknown). */
+        public Set<InputRef> inputs(ObjectKey gateway) {
+            GatewayEntry entry = gateways.get(gateway);
+            return entry == null ? Set.of() : entry.outcome.candidate().inputs();
+        }
     }
 
     private record Entry(Candidate candidate, BalancerOutcome outcome) {
+    }
+
+    private record GatewayEntry(GatewayOutcome outcome) {
     }
 
     private ClusterTranslator() {
@@ -131,21 +157,38 @@ public final class ClusterTranslator {
         return translate(balancers, cluster, lastValid, running, previous, changed, new KeyMaterialCache(), Instant.now());
     }
 
+    /** {@link #translate(Collection, Collection, GatewayCluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)} without Gateways. */
+    public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
+            KeyMaterialCache keys, Instant now) {
+        return translate(balancers, List.of(), GatewayCluster.servicesOnly(cluster), lastValid, running, previous, changed,
+                keys, now);
+    }
+
+    /** {@link #translate(Collection, Collection, GatewayCluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)} now. */
+    public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed) {
+        return translate(balancers, gateways, cluster, lastValid, running, previous, changed, new KeyMaterialCache(),
+                Instant.now());
+    }
+
     /**
-     * Translates the balancers that are new, whose resource changed (another object or
+     * Translates the balancers and Gateways that are new, whose resource changed (another object or
      * {@code resourceVersion}), that read an input in {@code changed}, or whose certificates
      * expired or became valid since; reuses {@code previous} for the others.
      *
+     * @param gateways every Gateway seen (those of other controllers' classes are left out)
      * @param previous the memo of the last result
      * @param changed the inputs that changed since that result (a ref nobody read is ignored)
      * @param keys parsed key material by content (the caller keeps it between runs and calls
      *     {@link KeyMaterialCache#retainUsed()} after each)
      * @param now the time certificates must be valid at
      */
-    public static Result translate(Collection<GrpcBalancer> balancers, Cluster cluster,
+    public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
             KeyMaterialCache keys, Instant now) {
         requireNonNull(balancers, "balancers");
+        requireNonNull(gateways, "gateways");
         requireNonNull(cluster, "cluster");
         requireNonNull(lastValid, "lastValid");
         requireNonNull(previous, "previous");
@@ -175,6 +218,16 @@ public final class ClusterTranslator {
                         serving != null && serving.listenerPort() == port));
             }
         }
+        List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed, keys, now,
+                listening);
+        for (GatewayCandidate gateway : gatewayCandidates) {
+            for (BalancerConfig config : gateway.ports().values()) {
+                BalancerConfig serving = listening.get(config.id());
+                claims.add(new PortClaims.Claim(config.id(), config.listenerPort(),
+                        gateway.resource().getMetadata().getCreationTimestamp(),
+                        serving != null && serving.listenerPort() == config.listenerPort()));
+            }
+        }
         Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
 
         List<BalancerConfig> next = new ArrayList<>();
@@ -196,7 +249,49 @@ public final class ClusterTranslator {
             outcomes.put(candidate.id, outcome);
             memo.put(candidate.id, new Entry(candidate, outcome));
         }
-        return new Result(new RoutingSnapshot(next), outcomes, new Memo(Map.copyOf(memo)));
+        Map<ObjectKey, GatewayOutcome> gatewayOutcomes = new TreeMap<>();
+        Map<ObjectKey, GatewayEntry> gatewayMemo = new HashMap<>();
+        for (GatewayCandidate gateway : gatewayCandidates) {
+            Map<Integer, BalancerId> holders = new TreeMap<>();
+            gateway.ports().forEach((port, config) -> {
+                BalancerId holder = losers.get(config.id());
+                if (holder != null) {
+                    holders.put(port, holder);
+                }
+            });
+            GatewayEntry before = previous.gateways.get(gateway.id());
+            GatewayOutcome outcome = before != null && before.outcome.candidate() == gateway
+                    && before.outcome.portHolders().equals(holders) ? before.outcome : new GatewayOutcome(gateway, holders);
+            next.addAll(outcome.configs());
+            gatewayOutcomes.put(gateway.id(), outcome);
+            gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
+        }
+        return new Result(new RoutingSnapshot(next), outcomes, gatewayOutcomes,
+                new Memo(Map.copyOf(memo), Map.copyOf(gatewayMemo)));
+    }
+
+    /** The Gateways of this controller, translated again or reused, sorted by namespace/name. */
+    private static List<GatewayCandidate> gatewayCandidates(Collection<Gateway> gateways, GatewayCluster cluster,
+            Memo previous, Set<InputRef> changed, KeyMaterialCache keys, Instant now,
+            Map<BalancerId, BalancerConfig> listening) {
+        List<GatewayCandidate> candidates = new ArrayList<>();
+        for (Gateway gateway : gateways) {
+            if (gateway.getMetadata() == null || gateway.getMetadata().getName() == null) {
+                continue;
+            }
+            GatewayEntry before = previous.gateways.get(ObjectKey.of(gateway));
+            // The translation reads a Gateway's spec and identity, never its status: the same
+            // generation of the same object is the same input (status writes do not count).
+            Optional<GatewayCandidate> candidate = before != null
+                    && sameGeneration(before.outcome.candidate().resource(), gateway)
+                    && Collections.disjoint(before.outcome.candidate().inputs(), changed)
+                    && now.isBefore(before.outcome.candidate().recheckAt())
+                    ? Optional.of(before.outcome.candidate())
+                    : GatewayTranslator.candidate(gateway, cluster, keys, now, listening);
+            candidate.ifPresent(candidates::add);
+        }
+        candidates.sort(Comparator.comparing(GatewayCandidate::id));
+        return candidates;
     }
 
     /**
@@ -286,12 +381,18 @@ public final class ClusterTranslator {
      * The same version of the same object: the same instance (an informer's store hands out the
      * same object until it changes), or the same uid and {@code resourceVersion}.
      */
-    private static boolean sameVersion(GrpcBalancer a, GrpcBalancer b) {
+    private static boolean sameVersion(HasMetadata a, HasMetadata b) {
         if (a == b) {
             return true;
         }
         String version = a.getMetadata().getResourceVersion();
         return version != null && version.equals(b.getMetadata().getResourceVersion()) && sameUid(a, b);
+    }
+
+    private static boolean sameGeneration(Gateway a, Gateway b) {
+        Long generation = a.getMetadata().getGeneration();
+        return a == b || sameVersion(a, b) || generation != null && generation.equals(b.getMetadata().getGeneration())
+                && sameUid(a, b) && Objects.equals(a.getMetadata().getCreationTimestamp(), b.getMetadata().getCreationTimestamp());
     }
 
     /**
@@ -310,7 +411,7 @@ public final class ClusterTranslator {
         return next;
     }
 
-    private static boolean sameUid(GrpcBalancer a, GrpcBalancer b) {
+    private static boolean sameUid(HasMetadata a, HasMetadata b) {
         String uid = a.getMetadata().getUid();
         return uid != null && uid.equals(b.getMetadata().getUid());
     }

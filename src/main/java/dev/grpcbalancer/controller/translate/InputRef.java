@@ -27,6 +27,22 @@ public record InputRef(String kind, String namespace, String name) {
      */
     public static final String ENDPOINT_SLICES = "EndpointSlices";
 
+    /** A GatewayClass, looked up by name (namespace empty: the kind is cluster-scoped). */
+    public static final String GATEWAY_CLASS = "GatewayClass";
+
+    /**
+     * The GRPCRoutes whose parentRefs name a Gateway: the ref's namespace and name are the
+     * Gateway's, so a route that is added, changed or removed maps to one ref per Gateway it names
+     * (before and after the change).
+     */
+    public static final String GRPC_ROUTES = "GRPCRoutes";
+
+    /** The ReferenceGrants of a namespace (name empty): every grant there maps to the one ref. */
+    public static final String REFERENCE_GRANTS = "ReferenceGrants";
+
+    /** A Namespace's labels, for a Gateway listener's namespace selector (namespace empty). */
+    public static final String NAMESPACE = "Namespace";
+
     /** A Secret, looked up by name (certificates and keys). */
     public static final String SECRET = "Secret";
 
@@ -45,6 +61,22 @@ public record InputRef(String kind, String namespace, String name) {
 
     public static InputRef endpointSlicesOf(String namespace, String serviceName) {
         return new InputRef(ENDPOINT_SLICES, namespace, serviceName);
+    }
+
+    public static InputRef gatewayClass(String name) {
+        return new InputRef(GATEWAY_CLASS, "", name);
+    }
+
+    public static InputRef grpcRoutesOf(String gatewayNamespace, String gatewayName) {
+        return new InputRef(GRPC_ROUTES, gatewayNamespace, gatewayName);
+    }
+
+    public static InputRef referenceGrants(String namespace) {
+        return new InputRef(REFERENCE_GRANTS, namespace, "");
+    }
+
+    public static InputRef namespace(String name) {
+        return new InputRef(NAMESPACE, "", name);
     }
 
     public static InputRef secret(String namespace, String name) {

@@ -36,6 +36,9 @@ public final class ManagedServiceNames {
     /** The start of every managed Service's name. */
     public static final String PREFIX = "gbal-";
 
+    /** The start of the name of a Gateway's managed Service: {@code gw-<namespace>-<name>}. */
+    public static final String GATEWAY_PREFIX = "gw-";
+
     /** DNS-1035 label length limit (Service names). */
     static final int MAX_LENGTH = 63;
 
@@ -52,16 +55,24 @@ public final class ManagedServiceNames {
      * valid DNS-1035 label that cannot be mistaken for a hashed name, else {@link #hashedName}.
      */
     public static String serviceName(BalancerId id) {
+        return serviceName(id, PREFIX);
+    }
+
+    private static String serviceName(BalancerId id, String prefix) {
         requireNonNull(id, "id");
-        String plain = PREFIX + id.namespace() + "-" + id.name();
+        String plain = prefix + id.namespace() + "-" + id.name();
         boolean usable = PLAIN_NAME.matcher(id.name()).matches() && !HASHED_TAIL.matcher(id.name()).matches();
-        return usable && plain.length() <= MAX_LENGTH ? plain : hashedName(id);
+        return usable && plain.length() <= MAX_LENGTH ? plain : hashedName(id, prefix);
     }
 
     /** The preferred spelling made valid, cut to fit, and suffixed with {@code -} + 8 hex chars of SHA-256 of {@code namespace/name}. */
     public static String hashedName(BalancerId id) {
+        return hashedName(id, PREFIX);
+    }
+
+    private static String hashedName(BalancerId id, String prefix) {
         requireNonNull(id, "id");
-        String plain = PREFIX + id.namespace() + "-" + id.name();
+        String plain = prefix + id.namespace() + "-" + id.name();
         String valid = INVALID_CHARACTERS.matcher(plain.toLowerCase(Locale.ROOT)).replaceAll("-");
         String head = valid.substring(0, Math.min(valid.length(), MAX_LENGTH - HASH_CHARS - 1));
         int end = head.length();
@@ -76,13 +87,25 @@ public final class ManagedServiceNames {
      * namespace/name already has it, in which case it gets its hashed name.
      */
     public static Map<BalancerId, String> assign(Collection<BalancerId> ids) {
+        return assign(ids, PREFIX);
+    }
+
+    /**
+     * {@link #assign} for the Services of Gateways (namespace and name in a {@link BalancerId}), whose
+     * names start with {@value #GATEWAY_PREFIX} and so never clash with a balancer's.
+     */
+    public static Map<BalancerId, String> assignGateways(Collection<BalancerId> gateways) {
+        return assign(gateways, GATEWAY_PREFIX);
+    }
+
+    private static Map<BalancerId, String> assign(Collection<BalancerId> ids, String prefix) {
         requireNonNull(ids, "ids");
         Map<BalancerId, String> names = new TreeMap<>();
         Set<String> taken = new HashSet<>();
         for (BalancerId id : new TreeSet<>(ids)) {
-            String name = serviceName(id);
+            String name = serviceName(id, prefix);
             if (!taken.add(name)) {
-                name = hashedName(id);
+                name = hashedName(id, prefix);
                 taken.add(name);
             }
             names.put(id, name);

@@ -14,15 +14,21 @@ import java.util.Set;
  * A {@link ClusterTranslator.Cluster} that remembers every lookup made through it as an
  * {@link InputRef}: what one balancer's translation depends on, recorded by the translation
  * itself rather than derived from the spec, so that an input can never be read without being
- * tracked. Every lookup of the interface records its ref here (the compiler asks for new ones).
+ * tracked. Every lookup of the interface records its ref here (the compiler asks for new ones);
+ * the Gateway translation's {@code GatewayReads} extends it with the Gateway API's lookups.
  */
-final class RecordingCluster implements ClusterTranslator.Cluster {
+public class RecordingCluster implements ClusterTranslator.Cluster {
 
     private final ClusterTranslator.Cluster cluster;
     private final Set<InputRef> read = new HashSet<>();
 
-    RecordingCluster(ClusterTranslator.Cluster cluster) {
+    public RecordingCluster(ClusterTranslator.Cluster cluster) {
         this.cluster = requireNonNull(cluster, "cluster");
+    }
+
+    /** Notes a lookup of a subclass. */
+    protected final void record(InputRef ref) {
+        read.add(ref);
     }
 
     @Override
@@ -50,7 +56,7 @@ final class RecordingCluster implements ClusterTranslator.Cluster {
     }
 
     /** Every ref looked up so far. */
-    Set<InputRef> read() {
+    public final Set<InputRef> read() {
         return Set.copyOf(read);
     }
 }

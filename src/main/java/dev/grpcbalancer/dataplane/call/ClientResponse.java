@@ -19,14 +19,17 @@ final class ClientResponse {
 
     private final ProxyStream inbound;
     private final CallMeters meters;
+    private final HeaderRewrite rewrite;
     /** Where gRPC's message framing stands in what was relayed ({@link MessageBoundary}). */
     private long framing = MessageBoundary.START;
     private boolean started;
     private long bytesOut;
 
-    ClientResponse(ProxyStream inbound, CallMeters meters) {
+    /** @param rewrite what the route's filter does to the response headers */
+    ClientResponse(ProxyStream inbound, CallMeters meters, HeaderRewrite rewrite) {
         this.inbound = inbound;
         this.meters = meters;
+        this.rewrite = rewrite;
     }
 
     boolean started() {
@@ -37,8 +40,14 @@ final class ClientResponse {
         return bytesOut;
     }
 
-    /** Relays the backend's HEADERS (response headers, trailers, or a trailers-only answer). */
+    /**
+     * Relays the backend's HEADERS (response headers, trailers, or a trailers-only answer); the
+     * route's response rewrite changes the first of them (a trailers-only answer too), never trailers.
+     */
     ChannelFuture headers(Http2Headers headers, boolean endStream) {
+        if (!started) {
+            rewrite.apply(headers);
+        }
         started = true;
         return inbound.writeHeaders(headers, endStream);
     }

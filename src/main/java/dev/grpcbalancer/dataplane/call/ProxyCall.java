@@ -64,7 +64,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         this.engine = engine;
         this.timer = new CallTimer(inbound.eventLoop(), engine.ticker(), route.timeouts().streamIdle().toNanos(), this);
         this.request = new RequestRelay(inbound, route.retry().replayBufferBytes());
-        this.response = new ClientResponse(inbound, route.meters());
+        this.response = new ClientResponse(inbound, route.meters(), route.responseRewrite());
     }
 
     // ---- the start ----
@@ -87,6 +87,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         }
         timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
                 route.timeouts().request().toNanos());
+        route.requestRewrite().apply(headers); // in place: every attempt sends the request headers rewritten
         startAttempt(false);
     }
 

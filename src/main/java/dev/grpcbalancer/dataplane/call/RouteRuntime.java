@@ -31,8 +31,9 @@ import java.util.List;
 /**
  * Everything a call reads, resolved once when its HEADERS arrive (its route): how to pick an
  * endpoint (the route's backends, each with its own load balancer, split by weight), its retry or
- * hedging policy and retry budget, timeouts, outlier detection, meters, and how connections to
- * the backends are secured (the balancer's {@code backendTLS}). Immutable (the
+ * hedging policy and retry budget, timeouts, outlier detection, meters, how connections to the
+ * backends are secured (the balancer's {@code backendTLS}), and the header rewrites of its
+ * filters, compiled once here rather than per call. Immutable (the
  * balancers' and budget's counters and the meters aside); a new snapshot builds a new one.
  *
  * <p>{@link #matched()} is false for the stand-in of calls that no rule takes: they end with
@@ -48,6 +49,8 @@ public final class RouteRuntime {
     private final BackendSplit split;
     private final RetryBudget retryBudget;
     private final CallMeters meters;
+    private final HeaderRewrite requestRewrite;
+    private final HeaderRewrite responseRewrite;
     private final UpstreamTls upstreamTls;
     /** The header whose first value is a call's ConsistentHash key, or null when the policy hashes nothing. */
     private final AsciiString hashHeader;
@@ -70,6 +73,8 @@ public final class RouteRuntime {
         this.split = BackendSplit.create(route.backends(), this.balancers);
         this.retryBudget = retryBudget;
         this.meters = meters;
+        this.requestRewrite = HeaderRewrite.of(route.filters().request());
+        this.responseRewrite = HeaderRewrite.of(route.filters().response());
         this.upstreamTls = upstreamTls;
         String header = route.policy().loadBalancingOptions().consistentHash().header();
         this.hashHeader = route.policy().loadBalancing() == LoadBalancingPolicy.ConsistentHash && !header.isEmpty()
@@ -86,6 +91,8 @@ public final class RouteRuntime {
         this.split = base.split;
         this.retryBudget = base.retryBudget;
         this.meters = meters;
+        this.requestRewrite = base.requestRewrite;
+        this.responseRewrite = base.responseRewrite;
         this.upstreamTls = base.upstreamTls;
         this.hashHeader = base.hashHeader;
         this.keepalive = base.keepalive;
@@ -207,8 +214,25 @@ public final class RouteRuntime {
         return new EndpointCounts(ready, draining, available, ejected, unhealthy);
     }
 
+    /** The route's {@code RequestHeaderModifier}: applied to a call's request headers before any attempt. */
+    HeaderRewrite requestRewrite() {
+        return requestRewrite;
+    }
+
+    /** The route's {@code ResponseHeaderModifier}: applied to the backend's response headers (not trailers). */
+    HeaderRewrite responseRewrite() {
+        return responseRewrite;
+    }
+
     /** Why a call found no endpoint: for its UNAVAILABLE message. */
     String noEndpointsReason() {
+        for (RouteBackend backend : route.backends()) {
+            if (backend.isInvalid() && backend.weight() > 0) {
+                // Calls that land on an invalid backend get no endpoint (GRPCRoute): say which and why.
+                return "backendRef " + backend.name() + " of rule " + route.name() + " of balancer " + balancer
+                        + " is invalid: " + backend.invalidReason();
+            }
+        }
         if (route.backends().isEmpty()) {
             return "rule " + route.name() + " of balancer " + balancer + " has no backends";
         }

@@ -52,6 +52,38 @@ final class NameIndex<V> {
         return null;
     }
 
+    /**
+     * The value of the key equal to {@code text[start, end)} with ASCII letters compared without
+     * case; the keys must be lowercase.
+     */
+    @SuppressWarnings("unchecked")
+    V getIgnoringCase(CharSequence text, int start, int end) {
+        int hash = 0;
+        for (int i = start; i < end; i++) {
+            hash = 31 * hash + lower(text.charAt(i));
+        }
+        for (int slot = spread(hash) & mask; keys[slot] != null; slot = (slot + 1) & mask) {
+            String key = keys[slot];
+            if (key.length() == end - start && equalsIgnoringCase(key, text, start)) {
+                return (V) values[slot];
+            }
+        }
+        return null;
+    }
+
+    private static boolean equalsIgnoringCase(String key, CharSequence text, int start) {
+        for (int i = 0; i < key.length(); i++) {
+            if (key.charAt(i) != lower(text.charAt(start + i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+    }
+
     private static boolean regionEquals(String key, CharSequence text, int start, int end) {
         if (key.length() != end - start) {
             return false;

@@ -2,37 +2,30 @@ package dev.grpcbalancer.dataplane.route;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.re2j.Pattern;
-import dev.grpcbalancer.snapshot.HeaderMatch;
-import dev.grpcbalancer.snapshot.MatchType;
-import dev.grpcbalancer.snapshot.MethodMatch;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteMatch;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The rules of one balancer compiled for lookup: which route takes a call, from its
- * {@code :path} ({@code /package.Service/Method}) and headers. Built once per snapshot, immutable,
- * safe from any thread; a lookup of exact matches allocates nothing.
+ * {@code :authority}, {@code :path} ({@code /package.Service/Method}) and headers. Built once per
+ * snapshot, immutable, safe from any thread; a lookup of exact names and hosts allocates nothing.
  *
- * <p>Precedence follows GRPCRoute: of the matches that fit a call, the one with an exact service
- * and method wins over one with an exact service only, which wins over an exact method only, then
- * regular expressions, then matches that name no method; on a tie the match with more header
- * matches wins, then the earlier rule, then the earlier match within it. (GRPCRoute ranks by
- * characters of the matching service and method: for one call every exact match of a kind has
- * the same number; a regular expression's characters are not the service's, so it ranks below.)
+ * <p>Hosts first, as GRPCRoute ranks them: the routes that name the call's host exactly, then
+ * those whose wildcard hostname matches it, the longest wildcard first, then the routes for any
+ * host; the first of these groups with a match that takes the call wins (a call that no route of
+ * its exact host takes may still go to a wildcard or any-host route). Within a group the
+ * {@link MatchTable} precedence decides: method, then header matches, then rule order. A balancer
+ * whose routes name no host (every {@code GrpcBalancer}) looks at the path and headers only.
  *
- * <p>A lookup finds the exact candidates with one hash lookup each (on {@code service/method},
- * {@code service} and {@code method}, all in the path itself, no substring made), each list
- * already in precedence order, and checks their headers; only then does it walk the list of
- * regular-expression and method-less matches. So 200 exact rules cost what one does.
+ * <p>The host is {@code :authority} without its port (and without a trailing dot), compared without
+ * case; a wildcard {@code *.example.com} matches {@code a.example.com} and {@code a.b.example.com},
+ * not {@code example.com}. An IP literal or a missing authority matches only any-host routes.
  *
  * @param <T> what a match leads to: the route's runtime
  */
@@ -44,231 +37,111 @@ public final class RouteTable<T> {
         T target(Route route, RouteMatch match);
     }
 
-    private static final int EXACT_SERVICE_AND_METHOD = 4;
-    private static final int EXACT_SERVICE = 3;
-    private static final int EXACT_METHOD = 2;
-    private static final int REGULAR_EXPRESSION = 1;
-    private static final int ANY_METHOD = 0;
+    private final MatchTable<T> anyHost;
+    /** Exact hostnames to the routes that name them; null when no route names a host. */
+    private final NameIndex<MatchTable<T>> exactHosts;
+    /** Wildcard hostnames, keyed by their suffix with the dot ({@code .example.com}). */
+    private final NameIndex<MatchTable<T>> wildcardHosts;
 
-    private final NameIndex<Entry<T>[]> byServiceAndMethod;
-    private final NameIndex<Entry<T>[]> byService;
-    private final NameIndex<Entry<T>[]> byMethod;
-    private final Entry<T>[] others;
-    private final boolean anyExact;
-
-    private RouteTable(NameIndex<Entry<T>[]> byServiceAndMethod, NameIndex<Entry<T>[]> byService,
-            NameIndex<Entry<T>[]> byMethod, Entry<T>[] others) {
-        this.byServiceAndMethod = byServiceAndMethod;
-        this.byService = byService;
-        this.byMethod = byMethod;
-        this.others = others;
-        this.anyExact = !byServiceAndMethod.isEmpty() || !byService.isEmpty() || !byMethod.isEmpty();
+    private RouteTable(MatchTable<T> anyHost, NameIndex<MatchTable<T>> exactHosts,
+            NameIndex<MatchTable<T>> wildcardHosts) {
+        this.anyHost = anyHost;
+        this.exactHosts = exactHosts;
+        this.wildcardHosts = wildcardHosts;
     }
 
     /**
      * Compiles {@code routes} (in the order written: the order breaks ties). A route without
-     * matches takes every call.
+     * matches takes every call of its hosts; a route without hostnames takes calls for any host.
+     * {@code targets} is asked once per route and match.
      *
      * @throws IllegalArgumentException when a regular expression is not valid RE2 syntax
      */
     public static <T> RouteTable<T> compile(List<Route> routes, Targets<T> targets) {
         requireNonNull(routes, "routes");
         requireNonNull(targets, "targets");
-        List<Entry<T>> entries = new ArrayList<>();
-        for (int r = 0; r < routes.size(); r++) {
+        Map<Long, T> made = new HashMap<>();
+        MatchTable.Targets<T> once = (r, m) -> made.computeIfAbsent(((long) r << 32) | m, key -> {
             Route route = routes.get(r);
-            List<RouteMatch> matches = route.matches().isEmpty() ? List.of(RouteMatch.ALL) : route.matches();
-            for (int m = 0; m < matches.size(); m++) {
-                entries.add(Entry.of(matches.get(m), r, m, targets.target(route, matches.get(m))));
+            RouteMatch match = route.matches().isEmpty() ? RouteMatch.ALL : route.matches().get(m);
+            return targets.target(route, match);
+        });
+        List<Integer> anyHost = new ArrayList<>();
+        Map<String, List<Integer>> exact = new LinkedHashMap<>();
+        Map<String, List<Integer>> wildcard = new LinkedHashMap<>();
+        for (int r = 0; r < routes.size(); r++) {
+            List<String> hostnames = routes.get(r).hostnames();
+            if (hostnames.isEmpty()) {
+                anyHost.add(r);
+            }
+            for (String hostname : hostnames) {
+                if (hostname.startsWith("*.")) {
+                    wildcard.computeIfAbsent(hostname.substring(1), k -> new ArrayList<>()).add(r);
+                } else {
+                    exact.computeIfAbsent(hostname, k -> new ArrayList<>()).add(r);
+                }
             }
         }
-        entries.sort(Entry.PRECEDENCE);
-        Map<String, List<Entry<T>>> serviceAndMethod = new LinkedHashMap<>();
-        Map<String, List<Entry<T>>> service = new LinkedHashMap<>();
-        Map<String, List<Entry<T>>> method = new LinkedHashMap<>();
-        List<Entry<T>> others = new ArrayList<>();
-        for (Entry<T> entry : entries) {
-            MethodMatch match = entry.match.method();
-            switch (entry.tier) {
-                case EXACT_SERVICE_AND_METHOD -> serviceAndMethod
-                        .computeIfAbsent(match.service() + "/" + match.method(), k -> new ArrayList<>()).add(entry);
-                case EXACT_SERVICE -> service.computeIfAbsent(match.service(), k -> new ArrayList<>()).add(entry);
-                case EXACT_METHOD -> method.computeIfAbsent(match.method(), k -> new ArrayList<>()).add(entry);
-                default -> others.add(entry);
-            }
+        MatchTable<T> any = MatchTable.compile(routes, anyHost, once);
+        if (exact.isEmpty() && wildcard.isEmpty()) {
+            return new RouteTable<>(any, null, null);
         }
-        return new RouteTable<>(index(serviceAndMethod), index(service), index(method), array(others));
+        return new RouteTable<>(any, tables(routes, exact, once), tables(routes, wildcard, once));
     }
 
-    /** The target of the match that takes a call with these request headers, or {@code null} when none does. */
+    private static <T> NameIndex<MatchTable<T>> tables(List<Route> routes, Map<String, List<Integer>> byHost,
+            MatchTable.Targets<T> targets) {
+        Map<String, MatchTable<T>> tables = new LinkedHashMap<>();
+        byHost.forEach((host, indices) -> tables.put(host, MatchTable.compile(routes, indices, targets)));
+        return new NameIndex<>(tables);
+    }
+
+    /** The target of the route that takes a call with these request headers, or {@code null} when none does. */
     public T lookup(Http2Headers headers) {
-        CharSequence path = headers.path();
-        int length = path == null ? 0 : path.length();
-        if (length < 2 || path.charAt(0) != '/') {
-            return firstMethodless(headers);
+        if (exactHosts == null) {
+            return anyHost.lookup(headers);
         }
-        int slash = lastSlash(path, length);
-        int serviceEnd = slash > 0 ? slash : length;
-        int methodStart = slash > 0 ? slash + 1 : length;
-        if (anyExact) {
-            T found = first(byServiceAndMethod.get(path, 1, length), headers);
-            if (found == null) {
-                found = first(byService.get(path, 1, serviceEnd), headers);
-            }
-            if (found == null) {
-                found = first(byMethod.get(path, methodStart, length), headers);
-            }
+        CharSequence authority = headers.authority();
+        int end = hostEnd(authority);
+        if (end > 0) {
+            MatchTable<T> table = exactHosts.getIgnoringCase(authority, 0, end);
+            T found = table == null ? null : table.lookup(headers);
             if (found != null) {
                 return found;
             }
-        }
-        PathRegion service = null;
-        PathRegion method = null;
-        for (Entry<T> entry : others) {
-            if (entry.tier == REGULAR_EXPRESSION) {
-                if (service == null) {
-                    service = new PathRegion(path, 1, serviceEnd);
-                    method = new PathRegion(path, methodStart, length);
-                }
-                if (!entry.methodMatches(service, method)) {
-                    continue;
-                }
-            }
-            if (entry.headersMatch(headers)) {
-                return entry.target;
-            }
-        }
-        return null;
-    }
-
-    private T firstMethodless(Http2Headers headers) {
-        for (Entry<T> entry : others) {
-            if (entry.tier == ANY_METHOD && entry.headersMatch(headers)) {
-                return entry.target;
-            }
-        }
-        return null;
-    }
-
-    private static <T> T first(Entry<T>[] candidates, Http2Headers headers) {
-        if (candidates != null) {
-            for (Entry<T> entry : candidates) {
-                if (entry.headersMatch(headers)) {
-                    return entry.target;
+            // The longest wildcard first: the suffix after the first dot, then after the next one.
+            for (int dot = indexOfDot(authority, 1, end); dot > 0; dot = indexOfDot(authority, dot + 1, end)) {
+                table = wildcardHosts.getIgnoringCase(authority, dot, end);
+                found = table == null ? null : table.lookup(headers);
+                if (found != null) {
+                    return found;
                 }
             }
         }
-        return null;
+        return anyHost.lookup(headers);
     }
 
-    private static int lastSlash(CharSequence path, int length) {
-        for (int i = length - 1; i > 0; i--) {
-            if (path.charAt(i) == '/') {
+    /** The end of the host in {@code authority} (before a port or a trailing dot); 0 for none or an IPv6 literal. */
+    private static int hostEnd(CharSequence authority) {
+        if (authority == null || authority.length() == 0 || authority.charAt(0) == '[') {
+            return 0;
+        }
+        int end = authority.length();
+        for (int i = 0; i < end; i++) {
+            if (authority.charAt(i) == ':') {
+                end = i;
+                break;
+            }
+        }
+        return end > 0 && authority.charAt(end - 1) == '.' ? end - 1 : end;
+    }
+
+    private static int indexOfDot(CharSequence text, int from, int end) {
+        for (int i = from; i < end - 1; i++) {
+            if (text.charAt(i) == '.') {
                 return i;
             }
         }
-        return 0;
-    }
-
-    private static <T> NameIndex<Entry<T>[]> index(Map<String, List<Entry<T>>> lists) {
-        Map<String, Entry<T>[]> arrays = new LinkedHashMap<>();
-        lists.forEach((key, list) -> arrays.put(key, array(list)));
-        return new NameIndex<>(arrays);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> Entry<T>[] array(List<Entry<T>> list) {
-        return list.toArray(new Entry[0]);
-    }
-
-    /** One match of one route, compiled. */
-    private static final class Entry<T> {
-
-        static final Comparator<Entry<?>> PRECEDENCE = Comparator.<Entry<?>>comparingInt(e -> -e.tier)
-                .thenComparingInt(e -> -e.headers.length)
-                .thenComparingInt(e -> e.routeIndex)
-                .thenComparingInt(e -> e.matchIndex);
-
-        final RouteMatch match;
-        final int tier;
-        final int routeIndex;
-        final int matchIndex;
-        final T target;
-        final Pattern servicePattern;
-        final Pattern methodPattern;
-        final HeaderCheck[] headers;
-
-        private Entry(RouteMatch match, int tier, int routeIndex, int matchIndex, T target, Pattern servicePattern,
-                Pattern methodPattern, HeaderCheck[] headers) {
-            this.match = match;
-            this.tier = tier;
-            this.routeIndex = routeIndex;
-            this.matchIndex = matchIndex;
-            this.target = target;
-            this.servicePattern = servicePattern;
-            this.methodPattern = methodPattern;
-            this.headers = headers;
-        }
-
-        static <T> Entry<T> of(RouteMatch match, int routeIndex, int matchIndex, T target) {
-            MethodMatch method = match.method();
-            int tier;
-            Pattern service = null;
-            Pattern name = null;
-            if (method.isAny()) {
-                tier = ANY_METHOD;
-            } else if (method.type() == MatchType.RegularExpression) {
-                tier = REGULAR_EXPRESSION;
-                service = method.service().isEmpty() ? null : Pattern.compile(method.service());
-                name = method.method().isEmpty() ? null : Pattern.compile(method.method());
-            } else if (!method.service().isEmpty()) {
-                tier = method.method().isEmpty() ? EXACT_SERVICE : EXACT_SERVICE_AND_METHOD;
-            } else {
-                tier = EXACT_METHOD;
-            }
-            HeaderCheck[] headers = match.headers().stream().map(HeaderCheck::new).toArray(HeaderCheck[]::new);
-            return new Entry<>(match, tier, routeIndex, matchIndex, target, service, name, headers);
-        }
-
-        boolean methodMatches(CharSequence service, CharSequence method) {
-            return (servicePattern == null || servicePattern.matcher(service).matches())
-                    && (methodPattern == null || methodPattern.matcher(method).matches());
-        }
-
-        boolean headersMatch(Http2Headers request) {
-            for (HeaderCheck header : headers) {
-                if (!header.matches(request)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    /** One header match, compiled: the name and value as {@link AsciiString}s, or the pattern. */
-    private static final class HeaderCheck {
-
-        final AsciiString name;
-        final AsciiString value;
-        final Pattern pattern;
-
-        HeaderCheck(HeaderMatch match) {
-            this.name = AsciiString.cached(match.name());
-            this.value = match.type() == MatchType.Exact ? new AsciiString(match.value()) : null;
-            this.pattern = match.type() == MatchType.RegularExpression ? Pattern.compile(match.value()) : null;
-        }
-
-        boolean matches(Http2Headers request) {
-            if (value != null) {
-                return request.contains(name, value, false);
-            }
-            Iterator<CharSequence> values = request.valueIterator(name);
-            while (values.hasNext()) {
-                if (pattern.matcher(values.next()).matches()) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        return -1;
     }
 }
