@@ -108,6 +108,15 @@ public record BalancerConfig(
                 ListenerLifecycle.DEFAULT, Keepalive.DEFAULT, false);
     }
 
+    /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none; every setting given. */
+    public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
+            RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,
+            Duration slowStartWindow, List<Route> routes, HedgingPolicy hedging, ListenerTls listenerTls,
+            BackendTls backendTls, LoadBalancingOptions loadBalancing, ListenerLifecycle listener, Keepalive keepalive) {
+        this(id, generation, listenerPort, policy, backends, retry, timeouts, outlierDetection, healthCheck,
+                slowStartWindow, routes, hedging, listenerTls, backendTls, loadBalancing, listener, keepalive, false);
+    }
+
     /** A balancer with {@code routes}, or the shorthand over {@code backends} when there are none. */
     public BalancerConfig(BalancerId id, long generation, int listenerPort, LoadBalancingPolicy policy, BackendSet backends,
             RetryPolicy retry, Timeouts timeouts, OutlierDetection outlierDetection, HealthCheck healthCheck,

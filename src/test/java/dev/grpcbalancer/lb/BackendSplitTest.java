@@ -77,7 +77,7 @@ class BackendSplitTest {
         int none = 0;
         int onA = 0;
         for (int i = 0; i < 400; i++) {
-            Selection selection = split.pick(null);
+            Selection selection = split.pick(null, null);
             if (selection == null) {
                 none++;
             } else {
@@ -88,7 +88,7 @@ class BackendSplitTest {
 
         assertThat(none).as("the invalid backend's quarter fails").isEqualTo(100);
         assertThat(onA).isEqualTo(300);
-        assertThat(split(RouteBackend.invalid("missing:50051", 0, "gone")).pick(null)).as("weight 0: no share").isNull();
+        assertThat(split(RouteBackend.invalid("missing:50051", 0, "gone")).pick(null, null)).as("weight 0: no share").isNull();
     }
 
     @Test

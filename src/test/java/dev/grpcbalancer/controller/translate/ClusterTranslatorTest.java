@@ -9,14 +9,9 @@ import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,31 +22,7 @@ class ClusterTranslatorTest {
     private static final BalancerId GREETER = new BalancerId("shop", "greeter");
     private static final BalancerId OTHER = new BalancerId("shop", "other");
 
-    private final Map<String, Service> services = new HashMap<>();
-    private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
-    private final Map<String, Secret> secrets = new HashMap<>();
-    private final Map<String, ConfigMap> configMaps = new HashMap<>();
-    private final ClusterTranslator.Cluster cluster = new ClusterTranslator.Cluster() {
-        @Override
-        public Service service(String namespace, String name) {
-            return services.get(namespace + "/" + name);
-        }
-
-        @Override
-        public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
-            return slices.getOrDefault(namespace + "/" + serviceName, List.of());
-        }
-
-        @Override
-        public Secret secret(String namespace, String name) {
-            return secrets.get(namespace + "/" + name);
-        }
-
-        @Override
-        public ConfigMap configMap(String namespace, String name) {
-            return configMaps.get(namespace + "/" + name);
-        }
-    };
+    private final MapCluster cluster = new MapCluster();
 
     @Test
     void balancerWithAResolvedServiceRunsItsEndpoints() {
@@ -258,7 +229,7 @@ class ClusterTranslatorTest {
     }
 
     private void addService(String name, String... ips) {
-        services.put("shop/" + name, new ServiceBuilder()
+        cluster.services.put("shop/" + name, new ServiceBuilder()
                 .withNewMetadata().withNamespace("shop").withName(name).endMetadata()
                 .withNewSpec().addNewPort().withName("grpc").withPort(50051).endPort().endSpec()
                 .build());
@@ -270,6 +241,6 @@ class ClusterTranslatorTest {
         for (String ip : ips) {
             slice.addNewEndpoint().withAddresses(ip).endEndpoint();
         }
-        slices.put("shop/" + name, List.of(slice.build()));
+        cluster.slices.put("shop/" + name, List.of(slice.build()));
     }
 }

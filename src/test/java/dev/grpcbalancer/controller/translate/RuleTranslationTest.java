@@ -33,17 +33,12 @@ import dev.grpcbalancer.snapshot.RetryPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteMatch;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,29 +52,7 @@ class RuleTranslationTest {
 
     private static final BalancerId SHOP = new BalancerId("shop", "front");
 
-    private final Map<String, Service> services = new HashMap<>();
-    private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
-    private final ClusterTranslator.Cluster cluster = new ClusterTranslator.Cluster() {
-        @Override
-        public Service service(String namespace, String name) {
-            return services.get(namespace + "/" + name);
-        }
-
-        @Override
-        public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
-            return slices.getOrDefault(namespace + "/" + serviceName, List.of());
-        }
-
-        @Override
-        public Secret secret(String namespace, String name) {
-            return null; // these balancers have no TLS
-        }
-
-        @Override
-        public ConfigMap configMap(String namespace, String name) {
-            return null;
-        }
-    };
+    private final MapCluster cluster = new MapCluster();
 
     @Test
     void rulesBecomeRoutesWithWeightedBackendsPerServiceAndTheServicesReadAreListed() {
@@ -120,7 +93,7 @@ class RuleTranslationTest {
     @Test
     void everyBadReferenceIsNamedWithItsRuleInResolvedRefsAndTheRestStillRuns() {
         addService("cart-v1", "10.0.0.1");
-        services.put("shop/external", new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("external")
+        cluster.services.put("shop/external", new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("external")
                 .endMetadata().withNewSpec().withType("ExternalName").withExternalName("example.com").endSpec().build());
         RuleSpec cart = rule("cart", match("shop.Cart", null), service("cart-v1", 95), service("cart-v2", 5));
         RuleSpec wrongPort = rule(null, match("shop.Orders", null), serviceRef("cart-v1", 9999, 1));
@@ -391,7 +364,7 @@ class RuleTranslationTest {
     }
 
     private void addService(String name, String... ips) {
-        services.put("shop/" + name, new ServiceBuilder()
+        cluster.services.put("shop/" + name, new ServiceBuilder()
                 .withNewMetadata().withNamespace("shop").withName(name).endMetadata()
                 .withNewSpec().addNewPort().withName("grpc").withPort(50051).endPort().endSpec()
                 .build());
@@ -403,6 +376,6 @@ class RuleTranslationTest {
         for (String ip : ips) {
             slice.addNewEndpoint().withAddresses(ip).endEndpoint();
         }
-        slices.put("shop/" + name, List.of(slice.build()));
+        cluster.slices.put("shop/" + name, List.of(slice.build()));
     }
 }

@@ -11,17 +11,12 @@ import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import dev.grpcbalancer.testing.tls.TestPki;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,29 +29,8 @@ class TlsTranslationTest {
     private static final TestPki.Ca CA = TestPki.ca("tls-translation-test-ca");
     private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
 
-    private final Map<String, Secret> secrets = new HashMap<>();
     private final KeyMaterialCache keys = new KeyMaterialCache();
-    private final ClusterTranslator.Cluster cluster = new ClusterTranslator.Cluster() {
-        @Override
-        public Service service(String namespace, String name) {
-            return null;
-        }
-
-        @Override
-        public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
-            return List.of();
-        }
-
-        @Override
-        public Secret secret(String namespace, String name) {
-            return secrets.get(namespace + "/" + name);
-        }
-
-        @Override
-        public ConfigMap configMap(String namespace, String name) {
-            return null;
-        }
-    };
+    private final MapCluster cluster = new MapCluster();
 
     @Test
     void changedSecretIsTranslatedAgainAndAnUnrelatedOneIsNot() {
@@ -114,7 +88,7 @@ class TlsTranslationTest {
 
     private void putSecret(String name, TestPki.Issued issued) {
         Base64.Encoder base64 = Base64.getEncoder();
-        secrets.put("shop/" + name, new SecretBuilder().withNewMetadata().withNamespace("shop").withName(name)
+        cluster.secrets.put("shop/" + name, new SecretBuilder().withNewMetadata().withNamespace("shop").withName(name)
                 .endMetadata().withType("kubernetes.io/tls")
                 .withData(Map.of("tls.crt", base64.encodeToString(issued.chainPem().getBytes(StandardCharsets.US_ASCII)),
                         "tls.key", base64.encodeToString(issued.keyPem().getBytes(StandardCharsets.US_ASCII))))

@@ -1,6 +1,6 @@
 package dev.grpcbalancer.controller.translate.gateway;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.grpcbalancer.controller.translate.MapCluster;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -14,11 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /** A {@link GatewayCluster} over plain maps, for translation tests. */
-public final class MapGatewayCluster implements GatewayCluster {
+public final class MapGatewayCluster extends MapCluster implements GatewayCluster {
 
-    private final Map<String, Service> services = new HashMap<>();
-    private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
-    private final Map<String, Secret> secrets = new HashMap<>();
     private final Map<String, GatewayClass> classes = new HashMap<>();
     private final Map<String, GRPCRoute> routes = new HashMap<>();
     private final Map<String, List<ReferenceGrant>> grants = new HashMap<>();
@@ -63,26 +60,6 @@ public final class MapGatewayCluster implements GatewayCluster {
     public MapGatewayCluster remove(GRPCRoute route) {
         routes.remove(route.getMetadata().getNamespace() + "/" + route.getMetadata().getName());
         return this;
-    }
-
-    @Override
-    public Service service(String namespace, String name) {
-        return services.get(namespace + "/" + name);
-    }
-
-    @Override
-    public Collection<EndpointSlice> endpointSlices(String namespace, String serviceName) {
-        return slices.getOrDefault(namespace + "/" + serviceName, List.of());
-    }
-
-    @Override
-    public Secret secret(String namespace, String name) {
-        return secrets.get(namespace + "/" + name);
-    }
-
-    @Override
-    public ConfigMap configMap(String namespace, String name) {
-        return null;
     }
 
     @Override
