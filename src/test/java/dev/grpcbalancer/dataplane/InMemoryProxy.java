@@ -90,8 +90,19 @@ public final class InMemoryProxy implements AutoCloseable {
     private static final class LoopChannel extends EmbeddedChannel {
         private boolean running;
 
+        /**
+         * Registers only once the channel's clock is frozen: a timer its handlers start when the
+         * channel becomes active (a TLS handshake timeout) is then due exactly that long after on
+         * the proxy's clock, however long the registration itself takes.
+         */
         LoopChannel(ChannelHandler... handlers) {
-            super(handlers);
+            super(false, false, handlers);
+            freezeTime();
+            try {
+                register();
+            } catch (Exception e) {
+                throw new IllegalStateException("registering an in-memory channel", e);
+            }
         }
 
         @Override
@@ -297,7 +308,6 @@ public final class InMemoryProxy implements AutoCloseable {
     }
 
     private void link(LoopChannel channel, Http2Peer peer) {
-        channel.freezeTime();
         peer.dropWith(() -> channel.pipeline().firstContext().close()); // below HTTP/2: no GOAWAY
         links.add(new Link(channel, peer));
         linked = true;
