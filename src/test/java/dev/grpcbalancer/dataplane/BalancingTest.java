@@ -150,7 +150,9 @@ class BalancingTest {
             proxy.route(LoadBalancingPolicy.PeakEwma, endpoint(a.address()), endpoint(b.address()),
                     endpoint(turning.address()));
             Map<String, Integer> before = callsPerBackend(600, 4);
-            assertThat(before.get("slow")).as("a fast backend gets its share: " + before).isGreaterThan(100);
+            // more than the 10 % it must stay under once slow; not a third: on a busy machine the
+            // intercepted backend answers a little later than the others, and PeakEwma sees it
+            assertThat(before.get("slow")).as("a fast backend gets its share: " + before).isGreaterThan(60);
 
             delayMillis.set(100);
             callsPerBackend(100, 4); // it turns slow: its first slow answers teach the balancer
