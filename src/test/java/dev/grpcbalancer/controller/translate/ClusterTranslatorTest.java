@@ -10,8 +10,6 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +24,7 @@ class ClusterTranslatorTest {
 
     @Test
     void balancerWithAResolvedServiceRunsItsEndpoints() {
-        addService("greeter", "10.0.0.2", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.2", "10.0.0.1");
 
         ClusterTranslator.Result result = translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of());
 
@@ -48,7 +46,7 @@ class ClusterTranslatorTest {
 
     @Test
     void invalidEditKeepsServingTheLastValidSpecOfTheSameObject() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         GrpcBalancer valid = referencing("greeter", 8080, "uid-1");
         ClusterTranslator.Result first = translate(List.of(valid), Map.of());
         Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(first, Map.of());
@@ -67,7 +65,7 @@ class ClusterTranslatorTest {
 
     @Test
     void recreatedBalancerDoesNotInheritTheLastValidSpecOfItsPredecessor() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
@@ -79,7 +77,7 @@ class ClusterTranslatorTest {
 
     @Test
     void deletedBalancerLeavesTheSnapshotAndTheLastValidSpecs() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
@@ -91,7 +89,7 @@ class ClusterTranslatorTest {
 
     @Test
     void portClashRunsOnlyTheOlderBalancer() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
 
         ClusterTranslator.Result result = translate(List.of(olderAndYounger.get(1), olderAndYounger.get(0)), Map.of());
@@ -116,7 +114,7 @@ class ClusterTranslatorTest {
 
     @Test
     void memoRecordsTheServiceAndSlicesEachBalancerRead() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         GrpcBalancer fixed = referencing("greeter", 9090, "uid-2");
         fixed.getMetadata().setName("other");
         fixed.getSpec().setBackendRef(null);
@@ -131,15 +129,15 @@ class ClusterTranslatorTest {
 
     @Test
     void onlyBalancersThatReadAChangedInputAreTranslatedAgain() {
-        addService("greeter", "10.0.0.1");
-        addService("payments", "10.0.1.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        cluster.addService("shop", "payments", "10.0.1.1");
         GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
         GrpcBalancer payments = referencing("payments", 9090, "uid-2");
         payments.getMetadata().setName("other");
         List<GrpcBalancer> balancers = List.of(greeter, payments);
         ClusterTranslator.Result first = translate(balancers, Map.of());
 
-        addService("greeter", "10.0.0.1", "10.0.0.2");
+        cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
         ClusterTranslator.Result second = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
                 first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "greeter")));
 
@@ -153,11 +151,11 @@ class ClusterTranslatorTest {
 
     @Test
     void withoutTheChangedRefTheMemoIsTrustedAndNothingIsTranslated() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         List<GrpcBalancer> balancers = List.of(referencing("greeter", 8080, "uid-1"));
         ClusterTranslator.Result first = translate(balancers, Map.of());
 
-        addService("greeter", "10.0.0.1", "10.0.0.2");
+        cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
         ClusterTranslator.Result unrelated = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
                 first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "payments"), InputRef.service("other", "greeter")));
 
@@ -167,7 +165,7 @@ class ClusterTranslatorTest {
 
     @Test
     void aNewVersionOfTheBalancerIsTranslatedAgainWithoutAnyInputChange() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         GrpcBalancer v1 = referencing("greeter", 8080, "uid-1");
         v1.getMetadata().setResourceVersion("1");
         ClusterTranslator.Result first = translate(List.of(v1), Map.of());
@@ -187,7 +185,7 @@ class ClusterTranslatorTest {
 
     @Test
     void portFreedByADeletedBalancerGoesToTheWaitingOneWhoseInputsDidNotChange() {
-        addService("greeter", "10.0.0.1");
+        cluster.addService("shop", "greeter", "10.0.0.1");
         List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
         ClusterTranslator.Result first = translate(olderAndYounger, Map.of());
 
@@ -226,21 +224,5 @@ class ClusterTranslatorTest {
         spec.setBackendRef(new BackendRef(service, 50051));
         balancer.setSpec(spec);
         return balancer;
-    }
-
-    private void addService(String name, String... ips) {
-        cluster.services.put("shop/" + name, new ServiceBuilder()
-                .withNewMetadata().withNamespace("shop").withName(name).endMetadata()
-                .withNewSpec().addNewPort().withName("grpc").withPort(50051).endPort().endSpec()
-                .build());
-        EndpointSliceBuilder slice = new EndpointSliceBuilder()
-                .withNewMetadata().withNamespace("shop").withName(name + "-abc")
-                    .addToLabels(ServiceBackends.SERVICE_NAME_LABEL, name).endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("grpc").withPort(50051).endPort();
-        for (String ip : ips) {
-            slice.addNewEndpoint().withAddresses(ip).endEndpoint();
-        }
-        cluster.slices.put("shop/" + name, List.of(slice.build()));
     }
 }

@@ -35,7 +35,6 @@ import dev.grpcbalancer.snapshot.RouteMatch;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,8 +55,8 @@ class RuleTranslationTest {
 
     @Test
     void rulesBecomeRoutesWithWeightedBackendsPerServiceAndTheServicesReadAreListed() {
-        addService("cart-v1", "10.0.0.1", "10.0.0.2");
-        addService("cart-v2", "10.0.1.1");
+        cluster.addService("shop", "cart-v1", "10.0.0.1", "10.0.0.2");
+        cluster.addService("shop", "cart-v2", "10.0.1.1");
         RuleSpec cart = rule("cart", match("shop.Cart", null), service("cart-v1", 95), service("cart-v2", 5));
         RuleSpec gold = rule(null, match("shop.Checkout", "Pay", new HeaderMatchSpec("X-Tenant", "gold")),
                 statics(1, "10.0.0.9:50051"));
@@ -92,7 +91,7 @@ class RuleTranslationTest {
 
     @Test
     void everyBadReferenceIsNamedWithItsRuleInResolvedRefsAndTheRestStillRuns() {
-        addService("cart-v1", "10.0.0.1");
+        cluster.addService("shop", "cart-v1", "10.0.0.1");
         cluster.services.put("shop/external", new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("external")
                 .endMetadata().withNewSpec().withType("ExternalName").withExternalName("example.com").endSpec().build());
         RuleSpec cart = rule("cart", match("shop.Cart", null), service("cart-v1", 95), service("cart-v2", 5));
@@ -119,8 +118,8 @@ class RuleTranslationTest {
 
     @Test
     void weightZeroIsResolvedAndReported() {
-        addService("cart-v1", "10.0.0.1");
-        addService("cart-v2");
+        cluster.addService("shop", "cart-v1", "10.0.0.1");
+        cluster.addService("shop", "cart-v2");
 
         BalancerOutcome outcome = outcome(balancer(rule("cart", match("shop.Cart", null), service("cart-v1", 1),
                 service("cart-v2", 0))));
@@ -361,21 +360,5 @@ class RuleTranslationTest {
         ref.setStaticEndpoints(List.of(endpoints));
         ref.setWeight(weight);
         return ref;
-    }
-
-    private void addService(String name, String... ips) {
-        cluster.services.put("shop/" + name, new ServiceBuilder()
-                .withNewMetadata().withNamespace("shop").withName(name).endMetadata()
-                .withNewSpec().addNewPort().withName("grpc").withPort(50051).endPort().endSpec()
-                .build());
-        EndpointSliceBuilder slice = new EndpointSliceBuilder()
-                .withNewMetadata().withNamespace("shop").withName(name + "-abc")
-                    .addToLabels(ServiceBackends.SERVICE_NAME_LABEL, name).endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("grpc").withPort(50051).endPort();
-        for (String ip : ips) {
-            slice.addNewEndpoint().withAddresses(ip).endEndpoint();
-        }
-        cluster.slices.put("shop/" + name, List.of(slice.build()));
     }
 }
