@@ -219,8 +219,12 @@ public final class BalancerController implements AutoCloseable {
      * only). Outcomes the translator reused are the same instances and are skipped.
      */
     private void logChanges(ClusterTranslator.Result result) {
+        int kept = 0;
         for (BalancerOutcome outcome : result.outcomes().values()) {
             BalancerOutcome before = lastOutcomes.get(outcome.id());
+            if (before != null) {
+                kept++;
+            }
             if (outcome == before) {
                 continue;
             }
@@ -233,9 +237,11 @@ public final class BalancerController implements AutoCloseable {
                 }
             }
         }
-        for (BalancerId gone : lastOutcomes.keySet()) {
-            if (!result.outcomes().containsKey(gone)) {
-                log.info("[{}] deleted", gone);
+        if (kept < lastOutcomes.size()) {
+            for (BalancerId gone : lastOutcomes.keySet()) {
+                if (!result.outcomes().containsKey(gone)) {
+                    log.info("[{}] deleted", gone);
+                }
             }
         }
         lastOutcomes = result.outcomes();

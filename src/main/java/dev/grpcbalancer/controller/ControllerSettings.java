@@ -15,7 +15,8 @@ import java.util.Set;
  * @param leaderElection when false this replica always writes (one replica only)
  * @param podSelector labels of the balancer pods; managed Services select them. Empty: no
  *     managed Services (a warning says so)
- * @param holdOff how long the reconcile loop waits after a change for more of a burst
+ * @param holdOff the least time between the starts of two reconcile runs: a change after a quiet spell
+ *     runs at once, the rest of a burst waits for the next run
  * @param statusBatch how long status writes collect before they go out
  * @param recheck how often the loop runs without a change (listener states, missed writes)
  * @param gatewayApi whether Gateways and GRPCRoutes are served where the cluster has the Gateway

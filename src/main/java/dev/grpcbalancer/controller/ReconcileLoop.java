@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -10,9 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The controller's one reconcile thread. {@link #trigger} (called by informer callbacks) only
- * marks the state dirty; the thread waits {@code holdOff} so that a burst of events is handled
- * by one run, then runs the reconcile body with the time the first event of the burst arrived.
- * With no event it still runs every {@code recheck}, to pick up listener states and retry writes.
+ * marks the state dirty; the thread runs the reconcile body with the time the first event of the
+ * burst arrived. Runs start at most once per {@code holdOff}: a change after a quiet spell runs at
+ * once (an EndpointSlice change reaches the data plane without waiting), while the events of a
+ * burst that arrive during a run or within {@code holdOff} of its start wait until then and are
+ * handled together by the next run. With no event it still runs every {@code recheck}, to pick up
+ * listener states and retry writes.
  */
 final class ReconcileLoop implements AutoCloseable {
 
@@ -27,6 +31,9 @@ final class ReconcileLoop implements AutoCloseable {
     private boolean dirty;
     private long firstEventNanos;
     private boolean closed;
+    /** When the last run started; reconcile thread only. */
+    private long lastRunNanos;
+    private boolean ranBefore;
 
     /** {@code body} gets the {@link System#nanoTime} of the burst's first event (or of the recheck). */
     ReconcileLoop(Duration holdOff, Duration recheck, LongConsumer body) {
@@ -69,8 +76,9 @@ final class ReconcileLoop implements AutoCloseable {
                     }
                     eventNanos = dirty ? firstEventNanos : System.nanoTime();
                 }
-                if (!holdOff.isZero()) {
-                    Thread.sleep(holdOff.toMillis());
+                long wait = ranBefore ? waitNanos(System.nanoTime(), lastRunNanos, holdOff.toNanos()) : 0;
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
                 }
                 synchronized (lock) {
                     dirty = false;
@@ -78,6 +86,8 @@ final class ReconcileLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            lastRunNanos = System.nanoTime();
+            ranBefore = true;
             try {
                 body.accept(eventNanos);
             } catch (RuntimeException e) {
@@ -86,6 +96,15 @@ final class ReconcileLoop implements AutoCloseable {
                 log.error("reconcile failed: {}", e.toString(), e);
             }
         }
+    }
+
+    /**
+     * How long a run due at {@code nowNanos} waits: until {@code holdOffNanos} after the last run
+     * started, nothing when that has passed (a quiet spell, or a run that took longer).
+     */
+    static long waitNanos(long nowNanos, long lastRunNanos, long holdOffNanos) {
+        long since = nowNanos - lastRunNanos;
+        return since >= holdOffNanos ? 0 : holdOffNanos - since;
     }
 
     @Override

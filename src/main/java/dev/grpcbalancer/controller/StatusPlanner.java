@@ -30,29 +30,28 @@ import java.util.function.Function;
  * ({@link StatusBuilder}) and the managed Services. A balancer's status is built again only when
  * what it is built from changed: its outcome (the translator hands back the same instance for a
  * balancer it did not translate again), its listener's state, or its managed Service object. So a
- * run that touched one balancer of a thousand builds one status. Owned by the reconcile thread.
+ * run that touched one balancer of a thousand builds one status; the others keep their status,
+ * managed Service type and {@link ManagedServices.Want} instances (the writer then compares them by
+ * identity). Owned by the reconcile thread.
  */
 final class StatusPlanner {
 
     /**
-     * What one status was built from; outcome and managed Service compare by identity, the listener
-     * by what the status shows of it (port, bound, error: not its client connection count, which
-     * changes all the time and is not in the status).
+     * What one balancer's status was built from (outcome and managed Service compare by identity, the
+     * listener state by value), and what came out: the status, the managed Service's type (none:
+     * {@link ManagedServiceSpec#NONE}) and what is wanted of it (null when none).
      */
-    private record Inputs(BalancerOutcome outcome, ListenerState listener, Service managedService) {
+    private record Built(BalancerOutcome outcome, ListenerState listener, Service managedService, DesiredStatus status,
+            String serviceType, ManagedServices.Want want) {
 
-        boolean same(Inputs other) {
-            return other != null && outcome == other.outcome && sameListener(listener, other.listener)
-                    && managedService == other.managedService;
+        boolean builtFrom(BalancerOutcome otherOutcome, ListenerState otherListener, Service otherService) {
+            return outcome == otherOutcome && Objects.equals(listener, otherListener) && managedService == otherService;
         }
 
-        private static boolean sameListener(ListenerState a, ListenerState b) {
-            return a == null || b == null ? a == b
-                    : a.port() == b.port() && a.bound() == b.bound() && Objects.equals(a.error(), b.error());
+        /** Whether it wants the managed Service {@code name} (null: none). */
+        private boolean wants(String name) {
+            return want == null ? name == null : want.name().equals(name);
         }
-    }
-
-    private record Built(Inputs inputs, DesiredStatus status) {
     }
 
     /** The type of a Gateway's managed Service: a Gateway is where traffic enters the cluster. */
@@ -61,7 +60,6 @@ final class StatusPlanner {
     private final boolean keepServices;
     private final Function<String, Service> managedService;
     private Map<BalancerId, Built> built = Map.of();
-    private Map<BalancerId, String> serviceTypes = Map.of();
     private Map<BalancerId, String> serviceNames = Map.of();
     private Map<BalancerId, String> gatewayServiceNames = Map.of();
 
@@ -81,40 +79,66 @@ final class StatusPlanner {
      */
     StatusWriter.Plan plan(Map<BalancerId, BalancerOutcome> outcomes, Map<ObjectKey, GatewayOutcome> gateways,
             Map<BalancerId, GrpcBalancer> lastValid, Map<BalancerId, ListenerState> listening) {
-        Map<BalancerId, String> types = new HashMap<>();
-        if (keepServices) {
-            for (BalancerOutcome outcome : outcomes.values()) {
-                String type = outcome.config() == null ? ManagedServiceSpec.NONE
-                        : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
-                if (!ManagedServiceSpec.NONE.equals(type)) {
-                    types.put(outcome.id(), type);
+        // The service type depends on the outcome only: a reused outcome keeps the type found before.
+        boolean typedChanged = outcomes.size() != built.size();
+        Map<BalancerId, String> types = new HashMap<>(outcomes.size() * 2);
+        for (BalancerOutcome outcome : outcomes.values()) {
+            Built before = built.get(outcome.id());
+            String type = before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
+            types.put(outcome.id(), type);
+            typedChanged |= before == null || isKept(type) != isKept(before.serviceType);
+        }
+        if (typedChanged) {
+            Set<BalancerId> typed = new HashSet<>();
+            types.forEach((id, type) -> {
+                if (isKept(type)) {
+                    typed.add(id);
                 }
-            }
+            });
+            serviceNames = ManagedServiceNames.assign(typed);
         }
-        if (!types.keySet().equals(serviceTypes.keySet())) {
-            serviceNames = ManagedServiceNames.assign(types.keySet());
-        }
-        serviceTypes = types;
 
-        Map<BalancerId, Built> next = new HashMap<>();
-        Map<BalancerId, DesiredStatus> statuses = new HashMap<>();
+        Map<BalancerId, Built> next = new HashMap<>(outcomes.size() * 2);
+        Map<BalancerId, DesiredStatus> statuses = new HashMap<>(outcomes.size() * 2);
         List<ManagedServices.Want> services = new ArrayList<>();
         for (BalancerOutcome outcome : outcomes.values()) {
-            String serviceName = serviceNames.get(outcome.id());
-            if (serviceName != null) {
-                services.add(ManagedServices.Want.balancer(outcome.id(), serviceName, outcome.config().listenerPort(),
-                        types.get(outcome.id())));
+            BalancerId id = outcome.id();
+            String type = types.get(id);
+            String serviceName = isKept(type) ? serviceNames.get(id) : null;
+            ListenerState listener = listening.get(id);
+            Service service = serviceName == null ? null : managedService.apply(serviceName);
+            Built before = built.get(id);
+            Built now = before != null && before.builtFrom(outcome, listener, service) && before.wants(serviceName) ? before
+                    : new Built(outcome, listener, service, StatusBuilder.build(outcome, listener, service), type,
+                            want(outcome, serviceName, type, before));
+            if (now.want != null) {
+                services.add(now.want);
             }
-            Inputs inputs = new Inputs(outcome, listening.get(outcome.id()),
-                    serviceName == null ? null : managedService.apply(serviceName));
-            Built before = built.get(outcome.id());
-            Built now = before != null && inputs.same(before.inputs) ? before
-                    : new Built(inputs, StatusBuilder.build(outcome, inputs.listener, inputs.managedService));
-            next.put(outcome.id(), now);
-            statuses.put(outcome.id(), now.status);
+            next.put(id, now);
+            statuses.put(id, now.status);
         }
         built = next;
         return new StatusWriter.Plan(statuses, services, gatewayPlan(gateways, listening, services));
+    }
+
+    /** What is wanted of the balancer's managed Service; the instance before when equal. */
+    private static ManagedServices.Want want(BalancerOutcome outcome, String serviceName, String type, Built before) {
+        if (serviceName == null) {
+            return null;
+        }
+        ManagedServices.Want want = ManagedServices.Want.balancer(outcome.id(), serviceName, outcome.config().listenerPort(),
+                type);
+        return before != null && want.equals(before.want) ? before.want : want;
+    }
+
+    /** The managed Service type a balancer's outcome asks for; {@link ManagedServiceSpec#NONE} when none is kept. */
+    private String serviceType(BalancerOutcome outcome, Map<BalancerId, GrpcBalancer> lastValid) {
+        return !keepServices || outcome.config() == null ? ManagedServiceSpec.NONE
+                : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
+    }
+
+    private static boolean isKept(String type) {
+        return !ManagedServiceSpec.NONE.equals(type);
     }
 
     /**

@@ -25,7 +25,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -96,8 +95,8 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         requireNonNull(snapshot, "snapshot");
         assertNotOnEventLoop();
         ListenersView view = listeners.view();
-        if (view.closed() || snapshot.equals(view.snapshot())) {
-            return;
+        if (view.closed() || snapshot == view.snapshot()) {
+            return; // an equal snapshot of new instances is found unchanged by the owner, balancer by balancer
         }
         if (owner.inEventLoop()) {
             listeners.apply(snapshot); // a listener observer publishing
@@ -141,13 +140,15 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         return reason.toString();
     }
 
+    /** Client connections the listener of balancer {@code id} holds now (0 for an unknown balancer). */
+    public int clientConnections(BalancerId id) {
+        return listeners.view().clientConnections(id);
+    }
+
     /** Per balancer, the listener's state: bound, or the error binding it failed with. */
     @Override
     public Map<BalancerId, ListenerState> listenerStates() {
-        Map<BalancerId, ListenerState> states = new HashMap<>();
-        listeners.view().listeners().forEach((id, listener) -> states.put(id, new ListenerState(
-                listener.listener().port(), listener.bound(), listener.bindError(), listener.listener().connectionCount())));
-        return Map.copyOf(states);
+        return listeners.view().states();
     }
 
     @Override

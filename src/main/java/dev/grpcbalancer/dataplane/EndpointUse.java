@@ -33,11 +33,13 @@ final class EndpointUse {
     /**
      * Balancer {@code id} now uses the endpoints of {@code config}, secured as {@code tls};
      * {@code config} null: it is gone. The same config and TLS instances as before cost nothing.
+     *
+     * @return whether some upstream lost its last user (the pools may close its connections)
      */
-    void use(BalancerId id, BalancerConfig config, UpstreamTls tls) {
+    boolean use(BalancerId id, BalancerConfig config, UpstreamTls tls) {
         Use before = uses.get(id);
         if (before != null && before.config == config && before.tls == tls) {
-            return;
+            return false;
         }
         Use after = config == null ? null : new Use(config, tls);
         Set<UpstreamKey> old = keys(before);
@@ -47,9 +49,10 @@ final class EndpointUse {
                 users.merge(key, 1, Integer::sum);
             }
         }
+        boolean dropped = false;
         for (UpstreamKey key : old) {
             if (!now.contains(key)) {
-                users.computeIfPresent(key, (k, count) -> count == 1 ? null : count - 1);
+                dropped |= users.computeIfPresent(key, (k, count) -> count == 1 ? null : count - 1) == null;
             }
         }
         if (after == null) {
@@ -57,6 +60,7 @@ final class EndpointUse {
         } else {
             uses.put(id, after);
         }
+        return dropped;
     }
 
     /** The upstreams some running balancer uses: a live view, safe to read from any thread. */

@@ -9,6 +9,7 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
+import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,26 +90,38 @@ final class ListenerSet {
         return view;
     }
 
-    /** Makes {@code snapshot} the routing state; new listeners are asked to bind. Owner only. */
+    /**
+     * Makes {@code snapshot} the routing state; new listeners are asked to bind. Owner only. The work
+     * is that of the balancers that came, went or changed: an unchanged one (the same config instance,
+     * most of a thousand) costs one lookup.
+     */
     void apply(RoutingSnapshot snapshot) {
-        if (closed || snapshot.equals(current)) {
+        if (closed || snapshot == current) {
             return;
         }
         Map<BalancerId, BalancerConfig> next = snapshot.byId();
+        List<BalancerId> gone = new ArrayList<>();
+        boolean retired = false;
+        boolean tlsDropped = false;
         // Retire first: a balancer may take over a port another one gave up in the same snapshot.
-        for (Binding binding : List.copyOf(bindings.values())) {
+        for (Iterator<Binding> it = bindings.values().iterator(); it.hasNext(); ) {
+            Binding binding = it.next();
             Listener listener = binding.listener;
             BalancerConfig config = next.get(listener.id());
             if (config == null || config.listenerPort() != listener.port()) {
-                bindings.remove(listener.id());
+                it.remove();
                 log.info("[{}] {}: stops listening on port {}; {} connections drain", listener.id(),
                         config == null ? "removed" : "moved to port " + config.listenerPort(), listener.port(),
                         listener.connectionCount());
                 retire(binding);
+                retired = true;
+                if (config == null) {
+                    gone.add(listener.id());
+                    tlsDropped = true;
+                }
             }
         }
         List<Binding> added = new ArrayList<>();
-        // New and changed balancers only: an unchanged one (most of a thousand) costs a lookup.
         List<Binding> changed = new ArrayList<>();
         for (BalancerConfig config : snapshot.balancers()) {
             Binding existing = bindings.get(config.id());
@@ -118,6 +132,7 @@ final class ListenerSet {
                 changed.add(binding);
             } else if (!config.equals(existing.listener.runtime().config())) {
                 BalancerRuntime previous = existing.listener.runtime();
+                tlsDropped |= !config.backendTls().equals(previous.config().backendTls());
                 existing.listener.update(BalancerRuntime.of(config, previous, previous.meters(), settings.locality(),
                         calls.ticker(), tls));
                 existing.healthChecks.update();
@@ -127,20 +142,27 @@ final class ListenerSet {
         }
         added.forEach(this::bindWhenPortFree);
         changed.forEach(binding -> meterEndpoints(binding.listener.runtime()));
-        for (BalancerConfig gone : current.balancers()) {
-            if (!next.containsKey(gone.id())) {
-                meters.remove(gone.id().toString());
-                endpointUse.use(gone.id(), null, null);
-            }
+        boolean upstreamsDropped = false;
+        for (BalancerId id : gone) {
+            meters.remove(id.toString());
+            upstreamsDropped |= endpointUse.use(id, null, null);
         }
         for (Binding binding : changed) {
             BalancerRuntime runtime = binding.listener.runtime();
-            endpointUse.use(runtime.config().id(), runtime.config(), runtime.upstreamTls());
+            upstreamsDropped |= endpointUse.use(runtime.config().id(), runtime.config(), runtime.upstreamTls());
         }
-        pools.retain(endpointUse.live());
-        tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
+        if (upstreamsDropped) {
+            pools.retain(endpointUse.live());
+        }
+        if (tlsDropped) {
+            tls.retain(snapshot.balancers().stream().map(BalancerConfig::backendTls).toList());
+        }
         current = snapshot;
-        publishView();
+        if (added.isEmpty() && !retired) {
+            view = view.withSnapshot(snapshot); // the same listeners, only their runtimes changed
+        } else {
+            publishView();
+        }
     }
 
     /**
@@ -307,9 +329,15 @@ final class ListenerSet {
 
     private void publishView() {
         Map<BalancerId, ListenersView.ListenerView> listeners = new LinkedHashMap<>();
-        bindings.forEach((id, binding) -> listeners.put(id,
-                new ListenersView.ListenerView(binding.listener, binding.bound, binding.bindError)));
-        view = new ListenersView(closed, current, Collections.unmodifiableMap(listeners));
+        Map<BalancerId, ListenerState> states = new HashMap<>();
+        Map<BalancerId, ListenerState> before = view.states();
+        bindings.forEach((id, binding) -> {
+            listeners.put(id, new ListenersView.ListenerView(binding.listener, binding.bound, binding.bindError));
+            ListenerState state = new ListenerState(binding.listener.port(), binding.bound, binding.bindError);
+            // An unchanged listener keeps its state instance: the status planner compares by identity first.
+            states.put(id, state.equals(before.get(id)) ? before.get(id) : state);
+        });
+        view = new ListenersView(closed, current, Collections.unmodifiableMap(listeners), Map.copyOf(states));
     }
 
     /** A listener with its server channel and health checks. Owner-confined. */

@@ -4,6 +4,7 @@ import dev.grpcbalancer.dataplane.call.RouteRuntime;
 import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.EndpointAddress;
+import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import java.util.Map;
 
@@ -13,10 +14,18 @@ import java.util.Map;
  * (the owner) replaces it as a whole after every change; it is never changed.
  *
  * @param closed the data plane is shutting down
+ * @param states each listener as the controller reads it; the same map instance (and the same
+ *     {@link ListenerState}s) until a listener comes, goes, binds or fails to
  */
-record ListenersView(boolean closed, RoutingSnapshot snapshot, Map<BalancerId, ListenerView> listeners) {
+record ListenersView(boolean closed, RoutingSnapshot snapshot, Map<BalancerId, ListenerView> listeners,
+        Map<BalancerId, ListenerState> states) {
 
-    static final ListenersView EMPTY = new ListenersView(false, RoutingSnapshot.EMPTY, Map.of());
+    static final ListenersView EMPTY = new ListenersView(false, RoutingSnapshot.EMPTY, Map.of(), Map.of());
+
+    /** This view with {@code applied} as its snapshot and the same listeners (none came, went or bound). */
+    ListenersView withSnapshot(RoutingSnapshot applied) {
+        return new ListenersView(closed, applied, listeners, states);
+    }
 
     boolean isReady() {
         return !closed && listeners.values().stream().allMatch(ListenerView::bound);

@@ -6,6 +6,5 @@ package dev.grpcbalancer.snapshot;
  * @param port the port it listens on (or tries to)
  * @param bound whether it accepts connections
  * @param error why binding failed (the data plane retries), or {@code null}
- * @param connections client connections open now
  */
-public record ListenerState(int port, boolean bound, String error, int connections) {}
+public record ListenerState(int port, boolean bound, String error) {}

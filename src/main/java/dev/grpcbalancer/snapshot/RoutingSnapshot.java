@@ -3,7 +3,7 @@ package dev.grpcbalancer.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,17 +12,23 @@ import java.util.Optional;
  * The complete, immutable routing state: every balancer the data plane must run. Sources build a
  * fresh one on every change and hand it to a {@link SnapshotSink}; equal snapshots mean nothing
  * changed. Balancer ids and listener ports are unique (sources resolve clashes before).
+ *
+ * <p>The index by id that the uniqueness check builds is kept: looking a balancer up costs one hash
+ * lookup, not a walk over a thousand balancers.
  */
-public record RoutingSnapshot(List<BalancerConfig> balancers) {
+public final class RoutingSnapshot {
 
     public static final RoutingSnapshot EMPTY = new RoutingSnapshot(List.of());
 
-    public RoutingSnapshot {
-        balancers = List.copyOf(requireNonNull(balancers, "balancers"));
-        Map<BalancerId, BalancerConfig> byId = new LinkedHashMap<>();
-        Map<Integer, BalancerId> byPort = new LinkedHashMap<>();
-        for (BalancerConfig balancer : balancers) {
-            if (byId.put(balancer.id(), balancer) != null) {
+    private final List<BalancerConfig> balancers;
+    private final Map<BalancerId, BalancerConfig> byId;
+
+    public RoutingSnapshot(List<BalancerConfig> balancers) {
+        this.balancers = List.copyOf(requireNonNull(balancers, "balancers"));
+        Map<BalancerId, BalancerConfig> index = new HashMap<>(this.balancers.size() * 2);
+        Map<Integer, BalancerId> byPort = new HashMap<>(this.balancers.size() * 2);
+        for (BalancerConfig balancer : this.balancers) {
+            if (index.put(balancer.id(), balancer) != null) {
                 throw new IllegalArgumentException("balancer listed twice: " + balancer.id());
             }
             BalancerId holder = byPort.put(balancer.listenerPort(), balancer.id());
@@ -31,15 +37,39 @@ public record RoutingSnapshot(List<BalancerConfig> balancers) {
                         + holder + " and " + balancer.id());
             }
         }
+        this.byId = Collections.unmodifiableMap(index);
+    }
+
+    /** Every balancer, in the order the source gave. */
+    public List<BalancerConfig> balancers() {
+        return balancers;
     }
 
     public Optional<BalancerConfig> balancer(BalancerId id) {
-        return balancers.stream().filter(b -> b.id().equals(id)).findFirst();
+        return Optional.ofNullable(byId.get(id));
     }
 
+    /** The balancers by id (unordered, immutable). */
     public Map<BalancerId, BalancerConfig> byId() {
-        Map<BalancerId, BalancerConfig> byId = new LinkedHashMap<>();
-        balancers.forEach(b -> byId.put(b.id(), b));
-        return Collections.unmodifiableMap(byId);
+        return byId;
+    }
+
+    /**
+     * The same balancers in the same order. Sources that keep unchanged balancers' configs as the same
+     * instances make this one identity check per balancer.
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other == this || other instanceof RoutingSnapshot snapshot && balancers.equals(snapshot.balancers);
+    }
+
+    @Override
+    public int hashCode() {
+        return balancers.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "RoutingSnapshot[balancers=" + balancers + "]";
     }
 }

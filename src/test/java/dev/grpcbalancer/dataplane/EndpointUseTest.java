@@ -25,18 +25,20 @@ class EndpointUseTest {
 
     @Test
     void anUpstreamStaysLiveWhileAnyBalancerUsesItAndLeavesWithTheLast() {
-        use.use(GREETER, balancer(GREETER, "10.0.0.1", "10.0.0.2"), UpstreamTls.PLAINTEXT);
+        assertThat(use.use(GREETER, balancer(GREETER, "10.0.0.1", "10.0.0.2"), UpstreamTls.PLAINTEXT)).isFalse();
         BalancerConfig refunds = balancer(REFUNDS, "10.0.0.2", "10.0.0.3");
         use.use(REFUNDS, refunds, UpstreamTls.PLAINTEXT);
         assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.1"), plain("10.0.0.2"), plain("10.0.0.3"));
 
-        use.use(GREETER, null, null);
+        assertThat(use.use(GREETER, null, null)).as("10.0.0.1 lost its last user").isTrue();
         assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.2"), plain("10.0.0.3"));
 
-        use.use(REFUNDS, balancer(REFUNDS, "10.0.0.3", "10.0.0.4"), UpstreamTls.PLAINTEXT);
+        assertThat(use.use(REFUNDS, balancer(REFUNDS, "10.0.0.3", "10.0.0.4"), UpstreamTls.PLAINTEXT)).isTrue();
         assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.3"), plain("10.0.0.4"));
 
-        use.use(REFUNDS, null, null);
+        assertThat(use.use(REFUNDS, balancer(REFUNDS, "10.0.0.3", "10.0.0.4", "10.0.0.5"), UpstreamTls.PLAINTEXT))
+                .as("an endpoint added, none lost").isFalse();
+        assertThat(use.use(REFUNDS, null, null)).isTrue();
         assertThat(use.live()).isEmpty();
     }
 

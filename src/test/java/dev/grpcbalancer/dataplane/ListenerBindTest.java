@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
+import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,8 +63,27 @@ class ListenerBindTest {
 
         Await.until(WAIT, dataPlane::isReady, dataPlane::notReadyReason);
 
-        assertThat(dataPlane.listenerStates().get(ID)).isEqualTo(new ListenerState(port, true, null, 0));
+        assertThat(dataPlane.listenerStates().get(ID)).isEqualTo(new ListenerState(port, true, null));
         assertThat(dataPlane.notReadyReason()).isEmpty();
         Await.until(WAIT, () -> changes.get() > changesBefore, () -> "observer told of the bind");
+    }
+
+    @Test
+    void newEndpointsOfARunningBalancerLeaveItsListenerAsItWas() throws IOException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            port = probe.getLocalPort();
+        }
+        BalancerConfig config = new BalancerConfig(ID, 1, port, LoadBalancingPolicy.RoundRobin, BackendSet.EMPTY);
+        dataPlane.publish(new RoutingSnapshot(List.of(config)));
+        Await.until(WAIT, dataPlane::isReady, dataPlane::notReadyReason);
+        Map<BalancerId, ListenerState> states = dataPlane.listenerStates();
+
+        dataPlane.publish(new RoutingSnapshot(List.of(config.withBackends(
+                new BackendSet(List.of(Endpoint.ready("10.0.0.1", 50051)))))));
+
+        assertThat(dataPlane.describe().get(0).routes().get(0).backends().get(0).endpoints())
+                .extracting(BalancerView.EndpointView::address).containsExactly("10.0.0.1:50051");
+        assertThat(dataPlane.listenerStates()).as("no listener came, went or bound: the same states").isSameAs(states);
     }
 }

@@ -10,7 +10,6 @@ import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.EndpointState;
-import dev.grpcbalancer.snapshot.ListenerState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import dev.grpcbalancer.snapshot.Route;
 import dev.grpcbalancer.snapshot.RouteBackend;
@@ -134,8 +133,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** Client connections the balancer's listener holds now. */
     public int clientConnections() {
-        ListenerState state = dataPlane.listenerStates().get(BALANCER);
-        return state == null ? 0 : state.connections();
+        return dataPlane.clientConnections(BALANCER);
     }
 
     @Override

@@ -27,11 +27,11 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -126,7 +126,8 @@ public final class ClusterTranslator {
         }
     }
 
-    private record Entry(Candidate candidate, BalancerOutcome outcome) {
+    /** {@code index}: the balancer's place in the sorted order of that result. */
+    private record Entry(Candidate candidate, BalancerOutcome outcome, int index) {
     }
 
     private record GatewayEntry(GatewayOutcome outcome) {
@@ -196,18 +197,31 @@ public final class ClusterTranslator {
         requireNonNull(keys, "keys");
         requireNonNull(now, "now");
         Map<BalancerId, BalancerConfig> listening = requireNonNull(running, "running").byId();
-        List<Candidate> candidates = new ArrayList<>();
+        List<Candidate> candidates = new ArrayList<>(balancers.size());
+        // The same balancers as last time keep their places: no sorting a thousand ids per run.
+        Candidate[] samePlaces = new Candidate[previous.entries.size()];
+        boolean allInPlace = true;
         for (GrpcBalancer balancer : balancers) {
             if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
                 continue;
             }
             BalancerId id = BalancerTranslator.idOf(balancer);
             Entry before = previous.entries.get(id);
-            candidates.add(before != null && sameVersion(before.candidate.resource, balancer)
+            Candidate candidate = before != null && sameVersion(before.candidate.resource, balancer)
                     && Collections.disjoint(before.candidate.inputs, changed) && now.isBefore(before.candidate.recheckAt)
-                    ? before.candidate : candidate(balancer, cluster, lastValid, keys, now, listening.get(id)));
+                    ? before.candidate : candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
+            candidates.add(candidate);
+            if (allInPlace && before != null && samePlaces[before.index] == null) {
+                samePlaces[before.index] = candidate;
+            } else {
+                allInPlace = false;
+            }
         }
-        candidates.sort(Comparator.comparing(Candidate::id));
+        if (allInPlace && candidates.size() == samePlaces.length) {
+            candidates = Arrays.asList(samePlaces);
+        } else {
+            candidates.sort(Comparator.comparing(Candidate::id));
+        }
 
         List<PortClaims.Claim> claims = new ArrayList<>();
         for (Candidate candidate : candidates) {
@@ -230,10 +244,11 @@ public final class ClusterTranslator {
         }
         Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
 
-        List<BalancerConfig> next = new ArrayList<>();
-        Map<BalancerId, BalancerOutcome> outcomes = new LinkedHashMap<>();
-        Map<BalancerId, Entry> memo = new HashMap<>();
-        for (Candidate candidate : candidates) {
+        List<BalancerConfig> next = new ArrayList<>(candidates.size());
+        Map<BalancerId, BalancerOutcome> outcomes = new HashMap<>(candidates.size() * 2);
+        Map<BalancerId, Entry> memo = new HashMap<>(candidates.size() * 2);
+        for (int index = 0; index < candidates.size(); index++) {
+            Candidate candidate = candidates.get(index);
             BalancerId holder = losers.get(candidate.id);
             BalancerConfig config = holder == null ? candidate.config : null;
             if (config != null) {
@@ -247,7 +262,8 @@ public final class ClusterTranslator {
                             candidate.resolution, config, config == null ? 0 : candidate.servingGeneration,
                             candidate.rules, candidate.tls);
             outcomes.put(candidate.id, outcome);
-            memo.put(candidate.id, new Entry(candidate, outcome));
+            memo.put(candidate.id, before != null && before.outcome == outcome && before.index == index ? before
+                    : new Entry(candidate, outcome, index));
         }
         Map<ObjectKey, GatewayOutcome> gatewayOutcomes = new TreeMap<>();
         Map<ObjectKey, GatewayEntry> gatewayMemo = new HashMap<>();
@@ -266,8 +282,22 @@ public final class ClusterTranslator {
             gatewayOutcomes.put(gateway.id(), outcome);
             gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
         }
-        return new Result(new RoutingSnapshot(next), outcomes, gatewayOutcomes,
-                new Memo(Map.copyOf(memo), Map.copyOf(gatewayMemo)));
+        return new Result(sameAs(running, next) ? running : new RoutingSnapshot(next), outcomes, gatewayOutcomes,
+                new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo)));
+    }
+
+    /** Whether {@code configs} are the running snapshot's own instances, in its order (nothing changed). */
+    private static boolean sameAs(RoutingSnapshot running, List<BalancerConfig> configs) {
+        List<BalancerConfig> runningConfigs = running.balancers();
+        if (runningConfigs.size() != configs.size()) {
+            return false;
+        }
+        for (int i = 0; i < configs.size(); i++) {
+            if (runningConfigs.get(i) != configs.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The Gateways of this controller, translated again or reused, sorted by namespace/name. */

@@ -77,26 +77,35 @@ final class HostSyntax {
     }
 
     static boolean isIpv4(String text) {
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (parseOctet(part) < 0) {
-                return false;
+        // Scanned in place: the translation checks every endpoint address of a changed Service.
+        int octets = 0;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == '.') {
+                if (++octets > 4 || !isOctet(text, start, i)) {
+                    return false;
+                }
+                start = i + 1;
             }
         }
-        return true;
+        return octets == 4;
     }
 
-    /** 0..255 without leading zeros (which some resolvers read as octal), or -1. */
-    private static int parseOctet(String part) {
-        if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')
-                || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
+    /** {@code text[start, end)} is 0..255 without leading zeros (which some resolvers read as octal). */
+    private static boolean isOctet(String text, int start, int end) {
+        int length = end - start;
+        if (length < 1 || length > 3 || (length > 1 && text.charAt(start) == '0')) {
+            return false;
         }
-        int value = Integer.parseInt(part);
-        return value <= 255 ? value : -1;
+        int value = 0;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value <= 255;
     }
 
     /** The eight 16-bit groups of an IPv6 literal (RFC 4291 section 2.2), or null. */

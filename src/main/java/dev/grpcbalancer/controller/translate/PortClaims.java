@@ -6,16 +6,17 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * Decides which balancer keeps a listener port that several balancers ask for: the oldest
@@ -67,18 +68,27 @@ public final class PortClaims {
      */
     public static Map<BalancerId, BalancerId> arbitrate(Collection<Claim> claims) {
         requireNonNull(claims, "claims");
-        Set<BalancerId> seen = new HashSet<>();
+        // One pass over every claim; only ports claimed more than once are sorted (timestamps parsed).
+        Set<BalancerId> seen = new HashSet<>(claims.size() * 2);
+        Map<Integer, Claim> first = new HashMap<>(claims.size() * 2);
+        Map<Integer, List<Claim>> contested = new HashMap<>();
         for (Claim claim : claims) {
             if (!seen.add(requireNonNull(claim, "claim").id())) {
                 throw new IllegalArgumentException("balancer " + claim.id() + " claims more than once");
             }
+            Claim earlier = first.putIfAbsent(claim.port(), claim);
+            if (earlier != null) {
+                contested.computeIfAbsent(claim.port(), port -> new ArrayList<>(List.of(earlier))).add(claim);
+            }
+        }
+        if (contested.isEmpty()) {
+            return Map.of();
         }
         Map<BalancerId, BalancerId> losers = new TreeMap<>();
-        Map<Integer, List<Claim>> byPort = claims.stream().collect(Collectors.groupingBy(Claim::port));
-        for (List<Claim> contenders : byPort.values()) {
-            List<Claim> ordered = contenders.stream().sorted(PRECEDENCE).toList();
-            BalancerId winner = ordered.get(0).id();
-            ordered.subList(1, ordered.size()).forEach(loser -> losers.put(loser.id(), winner));
+        for (List<Claim> contenders : contested.values()) {
+            contenders.sort(PRECEDENCE);
+            BalancerId winner = contenders.get(0).id();
+            contenders.subList(1, contenders.size()).forEach(loser -> losers.put(loser.id(), winner));
         }
         return Collections.unmodifiableMap(losers);
     }

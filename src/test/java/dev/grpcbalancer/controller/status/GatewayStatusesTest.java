@@ -60,7 +60,7 @@ class GatewayStatusesTest {
                 .endMetadata().withNewSpec().withClusterIP("10.96.0.7").endSpec().build();
 
         GatewayStatus status = GatewayStatuses.gateway(outcome, Map.of(GatewayTranslator.listenerId(WEB, 8080),
-                new ListenerState(8080, true, null, 0)), service, null, NOW);
+                new ListenerState(8080, true, null)), service, null, NOW);
 
         assertThat(condition(status.getConditions(), "Accepted").getReason()).isEqualTo("Accepted");
         assertThat(condition(status.getConditions(), "Programmed").getStatus()).isEqualTo("True");
@@ -93,7 +93,7 @@ class GatewayStatusesTest {
                 listener("other", 9090, null));
 
         GatewayStatus status = GatewayStatuses.gateway(outcome, Map.of(GatewayTranslator.listenerId(WEB, 9090),
-                new ListenerState(9090, true, null, 0)), null, null, NOW);
+                new ListenerState(9090, true, null)), null, null, NOW);
 
         Condition accepted = condition(status.getListeners().get(0).getConditions(), "Accepted");
         assertThat(accepted.getReason()).isEqualTo("PortUnavailable");

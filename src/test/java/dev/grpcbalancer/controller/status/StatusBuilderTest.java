@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class StatusBuilderTest {
 
     private static final BalancerId ID = new BalancerId("shop", "greeter");
-    private static final ListenerState BOUND = new ListenerState(8080, true, null, 0);
+    private static final ListenerState BOUND = new ListenerState(8080, true, null);
 
     @Test
     void runningBalancerWithReadyEndpointsIsAcceptedProgrammedAndAvailable() {
@@ -62,7 +62,7 @@ class StatusBuilderTest {
 
     @Test
     void listenerThatCannotBindIsNotProgrammedAndSaysWhy() {
-        ListenerState failed = new ListenerState(8080, false, "cannot listen on 0.0.0.0:8080: Address already in use", 0);
+        ListenerState failed = new ListenerState(8080, false, "cannot listen on 0.0.0.0:8080: Address already in use");
 
         DesiredStatus status = StatusBuilder.build(running(new BackendResolution.Resolved(BackendSet.EMPTY, List.of()), BackendSet.EMPTY), failed, null);
 

@@ -10,8 +10,11 @@ import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.Endpoint;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -195,6 +198,43 @@ class ClusterTranslatorTest {
         assertThat(second.outcomes().get(OTHER).portHolder()).isNull();
         assertThat(second.snapshot().balancer(OTHER).orElseThrow().listenerPort()).isEqualTo(8080);
         assertThat(second.outcomes()).doesNotContainKey(GREETER);
+    }
+
+    @Test
+    void oneChangedServiceAmongManyTranslatesOneBalancerAndKeepsEveryOtherInstance() {
+        List<GrpcBalancer> balancers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            cluster.addService("shop", "svc-" + i, "10.0." + i + ".1");
+            GrpcBalancer balancer = referencing("svc-" + i, 8000 + i, "uid-" + i);
+            balancer.getMetadata().setName("b-" + i);
+            balancers.add(balancer);
+        }
+        Collections.shuffle(balancers, new Random(1)); // as an informer's store lists them
+        ClusterTranslator.Result first = translate(balancers, Map.of());
+
+        cluster.addService("shop", "svc-7", "10.0.7.1", "10.0.7.2");
+        Collections.shuffle(balancers, new Random(2));
+        ClusterTranslator.Result second = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "svc-7")));
+
+        BalancerId changed = new BalancerId("shop", "b-7");
+        List<BalancerId> translatedAgain = second.outcomes().values().stream()
+                .filter(outcome -> outcome != first.outcomes().get(outcome.id())).map(BalancerOutcome::id).toList();
+        assertThat(translatedAgain).containsExactly(changed);
+        assertThat(second.snapshot().balancers()).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            BalancerId id = first.snapshot().balancers().get(i).id();
+            assertThat(second.snapshot().balancers().get(i).id()).as("the same order").isEqualTo(id);
+            if (!id.equals(changed)) {
+                assertThat(second.snapshot().balancers().get(i)).isSameAs(first.snapshot().balancers().get(i));
+            }
+        }
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+                .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
+
+        ClusterTranslator.Result third = ClusterTranslator.translate(balancers, cluster, Map.of(), second.snapshot(),
+                second.memo(), Set.of());
+        assertThat(third.snapshot()).as("nothing changed: the running snapshot itself").isSameAs(second.snapshot());
     }
 
     private ClusterTranslator.Result translate(List<GrpcBalancer> balancers, Map<BalancerId, GrpcBalancer> lastValid) {

@@ -77,7 +77,7 @@ class RuleTranslationTest {
                 InputRef.service("shop", "cart-v1"), InputRef.endpointSlicesOf("shop", "cart-v1"),
                 InputRef.service("shop", "cart-v2"), InputRef.endpointSlicesOf("shop", "cart-v2"));
 
-        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null, 0), null);
+        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null), null);
         assertThat(condition(status, StatusBuilder.RESOLVED_REFS).status()).isEqualTo("True");
         assertThat(condition(status, StatusBuilder.RESOLVED_REFS).message()).isEqualTo("3 backendRefs of 2 rules resolved");
         assertThat(status.ruleCount()).isEqualTo(2);
@@ -99,7 +99,7 @@ class RuleTranslationTest {
         RuleSpec external = rule("ext", match("shop.Ext", null), service("external", 1));
 
         BalancerOutcome outcome = outcome(balancer(cart, wrongPort, external));
-        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null, 0), null);
+        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null), null);
 
         Conditions.Desired resolved = condition(status, StatusBuilder.RESOLVED_REFS);
         assertThat(resolved.status()).isEqualTo("False");
@@ -123,7 +123,7 @@ class RuleTranslationTest {
 
         BalancerOutcome outcome = outcome(balancer(rule("cart", match("shop.Cart", null), service("cart-v1", 1),
                 service("cart-v2", 0))));
-        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null, 0), null);
+        DesiredStatus status = StatusBuilder.build(outcome, new ListenerState(8080, true, null), null);
 
         assertThat(outcome.config().routes().get(0).backends()).extracting(b -> b.weight()).containsExactly(1, 0);
         assertThat(condition(status, StatusBuilder.RESOLVED_REFS).status()).isEqualTo("True");
