@@ -115,9 +115,9 @@ final class ListenerSet {
                         listener.connectionCount());
                 retire(binding);
                 retired = true;
+                tlsDropped = true;
                 if (config == null) {
                     gone.add(listener.id());
-                    tlsDropped = true;
                 }
             }
         }

@@ -2,10 +2,7 @@ package dev.grpcbalancer.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcbalancer.controller.crd.BackendRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
-import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
-import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
@@ -92,17 +89,9 @@ class StatusPlannerTest {
     }
 
     private static GrpcBalancer balancer(String name, String service, int port) {
-        GrpcBalancer balancer = new GrpcBalancer();
-        balancer.getMetadata().setNamespace("shop");
-        balancer.getMetadata().setName(name);
+        GrpcBalancer balancer = ClusterObjects.balancer("shop", name, port, service, 50051);
         balancer.getMetadata().setUid("uid-" + name);
         balancer.getMetadata().setGeneration(1L);
-        ListenerSpec listener = new ListenerSpec();
-        listener.setPort(port);
-        GrpcBalancerSpec spec = new GrpcBalancerSpec();
-        spec.setListener(listener);
-        spec.setBackendRef(new BackendRef(service, 50051));
-        balancer.setSpec(spec);
         return balancer;
     }
 }
