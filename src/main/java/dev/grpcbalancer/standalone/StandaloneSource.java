@@ -45,6 +45,11 @@ public final class StandaloneSource implements AutoCloseable {
 
     /** How often the content check runs by default. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * Notifications about other files in the config file's folder, per second, past which the folder
+     * is no longer watched (the content check takes over).
+     */
+    static final int BUSY_WAKEUPS_PER_SECOND = 100;
     /** How long the file must be quiet after a change notification before it is read, by default. */
     public static final Duration DEFAULT_HOLD_OFF = Duration.ofMillis(200);
 
@@ -85,6 +90,8 @@ public final class StandaloneSource implements AutoCloseable {
     private Set<Path> directories = Set.of();
     private final Map<Path, WatchKey> directoryWatches = new HashMap<>();
     private ScheduledFuture<?> pollTask;
+    /** Whether the config file's folder is watched (false once found too busy, see {@link BusyDirectory}). */
+    private volatile boolean configDirectoryWatched;
 
     /**
      * A source with its own scheduler thread (stopped by {@link #close()}), checking every
@@ -274,6 +281,7 @@ public final class StandaloneSource implements AutoCloseable {
                     pollInterval.toMillis(), e);
             return;
         }
+        configDirectoryWatched = true;
         WatchService watcher = watchService;
         watchThread = new Thread(() -> watch(watcher), "grpc-balancer-config-watch");
         watchThread.setDaemon(true);
@@ -282,6 +290,7 @@ public final class StandaloneSource implements AutoCloseable {
 
     private void watch(WatchService watcher) {
         Path name = file.getFileName();
+        BusyDirectory busy = new BusyDirectory(BUSY_WAKEUPS_PER_SECOND);
         try {
             while (!closed) {
                 WatchKey key = watcher.take();
@@ -292,6 +301,16 @@ public final class StandaloneSource implements AutoCloseable {
                 }
                 if (relevant) {
                     onChangeNotified();
+                } else if (!certificates && busy.irrelevantWakeup(System.nanoTime())) {
+                    // Other files in the config file's folder change all the time (a log written
+                    // next to it): each change would wake this thread and the JDK's watcher for
+                    // nothing. The periodic content check notices the file's changes instead.
+                    key.cancel();
+                    configDirectoryWatched = false;
+                    LOG.warn("config {}: other files in {} change more than {} times a second; no longer watching the"
+                            + " folder, checking the file every {} ms instead", file, key.watchable(),
+                            BUSY_WAKEUPS_PER_SECOND, pollInterval.toMillis());
+                    continue;
                 }
                 if (!key.reset()) {
                     if (certificates) {
@@ -309,6 +328,11 @@ public final class StandaloneSource implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether change notifications of the config file's folder are on (tests). */
+    boolean watchesConfigDirectory() {
+        return configDirectoryWatched;
     }
 
     private synchronized void forgetWatch(WatchKey key) {

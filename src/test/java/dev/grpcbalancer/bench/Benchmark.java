@@ -287,7 +287,10 @@ public final class Benchmark {
                 Report.secs(o.duration.toMillis()));
         H2Load.Result r;
         try {
-            r = new H2Load(o.connections, o.concurrency, o.clientThreads, peers.dir())
+            // not the peers' own folder: the balancer watches its config file's folder, and h2load's
+            // per-request log would be a stream of changes there for the balancer alone to handle
+            r = new H2Load(o.connections, o.concurrency, o.clientThreads,
+                    Files.createDirectories(peers.dir().resolve("h2load")))
                     .run(t.peer().port(), t.sampler(), o.warmup, o.duration);
         } catch (IOException e) {
             report.failure(target, BenchOptions.UNARY_H2LOAD + when + ": " + e.getMessage());

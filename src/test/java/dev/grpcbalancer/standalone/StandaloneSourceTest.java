@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -261,6 +262,39 @@ class StandaloneSourceTest {
         write(balancer("greeter", 8080, "10.0.0.9:50051"));
 
         Await.until(AWAIT, () -> sink.published.size() == 2, () -> "the periodic check to publish: " + sink.published);
+    }
+
+    @Test
+    void aFolderWhereOtherFilesChangeAllTheTimeIsNoLongerWatchedAndTheCheckTakesOver() throws Exception {
+        write(balancer("greeter", 8080, "10.0.0.1:50051"));
+        source(Duration.ofMillis(20), Duration.ofMillis(10)).start();
+        assertThat(source.watchesConfigDirectory()).isTrue();
+
+        // a log written next to the config file, line by line
+        Path log = directory.resolve("peer.log");
+        for (int line = 0; line < 1_000_000 && source.watchesConfigDirectory(); line++) {
+            Files.writeString(log, "line " + line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+
+        assertThat(source.watchesConfigDirectory()).as("watching a folder that changes all the time").isFalse();
+        assertThat(logs.lines(Level.WARN)).anySatisfy(line -> assertThat(line)
+                .contains("change more than " + StandaloneSource.BUSY_WAKEUPS_PER_SECOND + " times a second"));
+        write(balancer("greeter", 8080, "10.0.0.9:50051"));
+        Await.until(AWAIT, () -> sink.published.size() == 2, () -> "the periodic check to publish: " + sink.published);
+    }
+
+    @Test
+    void aFewChangesToOtherFilesKeepTheFolderWatched() throws Exception {
+        write(balancer("greeter", 8080, "10.0.0.1:50051"));
+        source(NEVER, Duration.ofMillis(10)).start();
+
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(directory.resolve("other-" + i + ".txt"), "x");
+        }
+        replace(balancer("greeter", 8081, "10.0.0.1:50051"));
+
+        Await.until(AWAIT, () -> sink.published.size() == 2, () -> "the replaced file to be published: " + sink.published);
+        assertThat(source.watchesConfigDirectory()).isTrue();
     }
 
     @Test
