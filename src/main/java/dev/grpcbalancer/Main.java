@@ -28,6 +28,7 @@ public final class Main implements Runnable {
     LogFormat logFormat;
 
     public static void main(String[] args) {
+        commonPoolOfTwoUnlessAsked(); // first: before anything touches CompletableFuture or ForkJoinPool
         disableLeakDetectionUnlessAsked();
         System.exit(commandLine().execute(args));
     }
@@ -41,6 +42,30 @@ public final class Main implements Runnable {
                     main.logFormat.apply();
                     return new CommandLine.RunLast().execute(parseResult);
                 });
+    }
+
+    /**
+     * {@code CompletableFuture} runs its tasks without an executor on the common {@code ForkJoinPool}
+     * (one worker fewer than the CPUs), or, when that has fewer than two workers, on a new thread per
+     * task. The JDK HTTP client under the Kubernetes client hands every response to it, so on 2
+     * CPUs (the chart's default limit) every API request started a thread: about 95 a second at
+     * 1,000 balancers. Two workers, parked when idle, unless the operator set the parallelism
+     * ({@code -Djava.util.concurrent.ForkJoinPool.common.parallelism}). Takes effect only before the
+     * pool is first used, hence first thing in {@link #main}.
+     */
+    public static void commonPoolOfTwoUnlessAsked() {
+        String parallelism = commonPoolParallelism(System.getProperty(COMMON_POOL_PARALLELISM),
+                Runtime.getRuntime().availableProcessors());
+        if (parallelism != null) {
+            System.setProperty(COMMON_POOL_PARALLELISM, parallelism);
+        }
+    }
+
+    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    /** The common pool's parallelism to set given the operator's choice ({@code null}: none) and the CPUs; null: leave it. */
+    static String commonPoolParallelism(String chosen, int cpus) {
+        return chosen == null && cpus - 1 < 2 ? "2" : null;
     }
 
     /**
