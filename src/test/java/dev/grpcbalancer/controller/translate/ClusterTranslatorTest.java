@@ -52,7 +52,7 @@ class ClusterTranslatorTest {
         cluster.addService("shop", "greeter", "10.0.0.1");
         GrpcBalancer valid = referencing("greeter", 8080, "uid-1");
         ClusterTranslator.Result first = translate(List.of(valid), Map.of());
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(first, Map.of());
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(first, Map.of());
 
         GrpcBalancer broken = referencing("greeter", 0, "uid-1");
         broken.getMetadata().setGeneration(2L);
@@ -63,13 +63,13 @@ class ClusterTranslatorTest {
         assertThat(outcome.errors()).extracting(SpecError::field).containsExactly("spec.listener.port");
         assertThat(outcome.config().listenerPort()).isEqualTo(8080);
         assertThat(outcome.servingGeneration()).isEqualTo(1);
-        assertThat(ClusterTranslator.lastValid(second, lastValid)).containsEntry(GREETER, valid);
+        assertThat(LastValidSpecs.after(second, lastValid)).containsEntry(GREETER, valid);
     }
 
     @Test
     void recreatedBalancerDoesNotInheritTheLastValidSpecOfItsPredecessor() {
         cluster.addService("shop", "greeter", "10.0.0.1");
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
         ClusterTranslator.Result result = translate(List.of(referencing("greeter", 0, "uid-2")), lastValid);
@@ -81,13 +81,13 @@ class ClusterTranslatorTest {
     @Test
     void deletedBalancerLeavesTheSnapshotAndTheLastValidSpecs() {
         cluster.addService("shop", "greeter", "10.0.0.1");
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
         ClusterTranslator.Result result = translate(List.of(), lastValid);
 
         assertThat(result.snapshot()).isEqualTo(RoutingSnapshot.EMPTY);
-        assertThat(ClusterTranslator.lastValid(result, lastValid)).isEmpty();
+        assertThat(LastValidSpecs.after(result, lastValid)).isEmpty();
     }
 
     @Test
@@ -148,8 +148,35 @@ class ClusterTranslatorTest {
         assertThat(second.outcomes().get(OTHER)).isSameAs(first.outcomes().get(OTHER));
         assertThat(second.snapshot().balancer(OTHER).orElseThrow())
                 .isSameAs(first.snapshot().balancer(OTHER).orElseThrow());
-        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
                 .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
+        assertThat(first.changed()).as("all new").containsExactlyInAnyOrder(GREETER, OTHER);
+        assertThat(second.changed()).as("what a consumer of the result must look at").containsExactly(GREETER);
+        assertThat(second.removed()).isEmpty();
+    }
+
+    @Test
+    void aResultNamesTheBalancersThatWentAndTheLastValidSpecsFollowInPlace() {
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        cluster.addService("shop", "payments", "10.0.1.1");
+        GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
+        GrpcBalancer other = referencing("payments", 9090, "uid-2");
+        other.getMetadata().setName("other");
+        ClusterTranslator.Result first = translate(List.of(greeter, other), Map.of());
+        Map<BalancerId, GrpcBalancer> inPlace = new java.util.HashMap<>();
+        LastValidSpecs.update(first, inPlace);
+        assertThat(inPlace).isEqualTo(LastValidSpecs.after(first, Map.of()));
+
+        GrpcBalancer broken = referencing("greeter", 0, "uid-1");
+        broken.getMetadata().setResourceVersion("2");
+        ClusterTranslator.Result second = ClusterTranslator.translate(List.of(broken), cluster, inPlace, first.snapshot(),
+                first.memo(), Set.of());
+        Map<BalancerId, GrpcBalancer> whole = LastValidSpecs.after(second, inPlace);
+        LastValidSpecs.update(second, inPlace);
+
+        assertThat(second.changed()).containsExactly(GREETER);
+        assertThat(second.removed()).containsExactly(OTHER);
+        assertThat(inPlace).isEqualTo(whole).containsOnlyKeys(GREETER).containsEntry(GREETER, greeter);
     }
 
     @Test
@@ -229,7 +256,7 @@ class ClusterTranslatorTest {
                 assertThat(second.snapshot().balancers().get(i)).isSameAs(first.snapshot().balancers().get(i));
             }
         }
-        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
                 .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
 
         ClusterTranslator.Result third = ClusterTranslator.translate(balancers, cluster, Map.of(), second.snapshot(),
