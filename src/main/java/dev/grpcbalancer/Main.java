@@ -27,6 +27,9 @@ public final class Main implements Runnable {
                     + LogFormat.ENV + ", else text).")
     LogFormat logFormat;
 
+    /** The system property that sets the common {@code ForkJoinPool}'s parallelism. */
+    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) {
         commonPoolOfTwoUnlessAsked(); // first: before anything touches CompletableFuture or ForkJoinPool
         disableLeakDetectionUnlessAsked();
@@ -54,18 +57,9 @@ public final class Main implements Runnable {
      * pool is first used, hence first thing in {@link #main}.
      */
     public static void commonPoolOfTwoUnlessAsked() {
-        String parallelism = commonPoolParallelism(System.getProperty(COMMON_POOL_PARALLELISM),
-                Runtime.getRuntime().availableProcessors());
-        if (parallelism != null) {
-            System.setProperty(COMMON_POOL_PARALLELISM, parallelism);
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
         }
-    }
-
-    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
-    /** The common pool's parallelism to set given the operator's choice ({@code null}: none) and the CPUs; null: leave it. */
-    static String commonPoolParallelism(String chosen, int cpus) {
-        return chosen == null && cpus - 1 < 2 ? "2" : null;
     }
 
     /**

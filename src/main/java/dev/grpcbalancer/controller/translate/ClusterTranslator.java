@@ -215,8 +215,10 @@ public final class ClusterTranslator {
             BalancerId id = BalancerTranslator.idOf(balancer);
             Entry before = previous.entries.get(id);
             Candidate candidate = before != null && sameVersion(before.candidate.resource(), balancer)
-                    && Collections.disjoint(before.candidate.inputs(), changed) && now.isBefore(before.candidate.recheckAt())
-                    ? before.candidate : BalancerCandidates.candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
+                    && Collections.disjoint(before.candidate.inputs(), changed)
+                    && now.isBefore(before.candidate.recheckAt())
+                    ? before.candidate
+                    : BalancerCandidates.candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
             candidates.add(candidate);
             if (allInPlace && before != null && samePlaces[before.index] == null) {
                 samePlaces[before.index] = candidate;

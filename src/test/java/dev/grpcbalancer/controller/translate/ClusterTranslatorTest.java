@@ -12,6 +12,7 @@ import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -132,12 +133,7 @@ class ClusterTranslatorTest {
 
     @Test
     void onlyBalancersThatReadAChangedInputAreTranslatedAgain() {
-        cluster.addService("shop", "greeter", "10.0.0.1");
-        cluster.addService("shop", "payments", "10.0.1.1");
-        GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
-        GrpcBalancer payments = referencing("payments", 9090, "uid-2");
-        payments.getMetadata().setName("other");
-        List<GrpcBalancer> balancers = List.of(greeter, payments);
+        List<GrpcBalancer> balancers = greeterAndOtherOverTheirServices();
         ClusterTranslator.Result first = translate(balancers, Map.of());
 
         cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
@@ -157,13 +153,10 @@ class ClusterTranslatorTest {
 
     @Test
     void aResultNamesTheBalancersThatWentAndTheLastValidSpecsFollowInPlace() {
-        cluster.addService("shop", "greeter", "10.0.0.1");
-        cluster.addService("shop", "payments", "10.0.1.1");
-        GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
-        GrpcBalancer other = referencing("payments", 9090, "uid-2");
-        other.getMetadata().setName("other");
-        ClusterTranslator.Result first = translate(List.of(greeter, other), Map.of());
-        Map<BalancerId, GrpcBalancer> inPlace = new java.util.HashMap<>();
+        List<GrpcBalancer> balancers = greeterAndOtherOverTheirServices();
+        GrpcBalancer greeter = balancers.get(0);
+        ClusterTranslator.Result first = translate(balancers, Map.of());
+        Map<BalancerId, GrpcBalancer> inPlace = new HashMap<>();
         LastValidSpecs.update(first, inPlace);
         assertThat(inPlace).isEqualTo(LastValidSpecs.after(first, Map.of()));
 
@@ -266,6 +259,15 @@ class ClusterTranslatorTest {
 
     private ClusterTranslator.Result translate(List<GrpcBalancer> balancers, Map<BalancerId, GrpcBalancer> lastValid) {
         return ClusterTranslator.translate(balancers, cluster, lastValid, RoutingSnapshot.EMPTY);
+    }
+
+    /** {@code greeter} on 8080 over Service greeter, {@code other} on 9090 over Service payments. */
+    private List<GrpcBalancer> greeterAndOtherOverTheirServices() {
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        cluster.addService("shop", "payments", "10.0.1.1");
+        GrpcBalancer other = referencing("payments", 9090, "uid-2");
+        other.getMetadata().setName("other");
+        return List.of(referencing("greeter", 8080, "uid-1"), other);
     }
 
     /** {@code greeter} created in January and {@code other} in June, both on port 8080. */
