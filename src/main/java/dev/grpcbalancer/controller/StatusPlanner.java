@@ -64,6 +64,9 @@ final class StatusPlanner {
     private Map<BalancerId, String> gatewayServiceNames = Map.of();
     private ClusterTranslator.Memo planned;
     private Map<BalancerId, ListenerState> listenedTo = Map.of();
+    /** The status of each balancer in {@link #built}, kept in step with it. */
+    private final Map<BalancerId, DesiredStatus> statusById = new HashMap<>();
+    /** The last plan's statuses: an immutable copy of {@link #statusById}, made again only when it changed. */
     private Map<BalancerId, DesiredStatus> statuses = Map.of();
     private List<ManagedServices.Want> wants = List.of();
     /** Balancers visited by the last {@link #plan} (for tests: the work follows the change). */
@@ -95,6 +98,7 @@ final class StatusPlanner {
             look.addAll(result.changed());
             for (BalancerId gone : result.removed()) {
                 built.remove(gone);
+                statusById.remove(gone);
             }
             planned = result.memo();
         }
@@ -164,15 +168,14 @@ final class StatusPlanner {
                             want(outcome, serviceName, type, before));
             if (now != before) {
                 built.put(id, now);
+                statusById.put(id, now.status);
                 statusChanged |= before == null || now.status != before.status;
                 wantChanged |= before == null || now.want != before.want;
             }
         }
         visited = look.size();
-        if (statusChanged || statuses.size() != built.size()) {
-            Map<BalancerId, DesiredStatus> next = new HashMap<>(built.size() * 2);
-            built.forEach((id, b) -> next.put(id, b.status));
-            statuses = Map.copyOf(next);
+        if (statusChanged || statuses.size() != statusById.size()) {
+            statuses = Map.copyOf(statusById);
         }
         if (wantChanged || !result.removed().isEmpty()) {
             List<ManagedServices.Want> next = new ArrayList<>();

@@ -106,7 +106,7 @@ public final class ClusterTranslator {
     /** Per balancer and Gateway, what its last translation read and produced; immutable. */
     public static final class Memo {
 
-        public static final Memo EMPTY = new Memo(Map.of(), Map.of());
+        public static final Memo EMPTY = new Memo(Map.of(), Map.of(), Map.of(), null, false);
 
         private final Map<BalancerId, Entry> entries;
         private final Map<ObjectKey, GatewayEntry> gateways;
@@ -114,10 +114,24 @@ public final class ClusterTranslator {
         /** The outcome of each balancer, a view of {@code entries} (no copy per run). */
         private final Map<BalancerId, BalancerOutcome> outcomes;
 
-        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways) {
+        /** The port decisions of that run (loser -> holder) and the snapshot it produced. */
+        private final Map<BalancerId, BalancerId> losers;
+        private final RoutingSnapshot produced;
+        private final boolean arbitrated;
+
+        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways,
+                Map<BalancerId, BalancerId> losers, RoutingSnapshot produced, boolean arbitrated) {
             this.entries = entries;
             this.gateways = gateways;
+            this.losers = losers;
+            this.produced = produced;
+            this.arbitrated = arbitrated;
             this.outcomes = new OutcomeView(entries);
+        }
+
+        /** Whether that run decided the port claims anew (false: it kept the decisions before); for tests. */
+        boolean arbitrated() {
+            return arbitrated;
         }
 
         /** What the last translation of {@code id} read from the cluster (empty when unknown). */
@@ -208,6 +222,10 @@ public final class ClusterTranslator {
         // The same balancers as last time keep their places: no sorting a thousand ids per run.
         Candidate[] samePlaces = new Candidate[previous.entries.size()];
         boolean allInPlace = true;
+        // The port decisions stand while every claim does: the same balancers, each on the same port
+        // (or none) with the same age, over the snapshot those decisions produced (whose holders
+        // then hold their ports, so a tie goes the same way again).
+        boolean claimsKept = previous.produced != null && running == previous.produced;
         for (GrpcBalancer balancer : balancers) {
             if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
                 continue;
@@ -220,6 +238,7 @@ public final class ClusterTranslator {
                     ? before.candidate
                     : BalancerCandidates.candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
             candidates.add(candidate);
+            claimsKept &= before != null && (before.candidate == candidate || PortClaims.sameClaim(before.candidate, candidate));
             if (allInPlace && before != null && samePlaces[before.index] == null) {
                 samePlaces[before.index] = candidate;
             } else {
@@ -232,26 +251,11 @@ public final class ClusterTranslator {
             candidates.sort(Comparator.comparing(Candidate::id));
         }
 
-        List<PortClaims.Claim> claims = new ArrayList<>();
-        for (Candidate candidate : candidates) {
-            if (candidate.config() != null) {
-                int port = candidate.config().listenerPort();
-                BalancerConfig serving = listening.get(candidate.id());
-                claims.add(new PortClaims.Claim(candidate.id(), port, candidate.resource().getMetadata().getCreationTimestamp(),
-                        serving != null && serving.listenerPort() == port));
-            }
-        }
         List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed, keys, now,
                 listening);
-        for (GatewayCandidate gateway : gatewayCandidates) {
-            for (BalancerConfig config : gateway.ports().values()) {
-                BalancerConfig serving = listening.get(config.id());
-                claims.add(new PortClaims.Claim(config.id(), config.listenerPort(),
-                        gateway.resource().getMetadata().getCreationTimestamp(),
-                        serving != null && serving.listenerPort() == config.listenerPort()));
-            }
-        }
-        Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
+        claimsKept &= candidates.size() == previous.entries.size() && sameGateways(previous, gatewayCandidates);
+        Map<BalancerId, BalancerId> losers = claimsKept ? previous.losers
+                : PortClaims.arbitrate(PortClaims.of(candidates, gatewayCandidates, listening));
 
         List<BalancerConfig> next = new ArrayList<>(candidates.size());
         Map<BalancerId, Entry> memo = new HashMap<>(candidates.size() * 2);
@@ -305,9 +309,23 @@ public final class ClusterTranslator {
             gatewayOutcomes.put(gateway.id(), outcome);
             gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
         }
-        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo));
-        return new Result(sameAs(running, next) ? running : new RoutingSnapshot(next), nextMemo.outcomes, gatewayOutcomes,
-                nextMemo, changedOutcomes, removed);
+        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(next);
+        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept);
+        return new Result(snapshot, nextMemo.outcomes, gatewayOutcomes, nextMemo, changedOutcomes, removed);
+    }
+
+    /** Whether the Gateways are the previous run's candidates (so their claims are the same). */
+    private static boolean sameGateways(Memo previous, List<GatewayCandidate> gateways) {
+        if (gateways.size() != previous.gateways.size()) {
+            return false;
+        }
+        for (GatewayCandidate gateway : gateways) {
+            GatewayEntry before = previous.gateways.get(gateway.id());
+            if (before == null || before.outcome.candidate() != gateway) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code configs} are the running snapshot's own instances, in its order (nothing changed). */

@@ -152,6 +152,35 @@ class ClusterTranslatorTest {
     }
 
     @Test
+    void portDecisionsStandWhileNoClaimChangesAndAreTakenAgainWhenOneDoes() {
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        ClusterTranslator.Result first = translate(olderAndYounger, Map.of());
+        assertThat(first.memo().arbitrated()).isTrue();
+
+        cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
+        ClusterTranslator.Result second = ClusterTranslator.translate(olderAndYounger, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "greeter")));
+        assertThat(second.memo().arbitrated()).as("an endpoint change claims no other port").isFalse();
+        assertThat(second.outcomes().get(OTHER).portHolder()).isEqualTo(GREETER);
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
+                .isEqualTo(ClusterTranslator.translate(olderAndYounger, cluster, Map.of(), first.snapshot()));
+
+        GrpcBalancer moved = referencing("greeter", 9090, "uid-1");
+        moved.getMetadata().setCreationTimestamp(olderAndYounger.get(0).getMetadata().getCreationTimestamp());
+        moved.getMetadata().setResourceVersion("2");
+        List<GrpcBalancer> apart = List.of(moved, olderAndYounger.get(1));
+        ClusterTranslator.Result third = ClusterTranslator.translate(apart, cluster, Map.of(), second.snapshot(),
+                second.memo(), Set.of());
+        assertThat(third.memo().arbitrated()).isTrue();
+        assertThat(third.snapshot().balancers()).extracting(b -> b.id()).containsExactly(GREETER, OTHER);
+
+        ClusterTranslator.Result elsewhere = ClusterTranslator.translate(olderAndYounger, cluster, Map.of(),
+                RoutingSnapshot.EMPTY, second.memo(), Set.of());
+        assertThat(elsewhere.memo().arbitrated()).as("not over the snapshot the decisions produced").isTrue();
+    }
+
+    @Test
     void aResultNamesTheBalancersThatWentAndTheLastValidSpecsFollowInPlace() {
         List<GrpcBalancer> balancers = greeterAndOtherOverTheirServices();
         GrpcBalancer greeter = balancers.get(0);
