@@ -241,7 +241,7 @@ listeners that take routes from namespaces selected by label.
 {{- define "grpc-balancer.watchRules" -}}
 - apiGroups: ["grpcbalancer.dev"]
   resources: ["grpcbalancers"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["grpcbalancer.dev"]
   resources: ["grpcbalancers/status"]
   verbs: ["patch"]

@@ -1,9 +1,9 @@
 package dev.grpcbalancer;
 
+import dev.grpcbalancer.controller.ApiClients;
 import dev.grpcbalancer.controller.BalancerController;
 import dev.grpcbalancer.controller.ControllerSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,6 +25,8 @@ import picocli.CommandLine.Option;
         description = "Watch GrpcBalancer resources, Services and EndpointSlices and run their balancers."
                 + " Connects in-cluster, or with the kubeconfig fabric8 finds (KUBECONFIG, ~/.kube/config).")
 final class ControllerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ControllerCommand.class);
 
     @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
             description = "Watch this namespace (repeatable). Default: the controller's own namespace.")
@@ -75,7 +79,11 @@ final class ControllerCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--namespace and --all-namespaces exclude each other");
         }
         Map<String, String> selector = parseSelector(podSelector);
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        KubernetesClient client = ApiClients.create();
+        if (ApiClients.commonPoolStartsThreadsPerTask()) {
+            log.warn("the common ForkJoinPool has fewer than 2 workers: every API response starts a thread;"
+                    + " run with -D{}=2", Main.COMMON_POOL_PARALLELISM);
+        }
         String ownNamespace = firstNonBlank(controllerNamespace, client.getNamespace(), "default");
         ControllerSettings settings = ControllerSettings.defaults(ownNamespace, firstNonBlank(podName, hostName(), "grpc-balancer"))
                 .withLeaderElection(leaderElection, leaseName, ControllerSettings.LeaseTimings.DEFAULT)

@@ -27,7 +27,11 @@ public final class Main implements Runnable {
                     + LogFormat.ENV + ", else text).")
     LogFormat logFormat;
 
+    /** The system property that sets the common {@code ForkJoinPool}'s parallelism. */
+    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) {
+        commonPoolOfTwoUnlessAsked(); // first: before anything touches CompletableFuture or ForkJoinPool
         disableLeakDetectionUnlessAsked();
         System.exit(commandLine().execute(args));
     }
@@ -41,6 +45,21 @@ public final class Main implements Runnable {
                     main.logFormat.apply();
                     return new CommandLine.RunLast().execute(parseResult);
                 });
+    }
+
+    /**
+     * {@code CompletableFuture} runs its tasks without an executor on the common {@code ForkJoinPool}
+     * (one worker fewer than the CPUs), or, when that has fewer than two workers, on a new thread per
+     * task. The JDK HTTP client under the Kubernetes client hands every response to it, so on 2
+     * CPUs (the chart's default limit) every API request started a thread: about 95 a second at
+     * 1,000 balancers. Two workers, parked when idle, unless the operator set the parallelism
+     * ({@code -Djava.util.concurrent.ForkJoinPool.common.parallelism}). Takes effect only before the
+     * pool is first used, hence first thing in {@link #main}.
+     */
+    public static void commonPoolOfTwoUnlessAsked() {
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
+import dev.grpcbalancer.controller.translate.LastValidSpecs;
 import dev.grpcbalancer.controller.translate.gateway.GatewayApi;
 import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
 import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
@@ -20,6 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,7 +89,7 @@ public final class BalancerController implements AutoCloseable {
 
     // Owned by the reconcile thread (and start(), before the thread runs).
     private final KeyMaterialCache keys = new KeyMaterialCache();
-    private Map<BalancerId, GrpcBalancer> lastValid = Map.of();
+    private final Map<BalancerId, GrpcBalancer> lastValid = new HashMap<>();
     private ClusterTranslator.Memo memo = ClusterTranslator.Memo.EMPTY;
     private Map<BalancerId, BalancerOutcome> lastOutcomes = Map.of();
     private Map<ObjectKey, GatewayOutcome> lastGateways = Map.of();
@@ -107,7 +109,7 @@ public final class BalancerController implements AutoCloseable {
         this.leadership = new Leadership(client, settings, loop::trigger);
         this.managedServices = settings.podSelector().isEmpty() ? null
                 : new ManagedServices(client, settings.controllerNamespace(), settings.podSelector());
-        this.statuses = new StatusPlanner(managedServices != null, cache::managedService);
+        this.statuses = new StatusPlanner(managedServices != null, settings.controllerNamespace(), cache::managedService);
         this.writer = new StatusWriter(client, cache, managedServices,
                 new EventRecorder(client, settings.identity(), clock), leadership, settings.statusBatch(), clock);
         listeners.onListenerChange(loop::trigger);
@@ -203,46 +205,36 @@ public final class BalancerController implements AutoCloseable {
                 published == null ? RoutingSnapshot.EMPTY : published, memo, changed, keys, clock.instant());
         keys.retainUsed();
         memo = result.memo();
-        lastValid = ClusterTranslator.lastValid(result, lastValid);
+        LastValidSpecs.update(result, lastValid);
         boolean changedSnapshot = !result.snapshot().equals(published);
         sink.publish(result.snapshot());
         published = result.snapshot();
         observer.reconciled(eventNanos, startNanos, System.nanoTime(), changedSnapshot);
         logChanges(result);
-        StatusWriter.Plan plan = statuses.plan(result.outcomes(), result.gateways(), lastValid, listeners.listenerStates());
+        StatusWriter.Plan plan = statuses.plan(result, lastValid, listeners.listenerStates(), changed);
         writer.submit(plan);
         observer.planned(plan.statuses());
     }
 
     /**
      * Logs each balancer whose outcome changed, on every replica (status is written by the leader
-     * only). Outcomes the translator reused are the same instances and are skipped.
+     * only): the translator names them, the others' outcomes are the same instances.
      */
     private void logChanges(ClusterTranslator.Result result) {
-        int kept = 0;
-        for (BalancerOutcome outcome : result.outcomes().values()) {
-            BalancerOutcome before = lastOutcomes.get(outcome.id());
-            if (before != null) {
-                kept++;
-            }
-            if (outcome == before) {
-                continue;
-            }
+        for (BalancerId id : result.changed()) {
+            BalancerOutcome outcome = result.outcomes().get(id);
+            BalancerOutcome before = lastOutcomes.get(id);
             String summary = summary(outcome);
             if (before == null || !summary.equals(summary(before))) {
                 if (outcome.isAccepted() && outcome.certificateProblems().isEmpty()) {
-                    log.info("[{}] {}", outcome.id(), summary);
+                    log.info("[{}] {}", id, summary);
                 } else {
-                    log.warn("[{}] {}", outcome.id(), summary);
+                    log.warn("[{}] {}", id, summary);
                 }
             }
         }
-        if (kept < lastOutcomes.size()) {
-            for (BalancerId gone : lastOutcomes.keySet()) {
-                if (!result.outcomes().containsKey(gone)) {
-                    log.info("[{}] deleted", gone);
-                }
-            }
+        for (BalancerId gone : result.removed()) {
+            log.info("[{}] deleted", gone);
         }
         lastOutcomes = result.outcomes();
         for (GatewayOutcome outcome : result.gateways().values()) {

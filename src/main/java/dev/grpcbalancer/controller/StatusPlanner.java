@@ -7,6 +7,8 @@ import dev.grpcbalancer.controller.crd.ManagedServiceSpec;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.status.StatusBuilder;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.ClusterTranslator;
+import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ManagedServiceNames;
 import dev.grpcbalancer.controller.translate.SpecValidation;
 import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
@@ -28,11 +30,15 @@ import java.util.function.Function;
 /**
  * Turns the outcomes of a reconcile run into the {@link StatusWriter.Plan}: a status per balancer
  * ({@link StatusBuilder}) and the managed Services. A balancer's status is built again only when
- * what it is built from changed: its outcome (the translator hands back the same instance for a
- * balancer it did not translate again), its listener's state, or its managed Service object. So a
- * run that touched one balancer of a thousand builds one status; the others keep their status,
- * managed Service type and {@link ManagedServices.Want} instances (the writer then compares them by
- * identity). Owned by the reconcile thread.
+ * what it is built from changed: its outcome (the translator names the balancers whose outcome is a
+ * new instance, {@link ClusterTranslator.Result#changed()}), its listener's state, or its managed
+ * Service object (a changed Service ref of the controller's namespace). Only those balancers are
+ * looked at: a run that touched one balancer of a thousand builds one status and looks up one
+ * managed Service; the others keep their status, managed Service type and
+ * {@link ManagedServices.Want} instances (the writer then compares them by identity). Every
+ * balancer is visited again only when the set of managed Service names must be assigned anew (a
+ * balancer came, went, or started or stopped keeping a Service) or a listener came, went or
+ * changed its state. Owned by the reconcile thread; plans every result of the translator, in order.
  */
 final class StatusPlanner {
 
@@ -43,82 +49,161 @@ final class StatusPlanner {
      */
     private record Built(BalancerOutcome outcome, ListenerState listener, Service managedService, DesiredStatus status,
             String serviceType, ManagedServices.Want want) {
-
-        boolean builtFrom(BalancerOutcome otherOutcome, ListenerState otherListener, Service otherService) {
-            return outcome == otherOutcome && Objects.equals(listener, otherListener) && managedService == otherService;
-        }
-
-        /** Whether it wants the managed Service {@code name} (null: none). */
-        private boolean wants(String name) {
-            return want == null ? name == null : want.name().equals(name);
-        }
     }
 
     /** The type of a Gateway's managed Service: a Gateway is where traffic enters the cluster. */
     static final String GATEWAY_SERVICE_TYPE = ManagedServiceSpec.LOAD_BALANCER;
 
     private final boolean keepServices;
+    private final String controllerNamespace;
     private final Function<String, Service> managedService;
-    private Map<BalancerId, Built> built = Map.of();
+    private final Map<BalancerId, Built> built = new HashMap<>();
     private Map<BalancerId, String> serviceNames = Map.of();
+    /** The balancer of each managed Service name in {@link #serviceNames}. */
+    private Map<String, BalancerId> serviceOwners = Map.of();
     private Map<BalancerId, String> gatewayServiceNames = Map.of();
+    private ClusterTranslator.Memo planned;
+    private Map<BalancerId, ListenerState> listenedTo = Map.of();
+    /** The status of each balancer in {@link #built}, kept in step with it. */
+    private final Map<BalancerId, DesiredStatus> statusById = new HashMap<>();
+    /** The last plan's statuses: an immutable copy of {@link #statusById}, made again only when it changed. */
+    private Map<BalancerId, DesiredStatus> statuses = Map.of();
+    private List<ManagedServices.Want> wants = List.of();
+    /** Balancers visited by the last {@link #plan} (for tests: the work follows the change). */
+    private int visited;
 
     /**
      * @param keepServices whether managed Services are kept (a pod selector is configured)
+     * @param controllerNamespace where the managed Services live
      * @param managedService the managed Service of a name, as the informer shows it, or null
      */
-    StatusPlanner(boolean keepServices, Function<String, Service> managedService) {
+    StatusPlanner(boolean keepServices, String controllerNamespace, Function<String, Service> managedService) {
         this.keepServices = keepServices;
+        this.controllerNamespace = requireNonNull(controllerNamespace, "controllerNamespace");
         this.managedService = requireNonNull(managedService, "managedService");
     }
 
     /**
-     * @param outcomes this run's outcome per balancer
+     * @param result this run's translation (every result is planned, in order: its {@code changed}
+     *     and {@code removed} are relative to the one before)
      * @param lastValid the specs the running balancers were built from
-     * @param listening the data plane's listener states
+     * @param listening the data plane's listener states (the same instance while none changed)
+     * @param changedInputs the inputs that changed since the last run: managed Services among them
      */
-    StatusWriter.Plan plan(Map<BalancerId, BalancerOutcome> outcomes, Map<ObjectKey, GatewayOutcome> gateways,
-            Map<BalancerId, GrpcBalancer> lastValid, Map<BalancerId, ListenerState> listening) {
-        // The service type depends on the outcome only: a reused outcome keeps the type found before.
-        boolean typedChanged = outcomes.size() != built.size();
-        Map<BalancerId, String> types = new HashMap<>(outcomes.size() * 2);
-        for (BalancerOutcome outcome : outcomes.values()) {
-            Built before = built.get(outcome.id());
-            String type = before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
-            types.put(outcome.id(), type);
-            typedChanged |= before == null || isKept(type) != isKept(before.serviceType);
+    StatusWriter.Plan plan(ClusterTranslator.Result result, Map<BalancerId, GrpcBalancer> lastValid,
+            Map<BalancerId, ListenerState> listening, Set<InputRef> changedInputs) {
+        Map<BalancerId, BalancerOutcome> outcomes = result.outcomes();
+        Set<BalancerId> look = new HashSet<>();
+        if (result.memo() != planned) {
+            look.addAll(result.changed());
+            for (BalancerId gone : result.removed()) {
+                built.remove(gone);
+                statusById.remove(gone);
+            }
+            planned = result.memo();
         }
-        if (typedChanged) {
+        if (listening != listenedTo) {
+            // A listener came, went, bound or failed: rare next to endpoint changes, so a walk is fine.
+            for (BalancerId id : outcomes.keySet()) {
+                Built before = built.get(id);
+                if (before == null || !Objects.equals(before.listener, listening.get(id))) {
+                    look.add(id);
+                }
+            }
+            listenedTo = listening;
+        }
+        for (InputRef ref : changedInputs) {
+            BalancerId owner = InputRef.SERVICE.equals(ref.kind()) && controllerNamespace.equals(ref.namespace())
+                    ? serviceOwners.get(ref.name()) : null;
+            if (owner != null && outcomes.containsKey(owner)) {
+                look.add(owner);
+            }
+        }
+        // The service type depends on the outcome only: a reused outcome keeps the type found before.
+        boolean namesChanged = !result.removed().isEmpty();
+        Map<BalancerId, String> types = new HashMap<>(look.size() * 2);
+        for (BalancerId id : look) {
+            BalancerOutcome outcome = outcomes.get(id);
+            Built before = built.get(id);
+            String type = before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
+            types.put(id, type);
+            namesChanged |= before == null || isKept(type) != isKept(before.serviceType);
+        }
+        if (namesChanged) {
             Set<BalancerId> typed = new HashSet<>();
-            types.forEach((id, type) -> {
-                if (isKept(type)) {
+            for (BalancerId id : outcomes.keySet()) {
+                Built before = built.get(id);
+                if (isKept(types.containsKey(id) ? types.get(id) : before.serviceType)) {
                     typed.add(id);
                 }
+            }
+            Map<BalancerId, String> names = ManagedServiceNames.assign(typed);
+            // A balancer whose name changed must want the new one.
+            typed.forEach(id -> {
+                if (!Objects.equals(names.get(id), serviceNames.get(id))) {
+                    look.add(id);
+                }
             });
-            serviceNames = ManagedServiceNames.assign(typed);
+            serviceNames.keySet().stream().filter(id -> !names.containsKey(id) && outcomes.containsKey(id))
+                    .forEach(look::add);
+            serviceNames = names;
+            Map<String, BalancerId> owners = new HashMap<>(names.size() * 2);
+            names.forEach((id, name) -> owners.put(name, id));
+            serviceOwners = owners;
         }
 
-        Map<BalancerId, Built> next = new HashMap<>(outcomes.size() * 2);
-        Map<BalancerId, DesiredStatus> statuses = new HashMap<>(outcomes.size() * 2);
-        List<ManagedServices.Want> services = new ArrayList<>();
-        for (BalancerOutcome outcome : outcomes.values()) {
-            BalancerId id = outcome.id();
-            String type = types.get(id);
+        boolean statusChanged = namesChanged;
+        boolean wantChanged = namesChanged;
+        for (BalancerId id : look) {
+            BalancerOutcome outcome = outcomes.get(id);
+            Built before = built.get(id);
+            String type = types.containsKey(id) ? types.get(id)
+                    : before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
             String serviceName = isKept(type) ? serviceNames.get(id) : null;
             ListenerState listener = listening.get(id);
             Service service = serviceName == null ? null : managedService.apply(serviceName);
-            Built before = built.get(id);
-            Built now = before != null && before.builtFrom(outcome, listener, service) && before.wants(serviceName) ? before
+            Built now = before != null && before.outcome == outcome && Objects.equals(before.listener, listener)
+                    && before.managedService == service && wants(before, serviceName) ? before
                     : new Built(outcome, listener, service, StatusBuilder.build(outcome, listener, service), type,
                             want(outcome, serviceName, type, before));
-            if (now.want != null) {
-                services.add(now.want);
+            if (now != before) {
+                built.put(id, now);
+                statusById.put(id, now.status);
+                statusChanged |= before == null || now.status != before.status;
+                wantChanged |= before == null || now.want != before.want;
             }
-            next.put(id, now);
-            statuses.put(id, now.status);
         }
-        built = next;
-        return new StatusWriter.Plan(statuses, services, gatewayPlan(gateways, listening, services));
+        visited = look.size();
+        if (statusChanged || statuses.size() != statusById.size()) {
+            statuses = Map.copyOf(statusById);
+        }
+        if (wantChanged || !result.removed().isEmpty()) {
+            List<ManagedServices.Want> next = new ArrayList<>();
+            built.values().forEach(b -> {
+                if (b.want != null) {
+                    next.add(b.want);
+                }
+            });
+            wants = List.copyOf(next);
+        }
+        List<ManagedServices.Want> gatewayWants = new ArrayList<>();
+        GatewayStatusWriter.Plan gateways = gatewayPlan(result.gateways(), listening, gatewayWants);
+        List<ManagedServices.Want> services = wants;
+        if (!gatewayWants.isEmpty()) {
+            services = new ArrayList<>(wants);
+            services.addAll(gatewayWants);
+        }
+        return new StatusWriter.Plan(statuses, services, gateways);
+    }
+
+    /** How many balancers the last {@link #plan} looked at. */
+    int visited() {
+        return visited;
+    }
+
+    /** Whether {@code built} wants the managed Service {@code name} (null: none). */
+    private static boolean wants(Built built, String name) {
+        return built.want == null ? name == null : built.want.name().equals(name);
     }
 
     /** What is wanted of the balancer's managed Service; the instance before when equal. */

@@ -158,10 +158,11 @@ final class StatusWriter implements AutoCloseable {
             return;
         }
         // A JSON patch that sets the whole status: lists (conditions, addresses) are replaced, never
-        // merged, and no resourceVersion is needed (only the leader writes status).
+        // merged, and no resourceVersion is needed (only the leader writes status). Addressed through
+        // the informer's object: by name, the client would GET the object before every patch.
         String patch = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Serialization.asJson(status) + "}]";
         try {
-            client.resources(GrpcBalancer.class).inNamespace(id.namespace()).withName(id.name())
+            client.resources(GrpcBalancer.class).inNamespace(id.namespace()).resource(current)
                     .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
             statusWrites.incrementAndGet();
         } catch (KubernetesClientException e) {

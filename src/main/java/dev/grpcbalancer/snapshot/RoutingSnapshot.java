@@ -2,6 +2,7 @@ package dev.grpcbalancer.snapshot;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -26,18 +27,24 @@ public final class RoutingSnapshot {
     public RoutingSnapshot(List<BalancerConfig> balancers) {
         this.balancers = List.copyOf(requireNonNull(balancers, "balancers"));
         Map<BalancerId, BalancerConfig> index = new HashMap<>(this.balancers.size() * 2);
-        Map<Integer, BalancerId> byPort = new HashMap<>(this.balancers.size() * 2);
+        // Ports seen, one bit each: a source builds a snapshot per change, so no map of ports per build.
+        BitSet ports = new BitSet(65536);
         for (BalancerConfig balancer : this.balancers) {
             if (index.put(balancer.id(), balancer) != null) {
                 throw new IllegalArgumentException("balancer listed twice: " + balancer.id());
             }
-            BalancerId holder = byPort.put(balancer.listenerPort(), balancer.id());
-            if (holder != null) {
+            if (ports.get(balancer.listenerPort())) {
                 throw new IllegalArgumentException("port " + balancer.listenerPort() + " used by both "
-                        + holder + " and " + balancer.id());
+                        + holderOf(balancer.listenerPort()) + " and " + balancer.id());
             }
+            ports.set(balancer.listenerPort());
         }
         this.byId = Collections.unmodifiableMap(index);
+    }
+
+    /** The first balancer listening on {@code port}. */
+    private BalancerId holderOf(int port) {
+        return balancers.stream().filter(b -> b.listenerPort() == port).findFirst().orElseThrow().id();
     }
 
     /** Every balancer, in the order the source gave. */

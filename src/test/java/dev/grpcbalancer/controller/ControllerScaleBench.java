@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,7 +61,10 @@ import org.HdrHistogram.Histogram;
  *     -Dexec.mainClass=dev.grpcbalancer.controller.ControllerScaleBench [-Dexec.args="300"]
  * </pre>
  * (run it under {@code flock /work/heavy.lock} on a shared machine; the argument is the number of
- * measured changes, 300 by default).
+ * measured changes, 300 by default). The controller runs in Maven's JVM, which has used the common
+ * ForkJoinPool before this main starts: {@code .mvn/jvm.config} gives it the two workers the
+ * controller's own main sets up (see {@code Main.commonPoolOfTwoUnlessAsked}); the bench prints the
+ * parallelism it ran with.
  */
 public final class ControllerScaleBench {
 
@@ -111,6 +115,8 @@ public final class ControllerScaleBench {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+        System.out.printf("%d CPUs, common ForkJoinPool parallelism %d%n", Runtime.getRuntime().availableProcessors(),
+                ForkJoinPool.getCommonPoolParallelism());
         try (MockApiServer server = MockApiServer.start(); KubernetesClient client = server.client()) {
             Map<String, SliceState> slices = new ConcurrentHashMap<>();
             List<Integer> ports = freePorts(SMALL_BALANCERS + 1);

@@ -3,7 +3,6 @@ package dev.grpcbalancer.controller;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -34,6 +33,11 @@ import java.util.stream.Collectors;
 final class MockApiServer implements AutoCloseable {
 
     private static final String READY = "mock API server at ";
+    /**
+     * Held: java.util.logging keeps loggers weakly, and a level set on one that was collected is
+     * lost (the server then logs every request at INFO, on the cores being measured).
+     */
+    private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
     private final Process process;
     private final String url;
@@ -62,7 +66,7 @@ final class MockApiServer implements AutoCloseable {
     KubernetesClient client() {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url).withTrustCerts(true).withOauthToken("bench")
                 .withNamespace("default").build();
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return ApiClients.create(config);
     }
 
     /** Closes the server's standard input, which stops it; kills it if it has not gone after 10 s. */
@@ -92,7 +96,7 @@ final class MockApiServer implements AutoCloseable {
 
     public static void main(String[] args) throws IOException {
         // The mock server logs every request at INFO (java.util.logging).
-        Logger.getLogger("io.fabric8.mockwebserver").setLevel(Level.WARNING);
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(List.of()), false);
         server.init();

@@ -6,6 +6,7 @@ import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
+import dev.grpcbalancer.controller.translate.LastValidSpecs;
 import dev.grpcbalancer.controller.translate.MapCluster;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
@@ -26,7 +27,12 @@ class StatusPlannerTest {
 
     private final MapCluster cluster = new MapCluster();
     private final List<GrpcBalancer> balancers = new ArrayList<>();
-    private final StatusPlanner planner = new StatusPlanner(true, name -> null);
+    /** Managed Service names the planner looked up. */
+    private final List<String> lookups = new ArrayList<>();
+    private final StatusPlanner planner = new StatusPlanner(true, "grpc-balancer", name -> {
+        lookups.add(name);
+        return null;
+    });
 
     StatusPlannerTest() {
         for (int i = 0; i < BALANCERS; i++) {
@@ -43,9 +49,12 @@ class StatusPlannerTest {
         cluster.addService("shop", "svc-7", "10.0.7.1", "10.0.7.2");
         ClusterTranslator.Result second = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
                 first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "svc-7")));
+        lookups.clear();
         StatusWriter.Plan after = plan(second, bound(second.snapshot()));
 
         assertThat(rebuilt(before, after)).containsExactly(CHANGED);
+        assertThat(planner.visited()).as("balancers looked at").isEqualTo(1);
+        assertThat(lookups).as("managed Services looked up").containsExactly("gbal-shop-b-7");
         assertThat(after.services()).hasSize(BALANCERS);
         assertThat(after.services()).as("the same port and type: the same wants")
                 .allMatch(want -> before.services().stream().anyMatch(earlier -> earlier == want));
@@ -63,9 +72,55 @@ class StatusPlannerTest {
         assertThat(rebuilt(before, after)).containsExactly(CHANGED);
     }
 
+    @Test
+    void aChangedManagedServiceRebuildsOnlyTheStatusOfItsBalancer() {
+        ClusterTranslator.Result result = ClusterTranslator.translate(balancers, cluster, Map.of(), RoutingSnapshot.EMPTY);
+        Map<BalancerId, ListenerState> listening = Map.copyOf(bound(result.snapshot()));
+        StatusWriter.Plan before = planner.plan(result, LastValidSpecs.after(result, Map.of()), listening, Set.of());
+        lookups.clear();
+
+        StatusWriter.Plan after = planner.plan(result, LastValidSpecs.after(result, Map.of()), listening,
+                Set.of(InputRef.service("grpc-balancer", "gbal-shop-b-7"), InputRef.service("shop", "gbal-shop-b-8")));
+
+        assertThat(planner.visited()).isEqualTo(1);
+        assertThat(lookups).containsExactly("gbal-shop-b-7");
+        assertThat(after.statuses()).as("no status changed: the same map").isSameAs(before.statuses());
+        assertThat(after.services()).isSameAs(before.services());
+    }
+
+    @Test
+    void aRunThatChangedNothingLooksAtNoBalancer() {
+        ClusterTranslator.Result first = ClusterTranslator.translate(balancers, cluster, Map.of(), RoutingSnapshot.EMPTY);
+        Map<BalancerId, ListenerState> listening = Map.copyOf(bound(first.snapshot()));
+        StatusWriter.Plan before = planner.plan(first, LastValidSpecs.after(first, Map.of()), listening, Set.of());
+        ClusterTranslator.Result second = ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of());
+        lookups.clear();
+
+        StatusWriter.Plan after = planner.plan(second, LastValidSpecs.after(second, Map.of()), listening, Set.of());
+
+        assertThat(planner.visited()).isZero();
+        assertThat(lookups).isEmpty();
+        assertThat(after.statuses()).isSameAs(before.statuses());
+    }
+
+    @Test
+    void aDeletedBalancerLeavesThePlanAndItsServiceNameGoes() {
+        ClusterTranslator.Result first = ClusterTranslator.translate(balancers, cluster, Map.of(), RoutingSnapshot.EMPTY);
+        plan(first, bound(first.snapshot()));
+        List<GrpcBalancer> fewer = balancers.stream().filter(b -> !b.getMetadata().getName().equals("b-7")).toList();
+        ClusterTranslator.Result second = ClusterTranslator.translate(fewer, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of());
+
+        StatusWriter.Plan after = plan(second, bound(second.snapshot()));
+
+        assertThat(second.removed()).containsExactly(CHANGED);
+        assertThat(after.statuses()).hasSize(BALANCERS - 1).doesNotContainKey(CHANGED);
+        assertThat(after.services()).hasSize(BALANCERS - 1).noneMatch(want -> want.name().equals("gbal-shop-b-7"));
+    }
+
     private StatusWriter.Plan plan(ClusterTranslator.Result result, Map<BalancerId, ListenerState> listening) {
-        return planner.plan(result.outcomes(), result.gateways(), ClusterTranslator.lastValid(result, Map.of()),
-                Map.copyOf(listening));
+        return planner.plan(result, LastValidSpecs.after(result, Map.of()), Map.copyOf(listening), Set.of());
     }
 
     /** The balancers whose status is a new instance in {@code after}. */

@@ -3,6 +3,7 @@ package dev.grpcbalancer.deploy;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.Main;
+import dev.grpcbalancer.controller.ApiClients;
 import dev.grpcbalancer.controller.BalancerController;
 import dev.grpcbalancer.controller.ControllerSettings;
 import dev.grpcbalancer.controller.crd.BackendRef;
@@ -34,7 +35,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -241,11 +241,9 @@ final class ControllerScenario {
                 new KubernetesCrudDispatcher(List.of()), false);
         server.init();
         try (KubernetesClient client = server.createClient();
-                KubernetesClient controllerClient = new KubernetesClientBuilder()
-                        .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(client.getMasterUrl().toString())
-                                .withTrustCerts(true).withNamespace(settings.controllerNamespace())
-                                .withUserAgent(USER_AGENT).build())
-                        .build();
+                KubernetesClient controllerClient = ApiClients.create(new ConfigBuilder(Config.empty())
+                        .withMasterUrl(client.getMasterUrl().toString()).withTrustCerts(true)
+                        .withNamespace(settings.controllerNamespace()).withUserAgent(USER_AGENT).build());
                 DataPlane dataPlane = new DataPlane(ProxyFixture.settings())) {
             ControllerScenario scenario = new ControllerScenario(server, client, settings);
             if (settings.gatewayApi()) {

@@ -2,20 +2,16 @@ package dev.grpcbalancer.controller.translate;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.grpcbalancer.controller.crd.BackendRef;
-import dev.grpcbalancer.controller.crd.CertificateRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.BalancerCandidates.Candidate;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCandidate;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
 import dev.grpcbalancer.controller.translate.gateway.GatewayOutcome;
 import dev.grpcbalancer.controller.translate.gateway.GatewayTranslator;
 import dev.grpcbalancer.controller.translate.gateway.ObjectKey;
 import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
-import dev.grpcbalancer.controller.translate.tls.RefContent;
-import dev.grpcbalancer.controller.translate.tls.RefReader;
 import dev.grpcbalancer.controller.translate.tls.TlsRefs;
 import dev.grpcbalancer.controller.translate.tls.TlsResolution;
-import dev.grpcbalancer.snapshot.BackendSet;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.RoutingSnapshot;
@@ -32,6 +28,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -87,36 +84,60 @@ public final class ClusterTranslator {
 
     /**
      * The outcome: the snapshot to publish, what happened to each balancer, by id, and to each
-     * Gateway of this controller, and the memo to pass to the next run.
+     * Gateway of this controller, and the memo to pass to the next run. {@code changed} names the
+     * balancers whose outcome is not the previous memo's instance (new ones included) and
+     * {@code removed} those the previous memo had and this run has not: what a consumer that keeps
+     * state per balancer must look at, so that its work follows the change and not the count of
+     * balancers.
      */
     public record Result(RoutingSnapshot snapshot, Map<BalancerId, BalancerOutcome> outcomes,
-            Map<ObjectKey, GatewayOutcome> gateways, Memo memo) {
+            Map<ObjectKey, GatewayOutcome> gateways, Memo memo, Set<BalancerId> changed, Set<BalancerId> removed) {
 
         public Result {
             requireNonNull(snapshot, "snapshot");
-            outcomes = Map.copyOf(requireNonNull(outcomes, "outcomes"));
+            requireNonNull(outcomes, "outcomes"); // immutable: a view of the memo's entries
             gateways = Map.copyOf(requireNonNull(gateways, "gateways"));
             requireNonNull(memo, "memo");
+            changed = Collections.unmodifiableSet(requireNonNull(changed, "changed"));
+            removed = Collections.unmodifiableSet(requireNonNull(removed, "removed"));
         }
     }
 
     /** Per balancer and Gateway, what its last translation read and produced; immutable. */
     public static final class Memo {
 
-        public static final Memo EMPTY = new Memo(Map.of(), Map.of());
+        public static final Memo EMPTY = new Memo(Map.of(), Map.of(), Map.of(), null, false);
 
         private final Map<BalancerId, Entry> entries;
         private final Map<ObjectKey, GatewayEntry> gateways;
 
-        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways) {
+        /** The outcome of each balancer, a view of {@code entries} (no copy per run). */
+        private final Map<BalancerId, BalancerOutcome> outcomes;
+
+        /** The port decisions of that run (loser -> holder) and the snapshot it produced. */
+        private final Map<BalancerId, BalancerId> losers;
+        private final RoutingSnapshot produced;
+        private final boolean arbitrated;
+
+        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways,
+                Map<BalancerId, BalancerId> losers, RoutingSnapshot produced, boolean arbitrated) {
             this.entries = entries;
             this.gateways = gateways;
+            this.losers = losers;
+            this.produced = produced;
+            this.arbitrated = arbitrated;
+            this.outcomes = new OutcomeView(entries);
+        }
+
+        /** Whether that run decided the port claims anew (false: it kept the decisions before); for tests. */
+        boolean arbitrated() {
+            return arbitrated;
         }
 
         /** What the last translation of {@code id} read from the cluster (empty when unknown). */
         public Set<InputRef> inputs(BalancerId id) {
             Entry entry = entries.get(id);
-            return entry == null ? Set.of() : entry.candidate.inputs;
+            return entry == null ? Set.of() : entry.candidate.inputs();
         }
 
         /** What the last translation of Gateway {@code id} read from the cluster (empty when unknown). */
@@ -127,7 +148,7 @@ public final class ClusterTranslator {
     }
 
     /** {@code index}: the balancer's place in the sorted order of that result. */
-    private record Entry(Candidate candidate, BalancerOutcome outcome, int index) {
+    record Entry(Candidate candidate, BalancerOutcome outcome, int index) {
     }
 
     private record GatewayEntry(GatewayOutcome outcome) {
@@ -201,16 +222,23 @@ public final class ClusterTranslator {
         // The same balancers as last time keep their places: no sorting a thousand ids per run.
         Candidate[] samePlaces = new Candidate[previous.entries.size()];
         boolean allInPlace = true;
+        // The port decisions stand while every claim does: the same balancers, each on the same port
+        // (or none) with the same age, over the snapshot those decisions produced (whose holders
+        // then hold their ports, so a tie goes the same way again).
+        boolean claimsKept = previous.produced != null && running == previous.produced;
         for (GrpcBalancer balancer : balancers) {
             if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
                 continue;
             }
             BalancerId id = BalancerTranslator.idOf(balancer);
             Entry before = previous.entries.get(id);
-            Candidate candidate = before != null && sameVersion(before.candidate.resource, balancer)
-                    && Collections.disjoint(before.candidate.inputs, changed) && now.isBefore(before.candidate.recheckAt)
-                    ? before.candidate : candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
+            Candidate candidate = before != null && sameVersion(before.candidate.resource(), balancer)
+                    && Collections.disjoint(before.candidate.inputs(), changed)
+                    && now.isBefore(before.candidate.recheckAt())
+                    ? before.candidate
+                    : BalancerCandidates.candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
             candidates.add(candidate);
+            claimsKept &= before != null && (before.candidate == candidate || PortClaims.sameClaim(before.candidate, candidate));
             if (allInPlace && before != null && samePlaces[before.index] == null) {
                 samePlaces[before.index] = candidate;
             } else {
@@ -223,47 +251,46 @@ public final class ClusterTranslator {
             candidates.sort(Comparator.comparing(Candidate::id));
         }
 
-        List<PortClaims.Claim> claims = new ArrayList<>();
-        for (Candidate candidate : candidates) {
-            if (candidate.config != null) {
-                int port = candidate.config.listenerPort();
-                BalancerConfig serving = listening.get(candidate.id);
-                claims.add(new PortClaims.Claim(candidate.id, port, candidate.resource.getMetadata().getCreationTimestamp(),
-                        serving != null && serving.listenerPort() == port));
-            }
-        }
         List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed, keys, now,
                 listening);
-        for (GatewayCandidate gateway : gatewayCandidates) {
-            for (BalancerConfig config : gateway.ports().values()) {
-                BalancerConfig serving = listening.get(config.id());
-                claims.add(new PortClaims.Claim(config.id(), config.listenerPort(),
-                        gateway.resource().getMetadata().getCreationTimestamp(),
-                        serving != null && serving.listenerPort() == config.listenerPort()));
-            }
-        }
-        Map<BalancerId, BalancerId> losers = PortClaims.arbitrate(claims);
+        claimsKept &= candidates.size() == previous.entries.size() && sameGateways(previous, gatewayCandidates);
+        Map<BalancerId, BalancerId> losers = claimsKept ? previous.losers
+                : PortClaims.arbitrate(PortClaims.of(candidates, gatewayCandidates, listening));
 
         List<BalancerConfig> next = new ArrayList<>(candidates.size());
-        Map<BalancerId, BalancerOutcome> outcomes = new HashMap<>(candidates.size() * 2);
         Map<BalancerId, Entry> memo = new HashMap<>(candidates.size() * 2);
+        Set<BalancerId> changedOutcomes = new HashSet<>();
+        int kept = 0;
         for (int index = 0; index < candidates.size(); index++) {
             Candidate candidate = candidates.get(index);
-            BalancerId holder = losers.get(candidate.id);
-            BalancerConfig config = holder == null ? candidate.config : null;
+            BalancerId holder = losers.get(candidate.id());
+            BalancerConfig config = holder == null ? candidate.config() : null;
             if (config != null) {
                 next.add(config);
             }
-            Entry before = previous.entries.get(candidate.id);
+            Entry before = previous.entries.get(candidate.id());
             BalancerOutcome outcome = before != null && before.candidate == candidate
                     && Objects.equals(before.outcome.portHolder(), holder)
                     ? before.outcome
-                    : new BalancerOutcome(candidate.id, candidate.resource, candidate.errors, holder,
-                            candidate.resolution, config, config == null ? 0 : candidate.servingGeneration,
-                            candidate.rules, candidate.tls);
-            outcomes.put(candidate.id, outcome);
-            memo.put(candidate.id, before != null && before.outcome == outcome && before.index == index ? before
+                    : new BalancerOutcome(candidate.id(), candidate.resource(), candidate.errors(), holder,
+                            candidate.resolution(), config, config == null ? 0 : candidate.servingGeneration(),
+                            candidate.rules(), candidate.tls());
+            if (before != null) {
+                kept++;
+            }
+            if (before == null || before.outcome != outcome) {
+                changedOutcomes.add(candidate.id());
+            }
+            memo.put(candidate.id(), before != null && before.outcome == outcome && before.index == index ? before
                     : new Entry(candidate, outcome, index));
+        }
+        Set<BalancerId> removed = new HashSet<>();
+        if (kept < previous.entries.size()) { // only then look for the ones that went
+            for (BalancerId id : previous.entries.keySet()) {
+                if (!memo.containsKey(id)) {
+                    removed.add(id);
+                }
+            }
         }
         Map<ObjectKey, GatewayOutcome> gatewayOutcomes = new TreeMap<>();
         Map<ObjectKey, GatewayEntry> gatewayMemo = new HashMap<>();
@@ -282,8 +309,23 @@ public final class ClusterTranslator {
             gatewayOutcomes.put(gateway.id(), outcome);
             gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
         }
-        return new Result(sameAs(running, next) ? running : new RoutingSnapshot(next), outcomes, gatewayOutcomes,
-                new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo)));
+        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(next);
+        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept);
+        return new Result(snapshot, nextMemo.outcomes, gatewayOutcomes, nextMemo, changedOutcomes, removed);
+    }
+
+    /** Whether the Gateways are the previous run's candidates (so their claims are the same). */
+    private static boolean sameGateways(Memo previous, List<GatewayCandidate> gateways) {
+        if (gateways.size() != previous.gateways.size()) {
+            return false;
+        }
+        for (GatewayCandidate gateway : gateways) {
+            GatewayEntry before = previous.gateways.get(gateway.id());
+            if (before == null || before.outcome.candidate() != gateway) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code configs} are the running snapshot's own instances, in its order (nothing changed). */
@@ -325,89 +367,6 @@ public final class ClusterTranslator {
     }
 
     /**
-     * One balancer translated on its own; {@code inputs} is everything it read from the cluster, and
-     * {@code recheckAt} when its certificates' validity changes.
-     */
-    private record Candidate(BalancerId id, GrpcBalancer resource, List<SpecError> errors,
-            BackendResolution resolution, BalancerConfig config, long servingGeneration, List<RuleResolution> rules,
-            TlsResolution tls, Set<InputRef> inputs, Instant recheckAt) {
-    }
-
-    /**
-     * @param running the balancer's config in the running snapshot, or null: the material of
-     *     certificate references that are broken now
-     */
-    private static Candidate candidate(GrpcBalancer balancer, Cluster cluster, Map<BalancerId, GrpcBalancer> lastValid,
-            KeyMaterialCache keys, Instant now, BalancerConfig running) {
-        BalancerId id = BalancerTranslator.idOf(balancer);
-        List<SpecError> errors = validate(balancer);
-        GrpcBalancer effective = balancer;
-        if (!errors.isEmpty()) {
-            GrpcBalancer previous = lastValid.get(id);
-            if (previous == null || !sameUid(previous, balancer)) {
-                return new Candidate(id, balancer, errors, null, null, 0, List.of(), null, Set.of(), Instant.MAX);
-            }
-            effective = previous;
-        }
-        String namespace = id.namespace();
-        RecordingCluster recording = new RecordingCluster(cluster);
-        BackendResolution resolution = null;
-        List<RuleResolution> rules = List.of();
-        BalancerConfig config;
-        BackendRef ref = effective.getSpec().getBackendRef();
-        if (effective.getSpec().getRules() != null) {
-            RuleSpecs.Resolved resolved = RuleSpecs.routes(effective.getSpec(), namespace, rule -> ServiceBackends.resolve(
-                    namespace, rule, recording.service(namespace, rule.getName()), recording.endpointSlices(namespace,
-                            rule.getName())));
-            config = BalancerTranslator.translate(effective, BackendSet.EMPTY).config().withRoutes(resolved.routes());
-            rules = resolved.rules();
-        } else if (ref != null) {
-            resolution = ServiceBackends.resolve(namespace, ref, recording.service(namespace, ref.getName()),
-                    recording.endpointSlices(namespace, ref.getName()));
-            BackendSet backends = resolution instanceof BackendResolution.Resolved resolved
-                    ? resolved.backends() : BackendSet.EMPTY;
-            config = BalancerTranslator.translate(effective, backends).config();
-        } else {
-            config = BalancerTranslator.translate(effective, StaticEndpoints.parseAll(effective.getSpec().getStaticEndpoints()))
-                    .config();
-        }
-        TlsResolution tls = TlsRefs.resolve(effective.getSpec(), references(recording, namespace), keys, now, running);
-        config = tls.runnable() ? config.withListenerTls(tls.listener()).withBackendTls(tls.backend()) : null;
-        Long generation = effective.getMetadata().getGeneration();
-        boolean valid = errors.isEmpty();
-        return new Candidate(id, balancer, errors, valid ? resolution : null, config,
-                generation == null ? 0 : generation, valid ? rules : List.of(), tls, recording.read(), tls.recheckAt());
-    }
-
-    /** {@link SpecValidation} and the rule of the cluster: key material comes from Secrets and ConfigMaps. */
-    private static List<SpecError> validate(GrpcBalancer balancer) {
-        List<SpecError> errors = new ArrayList<>(SpecValidation.validate(balancer));
-        if (balancer.getSpec() != null) {
-            for (TlsSpecs.Located located : TlsSpecs.refs(balancer.getSpec())) {
-                if (CertificateRef.DIRECTORY.equals(located.ref().getKind())) {
-                    errors.add(new SpecError(located.field() + ".kind", "Directory references are for standalone mode;"
-                            + " in a cluster name a Secret or a ConfigMap"));
-                }
-            }
-        }
-        return List.copyOf(errors);
-    }
-
-    /** Certificate references of balancers in {@code namespace}, read from the cluster state. */
-    private static RefReader references(Cluster cluster, String namespace) {
-        return ref -> {
-            String description = ref.kindOrDefault() + " " + namespace + "/" + ref.getName();
-            if (CertificateRef.CONFIG_MAP.equals(ref.getKind())) {
-                ConfigMap configMap = cluster.configMap(namespace, ref.getName());
-                return configMap == null ? RefContent.missing(description, "not found")
-                        : RefContent.ofConfigMap(description, configMap);
-            }
-            Secret secret = cluster.secret(namespace, ref.getName());
-            return secret == null ? RefContent.missing(description, "not found") : RefContent.ofSecret(description, secret);
-        };
-    }
-
-    /**
      * The same version of the same object: the same instance (an informer's store hands out the
      * same object until it changes), or the same uid and {@code resourceVersion}.
      */
@@ -425,23 +384,7 @@ public final class ClusterTranslator {
                 && sameUid(a, b) && Objects.equals(a.getMetadata().getCreationTimestamp(), b.getMetadata().getCreationTimestamp());
     }
 
-    /**
-     * The last valid specs after {@code result}: a valid balancer's resource replaces its entry, an
-     * invalid one that still serves keeps the previous entry, every other balancer leaves the map.
-     */
-    public static Map<BalancerId, GrpcBalancer> lastValid(Result result, Map<BalancerId, GrpcBalancer> previous) {
-        Map<BalancerId, GrpcBalancer> next = new HashMap<>();
-        for (BalancerOutcome outcome : result.outcomes().values()) {
-            if (outcome.isValid()) {
-                next.put(outcome.id(), outcome.resource());
-            } else if (previous.containsKey(outcome.id()) && sameUid(previous.get(outcome.id()), outcome.resource())) {
-                next.put(outcome.id(), previous.get(outcome.id()));
-            }
-        }
-        return next;
-    }
-
-    private static boolean sameUid(HasMetadata a, HasMetadata b) {
+    static boolean sameUid(HasMetadata a, HasMetadata b) {
         String uid = a.getMetadata().getUid();
         return uid != null && uid.equals(b.getMetadata().getUid());
     }

@@ -2,6 +2,9 @@ package dev.grpcbalancer.controller.translate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.grpcbalancer.controller.translate.BalancerCandidates.Candidate;
+import dev.grpcbalancer.controller.translate.gateway.GatewayCandidate;
+import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -14,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -103,5 +107,37 @@ public final class PortClaims {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
+    }
+
+    /** Every listener port the candidates and Gateways of a translation ask for. */
+    static List<Claim> of(List<Candidate> candidates, List<GatewayCandidate> gateways,
+            Map<BalancerId, BalancerConfig> listening) {
+        List<Claim> claims = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            if (candidate.config() != null) {
+                int port = candidate.config().listenerPort();
+                BalancerConfig serving = listening.get(candidate.id());
+                claims.add(new Claim(candidate.id(), port, candidate.resource().getMetadata().getCreationTimestamp(),
+                        serving != null && serving.listenerPort() == port));
+            }
+        }
+        for (GatewayCandidate gateway : gateways) {
+            for (BalancerConfig config : gateway.ports().values()) {
+                BalancerConfig serving = listening.get(config.id());
+                claims.add(new Claim(config.id(), config.listenerPort(),
+                        gateway.resource().getMetadata().getCreationTimestamp(),
+                        serving != null && serving.listenerPort() == config.listenerPort()));
+            }
+        }
+        return claims;
+    }
+
+    /** Whether two translations of one balancer claim the same: a port (or none) and the creation time. */
+    static boolean sameClaim(Candidate before, Candidate now) {
+        BalancerConfig a = before.config();
+        BalancerConfig b = now.config();
+        return a == null ? b == null : b != null && a.listenerPort() == b.listenerPort()
+                && Objects.equals(before.resource().getMetadata().getCreationTimestamp(),
+                        now.resource().getMetadata().getCreationTimestamp());
     }
 }

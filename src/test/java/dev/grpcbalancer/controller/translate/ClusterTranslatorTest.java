@@ -12,6 +12,7 @@ import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -52,7 +53,7 @@ class ClusterTranslatorTest {
         cluster.addService("shop", "greeter", "10.0.0.1");
         GrpcBalancer valid = referencing("greeter", 8080, "uid-1");
         ClusterTranslator.Result first = translate(List.of(valid), Map.of());
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(first, Map.of());
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(first, Map.of());
 
         GrpcBalancer broken = referencing("greeter", 0, "uid-1");
         broken.getMetadata().setGeneration(2L);
@@ -63,13 +64,13 @@ class ClusterTranslatorTest {
         assertThat(outcome.errors()).extracting(SpecError::field).containsExactly("spec.listener.port");
         assertThat(outcome.config().listenerPort()).isEqualTo(8080);
         assertThat(outcome.servingGeneration()).isEqualTo(1);
-        assertThat(ClusterTranslator.lastValid(second, lastValid)).containsEntry(GREETER, valid);
+        assertThat(LastValidSpecs.after(second, lastValid)).containsEntry(GREETER, valid);
     }
 
     @Test
     void recreatedBalancerDoesNotInheritTheLastValidSpecOfItsPredecessor() {
         cluster.addService("shop", "greeter", "10.0.0.1");
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
         ClusterTranslator.Result result = translate(List.of(referencing("greeter", 0, "uid-2")), lastValid);
@@ -81,13 +82,13 @@ class ClusterTranslatorTest {
     @Test
     void deletedBalancerLeavesTheSnapshotAndTheLastValidSpecs() {
         cluster.addService("shop", "greeter", "10.0.0.1");
-        Map<BalancerId, GrpcBalancer> lastValid = ClusterTranslator.lastValid(
+        Map<BalancerId, GrpcBalancer> lastValid = LastValidSpecs.after(
                 translate(List.of(referencing("greeter", 8080, "uid-1")), Map.of()), Map.of());
 
         ClusterTranslator.Result result = translate(List.of(), lastValid);
 
         assertThat(result.snapshot()).isEqualTo(RoutingSnapshot.EMPTY);
-        assertThat(ClusterTranslator.lastValid(result, lastValid)).isEmpty();
+        assertThat(LastValidSpecs.after(result, lastValid)).isEmpty();
     }
 
     @Test
@@ -132,12 +133,7 @@ class ClusterTranslatorTest {
 
     @Test
     void onlyBalancersThatReadAChangedInputAreTranslatedAgain() {
-        cluster.addService("shop", "greeter", "10.0.0.1");
-        cluster.addService("shop", "payments", "10.0.1.1");
-        GrpcBalancer greeter = referencing("greeter", 8080, "uid-1");
-        GrpcBalancer payments = referencing("payments", 9090, "uid-2");
-        payments.getMetadata().setName("other");
-        List<GrpcBalancer> balancers = List.of(greeter, payments);
+        List<GrpcBalancer> balancers = greeterAndOtherOverTheirServices();
         ClusterTranslator.Result first = translate(balancers, Map.of());
 
         cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
@@ -148,8 +144,61 @@ class ClusterTranslatorTest {
         assertThat(second.outcomes().get(OTHER)).isSameAs(first.outcomes().get(OTHER));
         assertThat(second.snapshot().balancer(OTHER).orElseThrow())
                 .isSameAs(first.snapshot().balancer(OTHER).orElseThrow());
-        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
                 .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
+        assertThat(first.changed()).as("all new").containsExactlyInAnyOrder(GREETER, OTHER);
+        assertThat(second.changed()).as("what a consumer of the result must look at").containsExactly(GREETER);
+        assertThat(second.removed()).isEmpty();
+    }
+
+    @Test
+    void portDecisionsStandWhileNoClaimChangesAndAreTakenAgainWhenOneDoes() {
+        List<GrpcBalancer> olderAndYounger = olderAndYoungerOnOnePort();
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        ClusterTranslator.Result first = translate(olderAndYounger, Map.of());
+        assertThat(first.memo().arbitrated()).isTrue();
+
+        cluster.addService("shop", "greeter", "10.0.0.1", "10.0.0.2");
+        ClusterTranslator.Result second = ClusterTranslator.translate(olderAndYounger, cluster, Map.of(), first.snapshot(),
+                first.memo(), Set.of(InputRef.endpointSlicesOf("shop", "greeter")));
+        assertThat(second.memo().arbitrated()).as("an endpoint change claims no other port").isFalse();
+        assertThat(second.outcomes().get(OTHER).portHolder()).isEqualTo(GREETER);
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
+                .isEqualTo(ClusterTranslator.translate(olderAndYounger, cluster, Map.of(), first.snapshot()));
+
+        GrpcBalancer moved = referencing("greeter", 9090, "uid-1");
+        moved.getMetadata().setCreationTimestamp(olderAndYounger.get(0).getMetadata().getCreationTimestamp());
+        moved.getMetadata().setResourceVersion("2");
+        List<GrpcBalancer> apart = List.of(moved, olderAndYounger.get(1));
+        ClusterTranslator.Result third = ClusterTranslator.translate(apart, cluster, Map.of(), second.snapshot(),
+                second.memo(), Set.of());
+        assertThat(third.memo().arbitrated()).isTrue();
+        assertThat(third.snapshot().balancers()).extracting(b -> b.id()).containsExactly(GREETER, OTHER);
+
+        ClusterTranslator.Result elsewhere = ClusterTranslator.translate(olderAndYounger, cluster, Map.of(),
+                RoutingSnapshot.EMPTY, second.memo(), Set.of());
+        assertThat(elsewhere.memo().arbitrated()).as("not over the snapshot the decisions produced").isTrue();
+    }
+
+    @Test
+    void aResultNamesTheBalancersThatWentAndTheLastValidSpecsFollowInPlace() {
+        List<GrpcBalancer> balancers = greeterAndOtherOverTheirServices();
+        GrpcBalancer greeter = balancers.get(0);
+        ClusterTranslator.Result first = translate(balancers, Map.of());
+        Map<BalancerId, GrpcBalancer> inPlace = new HashMap<>();
+        LastValidSpecs.update(first, inPlace);
+        assertThat(inPlace).isEqualTo(LastValidSpecs.after(first, Map.of()));
+
+        GrpcBalancer broken = referencing("greeter", 0, "uid-1");
+        broken.getMetadata().setResourceVersion("2");
+        ClusterTranslator.Result second = ClusterTranslator.translate(List.of(broken), cluster, inPlace, first.snapshot(),
+                first.memo(), Set.of());
+        Map<BalancerId, GrpcBalancer> whole = LastValidSpecs.after(second, inPlace);
+        LastValidSpecs.update(second, inPlace);
+
+        assertThat(second.changed()).containsExactly(GREETER);
+        assertThat(second.removed()).containsExactly(OTHER);
+        assertThat(inPlace).isEqualTo(whole).containsOnlyKeys(GREETER).containsEntry(GREETER, greeter);
     }
 
     @Test
@@ -229,7 +278,7 @@ class ClusterTranslatorTest {
                 assertThat(second.snapshot().balancers().get(i)).isSameAs(first.snapshot().balancers().get(i));
             }
         }
-        assertThat(second).usingRecursiveComparison().ignoringFields("memo")
+        assertThat(second).usingRecursiveComparison().ignoringFields("memo", "changed", "removed")
                 .isEqualTo(ClusterTranslator.translate(balancers, cluster, Map.of(), first.snapshot()));
 
         ClusterTranslator.Result third = ClusterTranslator.translate(balancers, cluster, Map.of(), second.snapshot(),
@@ -239,6 +288,15 @@ class ClusterTranslatorTest {
 
     private ClusterTranslator.Result translate(List<GrpcBalancer> balancers, Map<BalancerId, GrpcBalancer> lastValid) {
         return ClusterTranslator.translate(balancers, cluster, lastValid, RoutingSnapshot.EMPTY);
+    }
+
+    /** {@code greeter} on 8080 over Service greeter, {@code other} on 9090 over Service payments. */
+    private List<GrpcBalancer> greeterAndOtherOverTheirServices() {
+        cluster.addService("shop", "greeter", "10.0.0.1");
+        cluster.addService("shop", "payments", "10.0.1.1");
+        GrpcBalancer other = referencing("payments", 9090, "uid-2");
+        other.getMetadata().setName("other");
+        return List.of(referencing("greeter", 8080, "uid-1"), other);
     }
 
     /** {@code greeter} created in January and {@code other} in June, both on port 8080. */
