@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcbalancer.dataplane.tls.TlsProvider;
 import dev.grpcbalancer.snapshot.ListenerTls;
 import dev.grpcbalancer.snapshot.ListenerTls.HostCertificates;
+import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
+import dev.grpcbalancer.testing.MemoryClient;
 import dev.grpcbalancer.testing.ProxyFixture;
 import dev.grpcbalancer.testing.grpc.CallResult;
 import dev.grpcbalancer.testing.grpc.GrpcTls;
@@ -14,6 +16,7 @@ import dev.grpcbalancer.testing.grpc.RequestHeaders;
 import dev.grpcbalancer.testing.grpc.TestBackend;
 import dev.grpcbalancer.testing.grpc.TestClient;
 import dev.grpcbalancer.testing.grpc.TestService;
+import dev.grpcbalancer.testing.tls.MemoryTls;
 import dev.grpcbalancer.testing.tls.TestPki;
 import dev.grpcbalancer.testing.tls.TlsConfigs;
 import dev.grpcbalancer.testing.tls.TlsProbe;
@@ -32,7 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * listeners is: every client's SNI picks the group of the listener hostname that takes it (exact,
  * then the longest wildcard, then the group for any host), even where the certificates of several
  * groups all cover the name, and then a certificate of that group by its names. Seen with bare JDK
- * handshakes (the served certificate's serial) and real grpc-java clients, with both providers.
+ * handshakes (the served certificate's serial) and real grpc-java clients, with both providers; a
+ * rotation of one group's certificate, in memory, leaves open connections and their calls alone.
  */
 class TlsListenerHostnameTest {
 
@@ -122,6 +126,38 @@ class TlsListenerHostnameTest {
         TlsProbe.Handshake after = probeB.handshake();
         assertThat(after.peer().getSerialNumber()).isEqualTo(WILD_B.serial());
         assertThat(after.session().getId()).as("resumed: b's context was kept").isEqualTo(before.session().getId());
+    }
+
+    @Test
+    void connectionsOpenWhenOneHostsCertificateRotatesKeepTheirSessionsAndCalls() {
+        ListenerTls before = new ListenerTls(List.of(host("a.example.com", WILD_A), host("b.example.com", WILD_B)),
+                ListenerTls.ClientValidation.NONE);
+        TestPki.Issued rotated = CA.server("*.example.com").issue();
+        ListenerTls after = new ListenerTls(List.of(host("a.example.com", rotated), host("b.example.com", WILD_B)),
+                ListenerTls.ClientValidation.NONE);
+        try (InMemoryProxy memory = InMemoryProxy.start(c -> c.withListenerTls(before), "10.0.0.1:50051")) {
+            memory.backend("10.0.0.1:50051");
+            MemoryTls tlsA = MemoryTls.client(CA, "a.example.com");
+            MemoryClient clientA = memory.connect(new MemoryClient(), tlsA);
+            MemoryTls tlsB = MemoryTls.client(CA, "b.example.com");
+            MemoryClient clientB = memory.connect(new MemoryClient(), tlsB);
+            MemoryClient.Call inFlight = clientA.start(MemoryClient.grpcRequest("/test.Echo/Unary"), false);
+            memory.run();
+
+            memory.route(c -> c.withListenerTls(after), "10.0.0.1:50051");
+            inFlight.send(MemoryClient.message("across the rotation"), true);
+            MemoryClient.Call nextA = clientA.unary("/test.Echo/Unary", "a");
+            MemoryClient.Call nextB = clientB.unary("/test.Echo/Unary", "b");
+            memory.run();
+
+            assertThat(List.of(inFlight.status(), nextA.status(), nextB.status())).containsOnly(GrpcCode.OK);
+            assertThat(clientA.isClosed() || clientB.isClosed()).isFalse();
+            assertThat(tlsA.peerCertificate().getSerialNumber()).as("the open session keeps its certificate")
+                    .isEqualTo(WILD_A.serial());
+            MemoryTls newA = MemoryTls.client(CA, "a.example.com");
+            memory.connect(new MemoryClient(), newA);
+            assertThat(newA.peerCertificate().getSerialNumber()).isEqualTo(rotated.serial());
+        }
     }
 
     private void start(TlsProvider provider, ListenerTls tls) {
