@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.embedded.EmbeddedLoops;
@@ -38,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -118,6 +120,8 @@ public final class InMemoryProxy implements AutoCloseable {
      */
     private static final class LoopChannel extends EmbeddedChannel {
         private boolean running;
+        /** Whether the far end still reads: when it does not, writes stay queued, as on a full socket. */
+        private BooleanSupplier peerReads = () -> true;
 
         /**
          * Registers only once the channel's clock is frozen: a timer its handlers start when the
@@ -137,6 +141,13 @@ public final class InMemoryProxy implements AutoCloseable {
         @Override
         public void runPendingTasks() {
             // only runTasks() runs them
+        }
+
+        @Override
+        protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+            if (peerReads.getAsBoolean()) {
+                super.doWrite(in);
+            }
         }
 
         /**
@@ -350,6 +361,7 @@ public final class InMemoryProxy implements AutoCloseable {
 
     private void link(LoopChannel channel, Http2Peer peer, MemoryTls tls) {
         peer.dropWith(() -> channel.pipeline().firstContext().close()); // below HTTP/2: no GOAWAY
+        channel.peerReads = peer::isReading;
         links.add(new Link(channel, peer, tls));
         linked = true;
     }

@@ -138,6 +138,24 @@ class TlsConnectionLifecycleTest {
         assertThat(backendHandshakes()).as("the new connection is TLS too").isEqualTo(2);
     }
 
+    @Test
+    void aTlsBackendThatStopsReadingAndAnsweringEndsItsCallsAtIntervalPlusTimeoutNotAfterAClosingHandshake() {
+        start(c -> c.withKeepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .withBackendTls(TlsConfigs.backend(CA, "backend.example.com", null)));
+        MemoryBackend backend = proxy.backend(A).tls(BACKEND).answer(stream -> { });
+        MemoryClient client = connectTls();
+        MemoryClient.Call held = client.unary(PATH, "hi");
+        proxy.run();
+        MemoryBackend.Connection connection = backend.connections().get(0);
+        connection.freeze();
+        connection.stopReading(); // a hung process: its socket takes no more bytes, so no close_notify leaves
+
+        proxy.advance(Duration.ofMillis(2100));
+
+        assertThat(held.status()).as("dead at interval + timeout: %s", held.message()).isEqualTo(GrpcCode.UNAVAILABLE);
+        assertThat(connection.isClosed()).isTrue();
+    }
+
     private double backendHandshakes() {
         return proxy.registry().get("grpcbalancer.backend.tls.handshakes").tag("result", "ok").tag("version", "TLSv1.3")
                 .counter().count();
