@@ -108,9 +108,7 @@ class TlsConnectionLifecycleTest {
 
     @Test
     void keepalivePingsOverTlsToABackendKeepALiveCallAndEndOneOnASilentBackendUnavailable() {
-        start(c -> c.withKeepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1)))
-                .withBackendTls(TlsConfigs.backend(CA, "backend.example.com", null)));
-        MemoryBackend backend = proxy.backend(A).tls(BACKEND).answer(stream -> { });
+        MemoryBackend backend = tlsBackendWithKeepalive();
         MemoryClient client = connectTls();
         MemoryClient.Call held = client.unary(PATH, "hi");
         proxy.run();
@@ -140,11 +138,8 @@ class TlsConnectionLifecycleTest {
 
     @Test
     void aTlsBackendThatStopsReadingAndAnsweringEndsItsCallsAtIntervalPlusTimeoutNotAfterAClosingHandshake() {
-        start(c -> c.withKeepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1)))
-                .withBackendTls(TlsConfigs.backend(CA, "backend.example.com", null)));
-        MemoryBackend backend = proxy.backend(A).tls(BACKEND).answer(stream -> { });
-        MemoryClient client = connectTls();
-        MemoryClient.Call held = client.unary(PATH, "hi");
+        MemoryBackend backend = tlsBackendWithKeepalive();
+        MemoryClient.Call held = connectTls().unary(PATH, "hi");
         proxy.run();
         MemoryBackend.Connection connection = backend.connections().get(0);
         connection.freeze();
@@ -154,6 +149,13 @@ class TlsConnectionLifecycleTest {
 
         assertThat(held.status()).as("dead at interval + timeout: %s", held.message()).isEqualTo(GrpcCode.UNAVAILABLE);
         assertThat(connection.isClosed()).isTrue();
+    }
+
+    /** Keepalive every second with a one-second timeout, TLS to backend A, which never answers a call. */
+    private MemoryBackend tlsBackendWithKeepalive() {
+        start(c -> c.withKeepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .withBackendTls(TlsConfigs.backend(CA, "backend.example.com", null)));
+        return proxy.backend(A).tls(BACKEND).answer(stream -> { });
     }
 
     private double backendHandshakes() {
