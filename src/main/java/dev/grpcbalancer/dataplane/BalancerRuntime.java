@@ -100,7 +100,8 @@ final class BalancerRuntime {
                 config.keepalive());
         boolean sameListenerTls = previous != null && previous.config.listenerTls().equals(config.listenerTls());
         ServerTls serverTls = sameListenerTls ? previous.serverTls
-                : config.listenerTls().enabled() ? tls.server(config.id(), config.listenerTls(), meters.tlsHandshakes())
+                : config.listenerTls().enabled() ? tls.server(config.id(), config.listenerTls(), meters.tlsHandshakes(),
+                        previous == null ? null : previous.serverTls)
                 : null;
         if (!sameListenerTls || !previous.config.backendTls().equals(config.backendTls())) {
             meters.certificateExpiries(expiries(config));

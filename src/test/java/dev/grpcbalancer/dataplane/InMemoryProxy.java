@@ -23,10 +23,12 @@ import dev.grpcbalancer.lb.LoadBalancer;
 import dev.grpcbalancer.testing.Http2Peer;
 import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
+import dev.grpcbalancer.testing.tls.MemoryTls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.embedded.EmbeddedLoops;
@@ -37,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -45,7 +48,8 @@ import java.util.function.UnaryOperator;
  * a raw-frame peer ({@link MemoryClient}, {@link MemoryBackend}), and time moves only when the test
  * says ({@link #advance}). The pipeline of a client connection is the listener's own
  * ({@link ListenerChannelInitializer}); upstream connections come from the real pools through an
- * in-memory connector. So a retry, a per-try timeout or a flow-control stall runs exactly as in
+ * in-memory connector. A client or backend may speak TLS through a {@link MemoryTls} end: the
+ * proxy's real TLS handlers run on those connections. So a retry, a per-try timeout or a flow-control stall runs exactly as in
  * production, in microseconds, and the same way every time.
  *
  * <pre>{@code
@@ -78,8 +82,35 @@ public final class InMemoryProxy implements AutoCloseable {
     /** A connection was made since the world last looked: it needs pumping too. */
     private boolean linked;
 
-    /** A channel of the proxy and the peer at its far end. */
-    private record Link(LoopChannel channel, Http2Peer peer) {}
+    /** A channel of the proxy and the peer at its far end, through the peer's TLS end when it has one. */
+    private record Link(LoopChannel channel, Http2Peer peer, MemoryTls tls) {
+
+        /** What the proxy wrote reaches the peer (opened by its TLS end first). */
+        void toPeer(ByteBuf written) {
+            if (tls == null) {
+                peer.receive(written);
+            } else {
+                tls.receive(written, peer::receive);
+            }
+        }
+
+        /** The next bytes the peer's side sends the proxy (sealed by its TLS end), or null. */
+        byte[] fromPeer() {
+            if (tls == null) {
+                return peer.poll();
+            }
+            for (byte[] plaintext = peer.poll(); plaintext != null; plaintext = peer.poll()) {
+                tls.send(plaintext);
+            }
+            return tls.poll();
+        }
+
+        void closed() {
+            if (tls != null) {
+                tls.close();
+            }
+        }
+    }
 
     /**
      * An embedded channel whose tasks run only when the world runs them, between I/O events, as
@@ -89,6 +120,8 @@ public final class InMemoryProxy implements AutoCloseable {
      */
     private static final class LoopChannel extends EmbeddedChannel {
         private boolean running;
+        /** Whether the far end still reads: when it does not, writes stay queued, as on a full socket. */
+        private BooleanSupplier peerReads = () -> true;
 
         /**
          * Registers only once the channel's clock is frozen: a timer its handlers start when the
@@ -108,6 +141,13 @@ public final class InMemoryProxy implements AutoCloseable {
         @Override
         public void runPendingTasks() {
             // only runTasks() runs them
+        }
+
+        @Override
+        protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+            if (peerReads.getAsBoolean()) {
+                super.doWrite(in);
+            }
         }
 
         /**
@@ -192,7 +232,15 @@ public final class InMemoryProxy implements AutoCloseable {
 
     /** A new connection to the balancer whose client end is {@code peer} (one that sends what a test says). */
     public <P extends Http2Peer> P connect(P peer) {
-        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), peer);
+        return connect(peer, null);
+    }
+
+    /**
+     * A new connection to the balancer whose client end is {@code peer}, over TLS through
+     * {@code tls} (a {@link MemoryTls#client}; null: h2c): the handshake runs before anything else.
+     */
+    public <P extends Http2Peer> P connect(P peer, MemoryTls tls) {
+        link(new LoopChannel(new ListenerChannelInitializer(listener, engine, settings)), peer, tls);
         run();
         return peer;
     }
@@ -249,20 +297,24 @@ public final class InMemoryProxy implements AutoCloseable {
         channel.runTasks();
         Object out;
         while ((out = channel.readOutbound()) != null) {
-            link.peer().receive((ByteBuf) out);
+            link.toPeer((ByteBuf) out);
             moved = true;
         }
         byte[] in;
-        while (channel.isOpen() && (in = link.peer().poll()) != null) {
+        while (channel.isOpen() && (in = link.fromPeer()) != null) {
             // from the channel's allocator, as a socket read: leak-tracked like production buffers
             channel.writeInbound(channel.alloc().buffer(in.length).writeBytes(in));
             moved = true;
         }
         if (!channel.isOpen()) {
             channel.runTasks(); // channelInactive and what follows
+            while ((out = channel.readOutbound()) != null) {
+                link.toPeer((ByteBuf) out); // the last frames written before the close (a GOAWAY) still arrive
+            }
             link.peer().closedByProxy();
             channel.finishAndReleaseAll();
             channel.runTasks();
+            link.closed();
             links.remove(link);
             moved = true;
         }
@@ -307,9 +359,10 @@ public final class InMemoryProxy implements AutoCloseable {
         }
     }
 
-    private void link(LoopChannel channel, Http2Peer peer) {
+    private void link(LoopChannel channel, Http2Peer peer, MemoryTls tls) {
         peer.dropWith(() -> channel.pipeline().firstContext().close()); // below HTTP/2: no GOAWAY
-        links.add(new Link(channel, peer));
+        channel.peerReads = peer::isReading;
+        links.add(new Link(channel, peer, tls));
         linked = true;
     }
 
@@ -324,6 +377,7 @@ public final class InMemoryProxy implements AutoCloseable {
         for (Link link : List.copyOf(links)) {
             link.channel().finishAndReleaseAll();
             link.channel().runTasks();
+            link.closed();
         }
         links.clear();
     }
@@ -340,7 +394,8 @@ public final class InMemoryProxy implements AutoCloseable {
                 return refused.newFailedFuture(new ConnectException("Connection refused: " + address));
             }
             LoopChannel channel = new LoopChannel(requireNonNull(initializer, "initializer"));
-            link(channel, backend.accept());
+            link(channel, backend.accept(), backend.tlsCertificate() == null ? null
+                    : MemoryTls.server(backend.tlsCertificate()));
             return channel.newSucceededFuture();
         }
     }

@@ -18,6 +18,7 @@ import dev.grpcbalancer.snapshot.GrpcCode;
 import dev.grpcbalancer.snapshot.Timeouts;
 import dev.grpcbalancer.testing.MemoryBackend;
 import dev.grpcbalancer.testing.MemoryClient;
+import dev.grpcbalancer.testing.RawHttp2Client;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -131,6 +132,20 @@ class PolicyHooksTest {
         Map<String, Integer> after = streamCounts();
         assertThat(after.get(A)).as("calls to A after its 50 ms answer").isEqualTo(before.get(A));
         assertThat(after.get(B) - before.get(B) + after.get(C) - before.get(C)).isEqualTo(60);
+    }
+
+    @Test
+    void aBackendThatAnswersKeepalivePingsInTheSameClockTickKeepsItsConnectionAndCall() {
+        proxy = InMemoryProxy.start(c -> c.withKeepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1))), A);
+        MemoryBackend backend = proxy.backend(A).answer(stream -> { });
+        MemoryClient.Call held = proxy.connect().unary(PATH, "hi");
+        proxy.run();
+
+        proxy.advance(Duration.ofSeconds(10)); // the in-memory backend answers every PING at once: no time passes
+
+        assertThat(held.ended()).as("ended: %s", held.message()).isFalse();
+        assertThat(backend.connections()).hasSize(1);
+        assertThat(backend.connections().get(0).frames(RawHttp2Client.PING, 0)).hasSizeGreaterThanOrEqualTo(9);
     }
 
     @Test

@@ -71,7 +71,7 @@ class TlsProviderTest {
                 LogCapture log = LogCapture.of(TlsContexts.class);
                 ProxyFixture proxy = ProxyFixture.start(ProxyFixture.settings(), new DataPlaneMeters(registry, false))) {
 
-            proxy.route(config -> config.withListenerTls(new ListenerTls(List.of(unloadable),
+            proxy.route(config -> config.withListenerTls(ListenerTls.of(List.of(unloadable),
                     ListenerTls.ClientValidation.NONE)), LoadBalancingPolicy.RoundRobin, List.of(endpoint(backend.address())));
 
             assertThat(log.awaitLine(Level.ERROR, "cannot load the listener's certificates", WAIT))

@@ -55,6 +55,7 @@ public abstract class Http2Peer {
     private boolean headerBlockEndsStream;
     private boolean holdCredit;
     private boolean frozen;
+    private boolean stoppedReading;
     private boolean closed;
     /** Our own first SETTINGS went out: an HTTP/2 endpoint sends nothing before them. */
     private boolean settingsSent;
@@ -157,6 +158,20 @@ public abstract class Http2Peer {
     public final void freeze() {
         frozen = true;
         outbox.clear();
+    }
+
+    /**
+     * Reads nothing more (a process that hangs with its socket open, whose receive buffer has
+     * filled): what the proxy writes on this connection no longer leaves the proxy, and its writes
+     * do not complete.
+     */
+    public final void stopReading() {
+        stoppedReading = true;
+    }
+
+    /** Whether the proxy's writes on this connection still leave it ({@link #stopReading}). */
+    public final boolean isReading() {
+        return !stoppedReading;
     }
 
     /** Stops giving flow-control credit back: a reader that has stopped reading. */

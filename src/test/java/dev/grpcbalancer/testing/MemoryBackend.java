@@ -1,6 +1,7 @@
 package dev.grpcbalancer.testing;
 
 import dev.grpcbalancer.snapshot.GrpcCode;
+import dev.grpcbalancer.testing.tls.TestPki;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -39,6 +40,7 @@ public final class MemoryBackend {
     private int maxConcurrentStreams = -1;
     private int initialWindow = -1;
     private int connectsRefused;
+    private TestPki.Issued tlsCertificate;
 
     public MemoryBackend(String address) {
         this.address = address;
@@ -91,6 +93,17 @@ public final class MemoryBackend {
     public MemoryBackend initialWindow(int bytes) {
         this.initialWindow = bytes;
         return this;
+    }
+
+    /** Speaks TLS with {@code certificate} on the connections it accepts from now on (ALPN h2). */
+    public MemoryBackend tls(TestPki.Issued certificate) {
+        this.tlsCertificate = certificate;
+        return this;
+    }
+
+    /** The certificate it serves TLS with, or null for h2c (asked by the test world). */
+    public TestPki.Issued tlsCertificate() {
+        return tlsCertificate;
     }
 
     /** Whether a connect now is refused; counts the connects it refuses (called by the test world). */

@@ -50,6 +50,6 @@ public final class IdleTimeoutHandler extends ConnectionTimerHandler {
             schedule(this::check, idleNanos - idle);
             return;
         }
-        context().channel().close();
+        context().close(); // through the connection handler before us: GOAWAY first
     }
 }

@@ -92,7 +92,9 @@ public final class KeepaliveHandler extends ConnectionTimerHandler {
     }
 
     private void awaitAnswer() {
-        if (lastReadNanos - pingSentNanos > 0) {
+        // A read in the very tick the PING went out came after it (the connection had been silent
+        // for an interval before): an answer within the clock's resolution is still an answer.
+        if (lastReadNanos - pingSentNanos >= 0) {
             check();
             return;
         }

@@ -152,11 +152,13 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     }
 
     /**
-     * Closes the connection at once, without the graceful shutdown of a close through the pipeline
-     * (GOAWAY, then waiting for the streams): the streams end with the connection.
+     * Closes the connection at once, below every handler: without the graceful shutdown of a close
+     * through the pipeline (GOAWAY, then waiting for the streams) and, over TLS, without a
+     * close_notify, whose flush to a peer that stopped reading would hold the close for seconds:
+     * the streams end with the connection.
      */
     public final void closeNow() {
-        ctx.close();
+        ctx.pipeline().firstContext().close();
     }
 
     /** HEADERS and DATA frames written on this connection so far. */

@@ -23,8 +23,10 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -94,35 +96,54 @@ public final class TlsContexts {
     }
 
     /**
-     * The contexts of a listener with {@code tls} (which must be enabled). A certificate that the
+     * The contexts of a listener with {@code tls} (which must be enabled): one per certificate,
+     * reused from {@code previous} (the listener's contexts so far, or null) for the certificates
+     * it keeps, chosen per connection as {@link ListenerTls} describes. A certificate that the
      * provider refuses (the source checked it with the JDK, so this is rare) is logged; the listener
      * then refuses every handshake rather than serve without it.
      */
-    public ServerTls server(BalancerId balancer, ListenerTls tls, TlsHandshakeMeters meters) {
+    public ServerTls server(BalancerId balancer, ListenerTls tls, TlsHandshakeMeters meters, ServerTls previous) {
         requireNonNull(meters, "meters");
         try {
-            SslContext first = null;
-            DomainWildcardMappingBuilder<SslContext> mapping = null;
-            Set<String> mapped = new HashSet<>();
-            for (TlsCertificate certificate : tls.certificates()) {
-                SslContext context = serverContext(certificate, tls.clientValidation());
-                if (first == null) {
-                    first = context;
-                    mapping = new DomainWildcardMappingBuilder<>(context);
-                }
-                for (String name : certificate.serverNames()) {
-                    if (mapped.add(name)) { // the first certificate with a name serves it
-                        mapping.add(name, context);
+            Map<TlsCertificate, SslContext> contexts = new HashMap<>();
+            Map<String, Mapping<String, SslContext>> byHostname = new HashMap<>();
+            Mapping<String, SslContext> first = null;
+            Mapping<String, SslContext> anyHost = null;
+            for (ListenerTls.HostCertificates host : tls.hosts()) {
+                DomainWildcardMappingBuilder<SslContext> mapping = null;
+                Set<String> mapped = new HashSet<>();
+                for (TlsCertificate certificate : host.certificates()) {
+                    SslContext context = contexts.get(certificate);
+                    if (context == null) {
+                        SslContext kept = previous == null ? null : previous.reusable(certificate, tls.clientValidation());
+                        context = kept != null ? kept : serverContext(certificate, tls.clientValidation());
+                        contexts.put(certificate, context);
+                    }
+                    if (mapping == null) {
+                        mapping = new DomainWildcardMappingBuilder<>(context);
+                    }
+                    for (String name : certificate.serverNames()) {
+                        if (mapped.add(name)) { // the first certificate of the group with a name serves it
+                            mapping.add(name, context);
+                        }
                     }
                 }
+                Mapping<String, SslContext> group = mapping.build();
+                first = first == null ? group : first;
+                if (host.hostname() == null) {
+                    anyHost = group;
+                } else {
+                    byHostname.put(host.hostname(), group);
+                }
             }
-            return new ServerTls(mapping.build(), null, meters);
+            return new ServerTls(new SniSelection<>(byHostname, anyHost != null ? anyHost : first), contexts,
+                    tls.clientValidation(), null, meters);
         } catch (SSLException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             log.error("[{}] cannot load the listener's certificates into {}: {}; TLS handshakes are refused",
                     balancer, providerName(), reason);
             Mapping<String, SslContext> none = hostname -> null;
-            return new ServerTls(none, reason, meters);
+            return new ServerTls(none, Map.of(), tls.clientValidation(), reason, meters);
         }
     }
 

@@ -32,14 +32,14 @@ public final class TlsConfigs {
 
     /** A listener serving these certificates (named {@code cert-0}, {@code cert-1} ...), no client validation. */
     public static ListenerTls listener(TestPki.Issued... certificates) {
-        return new ListenerTls(Arrays.stream(certificates)
+        return ListenerTls.of(Arrays.stream(certificates)
                 .map(c -> certificate("Secret test/cert-" + Arrays.asList(certificates).indexOf(c), c)).toList(),
                 ListenerTls.ClientValidation.NONE);
     }
 
     /** A listener serving {@code certificate} to clients with certificates from {@code clientCa}. */
     public static ListenerTls mutual(TestPki.Issued certificate, TestPki.Ca clientCa, boolean required) {
-        return new ListenerTls(List.of(certificate("Secret test/server", certificate)),
+        return ListenerTls.of(List.of(certificate("Secret test/server", certificate)),
                 new ListenerTls.ClientValidation(List.of(ca("ConfigMap test/clients-ca", clientCa)), required));
     }
 

@@ -21,10 +21,12 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -168,17 +170,21 @@ public final class GatewayTranslator {
         Map<Integer, BalancerConfig> ports = new TreeMap<>();
         if (notAccepted == null) {
             Long generation = gateway.getMetadata().getGeneration();
-            Map<Integer, List<TlsCertificate>> certificates = new TreeMap<>();
+            // per port, each HTTPS listener's certificates for the SNI names its hostname takes
+            Map<Integer, List<ListenerTls.HostCertificates>> hostsByPort = new TreeMap<>();
             for (ListenerCheck listener : listeners) {
                 if (listener.servable()) {
-                    List<TlsCertificate> port = certificates.computeIfAbsent(listener.port(), p -> new ArrayList<>());
-                    listener.certificates().stream().filter(c -> !port.contains(c)).forEach(port::add);
+                    List<ListenerTls.HostCertificates> hosts = hostsByPort.computeIfAbsent(listener.port(),
+                            p -> new ArrayList<>());
+                    if (listener.https()) {
+                        hosts.add(new ListenerTls.HostCertificates(listener.hostname(), listener.certificates()));
+                    }
                 }
             }
-            certificates.forEach((port, tls) -> ports.put(port, new BalancerConfig(listenerId(id, port),
+            hostsByPort.forEach((port, hosts) -> ports.put(port, new BalancerConfig(listenerId(id, port),
                     generation == null ? 0 : generation, port, LoadBalancingPolicy.RoundRobin, BackendSet.EMPTY)
                     .withRoutes(routesByPort.getOrDefault(port, List.of()))
-                    .withListenerTls(tls.isEmpty() ? ListenerTls.PLAINTEXT : new ListenerTls(tls,
+                    .withListenerTls(hosts.isEmpty() ? ListenerTls.PLAINTEXT : new ListenerTls(hosts,
                             ListenerTls.ClientValidation.NONE))));
         }
         return Optional.of(new GatewayCandidate(id, gateway, notAccepted, listeners, attached, ports, parents,
@@ -187,7 +193,7 @@ public final class GatewayTranslator {
 
     /**
      * The listeners with the certificates of the HTTPS ones resolved ({@link ListenerCertificates});
-     * a port takes at most {@link ListenerTls#MAX_CERTIFICATES}, in listener order.
+     * a port takes at most {@link ListenerTls#MAX_CERTIFICATES} distinct ones, in listener order.
      */
     private static List<ListenerCheck> withCertificates(Gateway gateway, List<ListenerCheck> listeners,
             GatewayCluster cluster, KeyMaterialCache keys, Instant now, Map<BalancerId, BalancerConfig> running,
@@ -196,7 +202,7 @@ public final class GatewayTranslator {
         Map<String, Listener> specs = new HashMap<>();
         gateway.getSpec().getListeners().stream().filter(l -> l != null && l.getName() != null)
                 .forEach(l -> specs.putIfAbsent(l.getName(), l));
-        Map<Integer, Integer> perPort = new HashMap<>();
+        Map<Integer, Set<TlsCertificate>> perPort = new HashMap<>();
         List<ListenerCheck> checked = new ArrayList<>();
         for (ListenerCheck listener : listeners) {
             if (!listener.https() || !listener.usable()) {
@@ -207,8 +213,14 @@ public final class GatewayTranslator {
             ListenerCertificates.Resolved resolved = ListenerCertificates.resolve(specs.get(listener.name()),
                     id.namespace(), cluster, keys, now, serving == null ? List.of() : serving.listenerTls().certificates());
             recheckAt[0] = resolved.recheckAt().isBefore(recheckAt[0]) ? resolved.recheckAt() : recheckAt[0];
-            int room = ListenerTls.MAX_CERTIFICATES - perPort.getOrDefault(listener.port(), 0);
-            List<TlsCertificate> taken = resolved.certificates().subList(0, Math.min(room, resolved.certificates().size()));
+            Set<TlsCertificate> port = perPort.computeIfAbsent(listener.port(), p -> new HashSet<>());
+            List<TlsCertificate> taken = new ArrayList<>();
+            for (TlsCertificate certificate : resolved.certificates()) {
+                if (port.contains(certificate) || port.size() < ListenerTls.MAX_CERTIFICATES) {
+                    port.add(certificate); // a Secret two listeners of the port name counts once
+                    taken.add(certificate);
+                }
+            }
             Problem problem = resolved.problem();
             if (taken.size() < resolved.certificates().size()) {
                 Problem full = new Problem(GatewayApi.INVALID_CERTIFICATE_REF, "a port serves at most "
@@ -216,7 +228,6 @@ public final class GatewayTranslator {
                         + (resolved.certificates().size() - taken.size()) + " of this listener left out");
                 problem = problem == null ? full : new Problem(problem.reason(), problem.message() + "; " + full.message());
             }
-            perPort.merge(listener.port(), taken.size(), Integer::sum);
             checked.add(listener.withCertificates(taken, problem));
         }
         return List.copyOf(checked);

@@ -106,10 +106,15 @@ final class Listeners {
             }
         }
         for (Listener other : samePort) {
-            if (other != listener && Objects.equals(listener.getHostname(), other.getHostname())) {
+            if (other != listener && sameHostname(listener.getHostname(), other.getHostname())) {
                 return GatewayApi.HOSTNAME_CONFLICT;
             }
         }
         return null;
+    }
+
+    /** Host names compare without case (the data plane matches SNI and :authority so). */
+    private static boolean sameHostname(String a, String b) {
+        return a == null ? b == null : a.equalsIgnoreCase(b);
     }
 }

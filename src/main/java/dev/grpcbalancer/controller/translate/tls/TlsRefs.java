@@ -98,7 +98,7 @@ public final class TlsRefs {
                 // Never serve without the client validation the spec asks for, nor with no certificate.
                 return keepWhole(previous.enabled() ? previous : null, previous.enabled());
             }
-            return new ListenerTls(certificates, validation);
+            return ListenerTls.of(certificates, validation);
         }
 
         /** Null when the backends cannot be reached as the spec asks. */

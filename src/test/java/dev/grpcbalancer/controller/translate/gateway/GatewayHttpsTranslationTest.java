@@ -9,8 +9,10 @@ import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerConfig;
 import dev.grpcbalancer.snapshot.BalancerId;
 import dev.grpcbalancer.snapshot.ListenerTls;
+import dev.grpcbalancer.snapshot.ListenerTls.HostCertificates;
 import dev.grpcbalancer.snapshot.TlsCertificate;
 import dev.grpcbalancer.testing.tls.TestPki;
+import dev.grpcbalancer.testing.tls.TlsConfigs;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.FrontendTLSValidation;
@@ -23,20 +25,25 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS listeners translated with plain objects: certificates from Secrets (in another namespace
- * only with a ReferenceGrant for Gateways), every port's certificates for SNI, the reasons of a
- * listener whose references do not resolve, and the last valid certificate serving through a
- * broken update.
+ * only with a ReferenceGrant for Gateways), each listener's certificates for the SNI names of its
+ * hostname, at most four distinct ones per port, the reasons of a listener whose references do not
+ * resolve, and the last valid certificate serving through a broken update.
  */
 public class GatewayHttpsTranslationTest {
 
     private static final TestPki.Ca CA = TestPki.ca("gateway-https-test-ca");
     private static final TestPki.Issued FOO = CA.server("foo.example.com").issue();
     private static final TestPki.Issued BAR = CA.server("*.bar.example.com").issue();
+    /** Both cover every name below *.shop.example and *.example.com: only the listener hostname tells them apart. */
+    private static final TestPki.Issued WILD_A = CA.server("*.shop.example", "*.example.com").issue();
+    private static final TestPki.Issued WILD_B = CA.server("*.shop.example", "*.example.com").issue();
+    private static final TestPki.Issued FIFTH = CA.server("fifth.shop.example").issue();
     private static final ObjectKey WEB = new ObjectKey("shop", "web");
 
     private final MapGatewayCluster cluster = new MapGatewayCluster().add(GatewayObjects.ourClass())
@@ -55,8 +62,10 @@ public class GatewayHttpsTranslationTest {
                 listener("plain", 8080, null)));
 
         BalancerConfig port = candidate.ports().get(8443);
-        assertThat(port.listenerTls().certificates()).extracting(TlsCertificate::source)
-                .containsExactly("Secret shop/foo-tls", "Secret certs/bar-tls");
+        assertThat(port.listenerTls().hosts()).extracting(HostCertificates::hostname)
+                .containsExactly("foo.example.com", "*.bar.example.com");
+        assertThat(port.listenerTls().hosts()).extracting(h -> sources(h.certificates()))
+                .containsExactly(List.of("Secret shop/foo-tls"), List.of("Secret certs/bar-tls"));
         assertThat(port.listenerTls().certificates().get(1).serverNames()).containsExactly("*.bar.example.com");
         assertThat(port.listenerTls().clientValidation().enabled()).isFalse();
         assertThat(candidate.ports().get(8080).listenerTls()).isEqualTo(ListenerTls.PLAINTEXT);
@@ -67,6 +76,73 @@ public class GatewayHttpsTranslationTest {
         assertThat(candidate.inputs()).contains(InputRef.secret("shop", "foo-tls"), InputRef.secret("certs", "bar-tls"),
                 InputRef.referenceGrants("certs"));
         assertThat(candidate.recheckAt()).isEqualTo(FOO.certificate().getNotAfter().toInstant().plusSeconds(1));
+    }
+
+    @Test
+    void eachHttpsListenerServesItsOwnCertificatesForItsHostnameAndOneWithoutHostnameForAnyHost() {
+        cluster.add(secret("shop", "wild-a", WILD_A.chainPem(), WILD_A.keyPem()))
+                .add(secret("shop", "wild-b", WILD_B.chainPem(), WILD_B.keyPem()));
+
+        GatewayCandidate candidate = translate(gateway("shop", "web",
+                https("shop", 8443, "*.shop.example", ref(null, "wild-a")),
+                https("cart", 8443, "cart.shop.example", ref(null, "wild-b")),
+                https("any", 8443, null, ref(null, "foo-tls"), ref(null, "wild-a"))));
+
+        assertThat(candidate.ports().get(8443).listenerTls().hosts()).containsExactly(
+                new HostCertificates("*.shop.example", List.of(certificate("shop", "wild-a", WILD_A))),
+                new HostCertificates("cart.shop.example", List.of(certificate("shop", "wild-b", WILD_B))),
+                new HostCertificates(null, List.of(certificate("shop", "foo-tls", FOO),
+                        certificate("shop", "wild-a", WILD_A))));
+        assertThat(candidate.ports().get(8443).listenerTls().certificates()).as("each once").hasSize(3);
+    }
+
+    @Test
+    void aSecretSeveralListenersOfAPortNameCountsOnceTowardsItsFourCertificates() {
+        cluster.add(secret("shop", "wild-a", WILD_A.chainPem(), WILD_A.keyPem()))
+                .add(secret("shop", "wild-b", WILD_B.chainPem(), WILD_B.keyPem()))
+                .add(secret("shop", "bar-tls", BAR.chainPem(), BAR.keyPem()))
+                .add(secret("shop", "fifth", FIFTH.chainPem(), FIFTH.keyPem()));
+        List<Listener> listeners = new java.util.ArrayList<>();
+        for (String host : List.of("a", "b", "c", "d", "e", "f")) {
+            listeners.add(https(host, 8443, host + ".shop.example", ref(null, "wild-a")));
+        }
+        listeners.add(https("g", 8443, "g.shop.example", ref(null, "wild-b"), ref(null, "foo-tls")));
+        listeners.add(https("h", 8443, "h.shop.example", ref(null, "bar-tls"), ref(null, "fifth")));
+
+        GatewayCandidate candidate = translate(gateway("shop", "web", listeners.toArray(Listener[]::new)));
+
+        assertThat(candidate.ports().get(8443).listenerTls().hosts()).hasSize(8);
+        assertThat(candidate.ports().get(8443).listenerTls().certificates()).extracting(TlsCertificate::source)
+                .containsExactly("Secret shop/wild-a", "Secret shop/wild-b", "Secret shop/foo-tls", "Secret shop/bar-tls");
+        ListenerCheck last = candidate.listeners().get(7);
+        assertThat(last.servable()).isTrue();
+        assertThat(last.unresolvedRefs().message()).isEqualTo("a port serves at most 4 certificates: 1 of this listener"
+                + " left out");
+    }
+
+    @Test
+    void aBrokenSecretOfOneListenerLeavesTheOtherListenersCertificatesAsTheyAre() {
+        cluster.add(secret("shop", "wild-a", WILD_A.chainPem(), WILD_A.keyPem()))
+                .add(secret("shop", "wild-b", WILD_B.chainPem(), WILD_B.keyPem()));
+        Gateway gateway = gateway("shop", "web", https("a", 8443, "a.example.com", ref(null, "wild-a")),
+                https("b", 8443, "b.example.com", ref(null, "wild-b")));
+        GatewayCandidate first = translate(gateway);
+        Map<BalancerId, BalancerConfig> running = Map.of(GatewayTranslator.listenerId(WEB, 8443), first.ports().get(8443));
+
+        cluster.add(secret("shop", "wild-a", WILD_A.chainPem(), WILD_B.keyPem()));
+        GatewayCandidate broken = GatewayTranslator.candidate(gateway, cluster, new KeyMaterialCache(), Instant.now(),
+                running).orElseThrow();
+
+        assertThat(broken.ports().get(8443).listenerTls()).as("a keeps its last valid certificate, b is untouched")
+                .isEqualTo(first.ports().get(8443).listenerTls());
+        assertThat(broken.listeners().get(0).unresolvedRefs().message()).endsWith(
+                "(the last valid certificate keeps serving)");
+        assertThat(broken.listeners().get(1).unresolvedRefs()).isNull();
+
+        GatewayCandidate neverValid = translate(gateway);
+        assertThat(neverValid.listeners().get(0).servable()).isFalse();
+        assertThat(neverValid.ports().get(8443).listenerTls().hosts()).containsExactly(
+                new HostCertificates("b.example.com", List.of(certificate("shop", "wild-b", WILD_B))));
     }
 
     @Test
@@ -140,6 +216,14 @@ public class GatewayHttpsTranslationTest {
         GatewayCandidate stale = translate(gateway);
         assertThat(stale.listeners().get(0).unresolvedRefs().message()).contains("the certificate in tls.crt expired at");
         assertThat(stale.ports()).as("never valid here: nothing to keep").isEmpty();
+    }
+
+    private static TlsCertificate certificate(String namespace, String name, TestPki.Issued issued) {
+        return TlsConfigs.certificate("Secret " + namespace + "/" + name, issued);
+    }
+
+    private static List<String> sources(List<TlsCertificate> certificates) {
+        return certificates.stream().map(TlsCertificate::source).toList();
     }
 
     private GatewayCandidate translate(Gateway gateway) {
