@@ -306,10 +306,10 @@ public final class StandaloneSource implements AutoCloseable {
                     // next to it): each change would wake this thread and the JDK's watcher for
                     // nothing. The periodic content check notices the file's changes instead.
                     key.cancel();
-                    configDirectoryWatched = false;
                     LOG.warn("config {}: other files in {} change more than {} times a second; no longer watching the"
                             + " folder, checking the file every {} ms instead", file, key.watchable(),
                             BUSY_WAKEUPS_PER_SECOND, pollInterval.toMillis());
+                    configDirectoryWatched = false; // after the line: who sees false finds it logged
                     continue;
                 }
                 if (!key.reset()) {
