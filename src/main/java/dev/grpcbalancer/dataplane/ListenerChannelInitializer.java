@@ -5,6 +5,7 @@ import dev.grpcbalancer.dataplane.http2.ClientPingPolicy;
 import dev.grpcbalancer.dataplane.http2.IdleTimeoutHandler;
 import dev.grpcbalancer.dataplane.http2.MaxConnectionAgeHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.dataplane.http2.WriteCoalescer;
 import dev.grpcbalancer.dataplane.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -50,7 +51,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             }));
         } else {
             ClientConnection connection = newConnection();
-            ch.pipeline().addLast(connection);
+            ch.pipeline().addLast(new WriteCoalescer(), connection);
             addLifecycle(ch, connection);
         }
     }

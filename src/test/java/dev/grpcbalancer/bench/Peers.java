@@ -149,11 +149,12 @@ final class Peers implements AutoCloseable {
      */
     Peer startBalancer(String name, Path templateDir, Path jar, Backends backends, List<String> jvmOpts,
             Path javaBinary, List<String> extraArgs) throws IOException, InterruptedException {
+        JvmFile jvmFile = JvmFile.read(templateDir.resolve("balancer.jvm"));
+        javaBinary = jvmFile.java().orElse(javaBinary);
+        jar = jvmFile.jar().orElse(jar);
         if (!Files.isRegularFile(jar)) {
             throw new IOException("balancer jar not found: " + jar + " (run mvn -DskipTests package)");
         }
-        JvmFile jvmFile = JvmFile.read(templateDir.resolve("balancer.jvm"));
-        javaBinary = jvmFile.java().orElse(javaBinary);
         Ports ports = Ports.free();
         int admin = freePort();
         String instance = instance(name);

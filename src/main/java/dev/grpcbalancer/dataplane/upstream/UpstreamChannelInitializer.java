@@ -2,6 +2,7 @@ package dev.grpcbalancer.dataplane.upstream;
 
 import dev.grpcbalancer.dataplane.http2.KeepaliveHandler;
 import dev.grpcbalancer.dataplane.http2.ProxyConnectionBuilder;
+import dev.grpcbalancer.dataplane.http2.WriteCoalescer;
 import dev.grpcbalancer.dataplane.tls.UpstreamTls;
 import dev.grpcbalancer.snapshot.Keepalive;
 import io.netty.channel.Channel;
@@ -45,6 +46,8 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
             if (!ch.isOpen()) {
                 return;
             }
+        } else {
+            ch.pipeline().addLast(new WriteCoalescer()); // the SslHandler coalesces on its own
         }
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings()
