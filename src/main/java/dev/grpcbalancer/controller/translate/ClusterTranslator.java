@@ -309,7 +309,8 @@ public final class ClusterTranslator {
             gatewayOutcomes.put(gateway.id(), outcome);
             gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
         }
-        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(next);
+        // Built on the running snapshot: the data plane then looks at the balancers that differ only.
+        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(running, next);
         Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept);
         return new Result(snapshot, nextMemo.outcomes, gatewayOutcomes, nextMemo, changedOutcomes, removed);
     }
