@@ -84,6 +84,7 @@ public final class BalancerController implements AutoCloseable {
     private final ManagedServices managedServices;
 
     private final StatusPlanner statuses;
+    private final ClusterTranslator.Balancers balancers;
 
     private final Clock clock;
 
@@ -106,6 +107,7 @@ public final class BalancerController implements AutoCloseable {
         this.clock = requireNonNull(clock, "clock");
         this.loop = new ReconcileLoop(settings.holdOff(), settings.recheck(), this::reconcile);
         this.cache = new ClusterCache(client, settings, loop::trigger);
+        this.balancers = cache.translatedBalancers();
         this.leadership = new Leadership(client, settings, loop::trigger);
         this.managedServices = settings.podSelector().isEmpty() ? null
                 : new ManagedServices(client, settings.controllerNamespace(), settings.podSelector());
@@ -201,7 +203,7 @@ public final class BalancerController implements AutoCloseable {
         long startNanos = System.nanoTime();
         // Changes first, then the stores: a change that lands in between is translated now and again next run.
         Set<InputRef> changed = cache.takeChanges();
-        ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache.gateways(), cache, lastValid,
+        ClusterTranslator.Result result = ClusterTranslator.translate(balancers, cache.gateways(), cache, lastValid,
                 published == null ? RoutingSnapshot.EMPTY : published, memo, changed, keys, clock.instant());
         keys.retainUsed();
         memo = result.memo();
