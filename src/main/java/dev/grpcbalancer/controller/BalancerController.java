@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.BalancerSource;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.LastValidSpecs;
@@ -84,7 +85,7 @@ public final class BalancerController implements AutoCloseable {
     private final ManagedServices managedServices;
 
     private final StatusPlanner statuses;
-    private final ClusterTranslator.Balancers balancers;
+    private final BalancerSource balancers;
 
     private final Clock clock;
 

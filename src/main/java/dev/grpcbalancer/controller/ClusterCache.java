@@ -3,7 +3,7 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
-import dev.grpcbalancer.controller.translate.ClusterTranslator;
+import dev.grpcbalancer.controller.translate.BalancerSource;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
@@ -200,8 +200,8 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
      * noted as an {@link InputRef#grpcBalancer} ref among {@link #takeChanges}, so a run looks up the
      * balancers those name and no other.
      */
-    ClusterTranslator.Balancers translatedBalancers() {
-        return new ClusterTranslator.Balancers() {
+    BalancerSource translatedBalancers() {
+        return new BalancerSource() {
             @Override
             public Collection<GrpcBalancer> all() {
                 return balancers();

@@ -2,7 +2,6 @@ package dev.grpcbalancer.controller.translate;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.translate.BalancerCandidates.Candidate;
-import dev.grpcbalancer.controller.translate.ClusterTranslator.Balancers;
 import dev.grpcbalancer.controller.translate.ClusterTranslator.Cluster;
 import dev.grpcbalancer.controller.translate.ClusterTranslator.Entry;
 import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
@@ -22,7 +21,7 @@ import java.util.Set;
  * keep their last candidate, giving every balancer's candidate in id order.
  *
  * <p>Two ways to the same answer. When the source reports every GrpcBalancer that changed
- * ({@link Balancers#changesReported()}) and the last run left a memo, only the balancers the changes
+ * ({@link BalancerSource#changesReported()}) and the last run left a memo, only the balancers the changes
  * concern are looked at: those named by a changed {@link InputRef#GRPC_BALANCER} ref, and those that
  * read a changed input ({@link InputReaders}); every other balancer keeps its candidate and place
  * unseen. Otherwise (the first run, a source that only lists, a certificate due for a recheck) every
@@ -63,7 +62,7 @@ final class CandidateSelection {
      * @param previous the last run's entries by id, its candidates in order and their readers
      * @param claimsStand whether the last run's port decisions were made over the running snapshot
      */
-    Chosen choose(Balancers balancers, Map<BalancerId, Entry> previous, List<Candidate> previousOrder,
+    Chosen choose(BalancerSource balancers, Map<BalancerId, Entry> previous, List<Candidate> previousOrder,
             InputReaders readers, boolean claimsStand) {
         boolean onlyConcerned = balancers.changesReported() && !previous.isEmpty()
                 && now.isBefore(readers.earliestRecheck());
@@ -71,7 +70,7 @@ final class CandidateSelection {
                 : everyBalancer(balancers.all(), previous, claimsStand);
     }
 
-    private Chosen concerned(Balancers balancers, Map<BalancerId, Entry> previous, List<Candidate> previousOrder,
+    private Chosen concerned(BalancerSource balancers, Map<BalancerId, Entry> previous, List<Candidate> previousOrder,
             InputReaders readers, boolean claimsStand) {
         Candidate[] places = previousOrder.toArray(new Candidate[0]);
         List<Candidate> newcomers = new ArrayList<>(0);

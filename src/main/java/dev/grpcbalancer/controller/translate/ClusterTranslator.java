@@ -56,7 +56,7 @@ import java.util.TreeMap;
  * {@link BalancerConfig} and {@link BalancerOutcome} are the same instances as before, so the data
  * plane and the status code see nothing new. A balancer whose certificates expire or become valid
  * is translated again from that moment ({@link TlsResolution#recheckAt()}). Where the source reports
- * which balancers changed ({@link Balancers#changesReported()}), a run does not even look at the
+ * which balancers changed ({@link BalancerSource#changesReported()}), a run does not even look at the
  * others: the memo keeps the reverse of every balancer's inputs ({@link InputReaders}), and only the
  * balancers named by the changed refs are looked up ({@link CandidateSelection}). Port claims are
  * decided again over all balancers when a claim changed (they couple balancers to each other). The
@@ -82,49 +82,6 @@ public final class ClusterTranslator {
 
         /** The ConfigMap {@code namespace/name}, or {@code null} when it does not exist. */
         ConfigMap configMap(String namespace, String name);
-    }
-
-    /**
-     * The GrpcBalancers a translation reads: every one, or one by namespace and name (an informer's
-     * store, or a plain list in tests).
-     */
-    public interface Balancers {
-
-        /** Every GrpcBalancer seen, in any order. */
-        Collection<GrpcBalancer> all();
-
-        /** The GrpcBalancer {@code namespace/name}, or {@code null} when it does not exist. */
-        GrpcBalancer balancer(String namespace, String name);
-
-        /**
-         * Whether the {@code changed} refs given with each run name every GrpcBalancer added, changed
-         * or deleted since the run before ({@link InputRef#grpcBalancer}): then a run looks up only
-         * the balancers the changes concern, not every one.
-         */
-        boolean changesReported();
-
-        /** A plain list whose changes are not reported: every run looks at every balancer. */
-        static Balancers listed(Collection<GrpcBalancer> balancers) {
-            requireNonNull(balancers, "balancers");
-            return new Balancers() {
-                @Override
-                public Collection<GrpcBalancer> all() {
-                    return balancers;
-                }
-
-                @Override
-                public GrpcBalancer balancer(String namespace, String name) {
-                    return balancers.stream().filter(balancer -> balancer.getMetadata() != null
-                            && namespace.equals(balancer.getMetadata().getNamespace())
-                            && name.equals(balancer.getMetadata().getName())).findFirst().orElse(null);
-                }
-
-                @Override
-                public boolean changesReported() {
-                    return false;
-                }
-            };
-        }
     }
 
     /**
@@ -268,7 +225,7 @@ public final class ClusterTranslator {
     public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
             KeyMaterialCache keys, Instant now) {
-        return translate(Balancers.listed(balancers), gateways, cluster, lastValid, running, previous, changed, keys, now);
+        return translate(BalancerSource.listed(balancers), gateways, cluster, lastValid, running, previous, changed, keys, now);
     }
 
     /**
@@ -276,7 +233,7 @@ public final class ClusterTranslator {
      * over balancers whose changes may be reported: then only the balancers named by a changed
      * {@link InputRef#GRPC_BALANCER} ref or reading a changed input are looked at ({@link CandidateSelection}).
      */
-    public static Result translate(Balancers balancers, Collection<Gateway> gateways, GatewayCluster cluster,
+    public static Result translate(BalancerSource balancers, Collection<Gateway> gateways, GatewayCluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
             KeyMaterialCache keys, Instant now) {
         requireNonNull(balancers, "balancers");

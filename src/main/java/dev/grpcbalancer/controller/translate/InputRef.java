@@ -52,7 +52,7 @@ public record InputRef(String kind, String namespace, String name) {
     /**
      * A GrpcBalancer itself, by namespace and name. No translation reads another balancer; a source
      * that reports each balancer added, changed or deleted with this ref lets a run look up only
-     * those ({@link ClusterTranslator.Balancers#changesReported()}).
+     * those ({@link BalancerSource#changesReported()}).
      */
     public static final String GRPC_BALANCER = "GrpcBalancer";
 

@@ -157,7 +157,7 @@ class IncrementalTranslationTest {
                 changed.addAll(listed.takeChanges());
                 ClusterTranslator.Result result = ClusterTranslator.translate(listed, List.of(),
                         GatewayCluster.servicesOnly(world), lastValid, running, memo, changed, keys, NOW);
-                ClusterTranslator.Result full = ClusterTranslator.translate(ClusterTranslator.Balancers.listed(
+                ClusterTranslator.Result full = ClusterTranslator.translate(BalancerSource.listed(
                         listed.all()), List.of(), GatewayCluster.servicesOnly(world), lastValid, running,
                         ClusterTranslator.Memo.EMPTY, Set.of(), keys, NOW);
                 String where = "seed " + seed + ", step " + step;
@@ -216,7 +216,7 @@ class IncrementalTranslationTest {
     }
 
     /** GrpcBalancers by name in namespace shop, noting each put and remove as the informer does. */
-    private static final class ReportedBalancers implements ClusterTranslator.Balancers {
+    private static final class ReportedBalancers implements BalancerSource {
 
         private final Map<String, GrpcBalancer> byName = new TreeMap<>();
         private final Set<InputRef> changes = new HashSet<>();
