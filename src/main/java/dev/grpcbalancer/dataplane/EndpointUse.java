@@ -8,7 +8,9 @@ import dev.grpcbalancer.snapshot.Endpoint;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -42,6 +44,10 @@ final class EndpointUse {
             return false;
         }
         Use after = config == null ? null : new Use(config, tls);
+        if (before != null && after != null && sameUpstreams(before, after)) {
+            uses.put(id, after); // the same endpoints in the same order, only their states or weights changed
+            return false;
+        }
         Set<UpstreamKey> old = keys(before);
         Set<UpstreamKey> now = keys(after);
         for (UpstreamKey key : now) {
@@ -66,6 +72,24 @@ final class EndpointUse {
     /** The upstreams some running balancer uses: a live view, safe to read from any thread. */
     Set<UpstreamKey> live() {
         return live;
+    }
+
+    /** Whether two uses have the same addresses in the same order over the same TLS: no upstream comes or goes. */
+    private static boolean sameUpstreams(Use a, Use b) {
+        if (!Objects.equals(a.tls, b.tls)) {
+            return false;
+        }
+        List<Endpoint> x = a.config.allEndpoints();
+        List<Endpoint> y = b.config.allEndpoints();
+        if (x.size() != y.size()) {
+            return false;
+        }
+        for (int i = 0; i < x.size(); i++) {
+            if (x.get(i).port() != y.get(i).port() || !x.get(i).host().equals(y.get(i).host())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Set<UpstreamKey> keys(Use use) {

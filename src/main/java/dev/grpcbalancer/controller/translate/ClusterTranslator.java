@@ -313,7 +313,7 @@ public final class ClusterTranslator {
         }
         // Built on the running snapshot: the data plane then looks at the balancers that differ only.
         RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(running, next);
-        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), List.copyOf(candidates),
+        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Collections.unmodifiableList(candidates),
                 chosen.readsKept() ? previous.readers : InputReaders.of(candidates), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept,
                 chosen.visited());
         return new Result(snapshot, nextMemo.outcomes, gatewayOutcomes, nextMemo, changedOutcomes, removed);
