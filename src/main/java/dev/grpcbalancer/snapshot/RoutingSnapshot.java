@@ -2,9 +2,6 @@ package dev.grpcbalancer.snapshot;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.BitSet;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * fresh one on every change and hand it to a {@link SnapshotSink}; equal snapshots mean nothing
  * changed. Balancer ids and listener ports are unique (sources resolve clashes before).
  *
- * <p>The index by id that the uniqueness check builds is kept: looking a balancer up costs one hash
- * lookup, not a walk over a thousand balancers.
+ * <p>The index by id that the uniqueness check builds is kept ({@link BalancerIndex}, compact: a
+ * source builds a snapshot per change): looking a balancer up costs one hash probe, not a walk over
+ * a thousand balancers.
  *
  * <p>A snapshot built on another one ({@link #RoutingSnapshot(RoutingSnapshot, List)}) knows which
  * balancers differ from it ({@link #changesSince}): a consumer that runs that base applies the
@@ -49,7 +47,7 @@ public final class RoutingSnapshot {
     }
 
     private final List<BalancerConfig> balancers;
-    private final Map<BalancerId, BalancerConfig> byId;
+    private final BalancerIndex byId;
     private final long revision = REVISIONS.incrementAndGet();
     /** The revision this snapshot was built on, or 0; and what differs from it (null with no base). */
     private final long baseRevision;
@@ -69,25 +67,13 @@ public final class RoutingSnapshot {
      */
     public RoutingSnapshot(RoutingSnapshot base, List<BalancerConfig> balancers) {
         this.balancers = List.copyOf(requireNonNull(balancers, "balancers"));
-        Map<BalancerId, BalancerConfig> index = new HashMap<>(this.balancers.size() * 2);
-        // Ports seen, one bit each: a source builds a snapshot per change, so no map of ports per build.
-        BitSet ports = new BitSet(65536);
-        for (BalancerConfig balancer : this.balancers) {
-            if (index.put(balancer.id(), balancer) != null) {
-                throw new IllegalArgumentException("balancer listed twice: " + balancer.id());
-            }
-            if (ports.get(balancer.listenerPort())) {
-                throw new IllegalArgumentException("port " + balancer.listenerPort() + " used by both "
-                        + holderOf(balancer.listenerPort()) + " and " + balancer.id());
-            }
-            ports.set(balancer.listenerPort());
-        }
-        this.byId = Collections.unmodifiableMap(index);
+        this.byId = new BalancerIndex(this.balancers);
+        checkPorts(this.balancers);
         this.baseRevision = base == null ? 0 : base.revision;
         this.changes = base == null ? null : changesFrom(base.byId);
     }
 
-    private Changes changesFrom(Map<BalancerId, BalancerConfig> base) {
+    private Changes changesFrom(BalancerIndex base) {
         Set<BalancerId> changed = new HashSet<>();
         int kept = 0;
         for (BalancerConfig balancer : balancers) {
@@ -123,9 +109,23 @@ public final class RoutingSnapshot {
         return changes != null && base.revision == baseRevision ? Optional.of(changes) : Optional.empty();
     }
 
-    /** The first balancer listening on {@code port}. */
-    private BalancerId holderOf(int port) {
-        return balancers.stream().filter(b -> b.listenerPort() == port).findFirst().orElseThrow().id();
+    /** Each port once: an open-addressing table of list positions by port, dropped after the check. */
+    private static void checkPorts(List<BalancerConfig> balancers) {
+        int[] slots = new int[BalancerIndex.capacityFor(balancers.size())];
+        int mask = slots.length - 1;
+        for (int i = 0; i < balancers.size(); i++) {
+            int port = balancers.get(i).listenerPort();
+            int slot = BalancerIndex.spread(port * 0x9E3779B9) & mask;
+            while (slots[slot] != 0) {
+                BalancerConfig holder = balancers.get(slots[slot] - 1);
+                if (holder.listenerPort() == port) {
+                    throw new IllegalArgumentException("port " + port + " used by both " + holder.id() + " and "
+                            + balancers.get(i).id());
+                }
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = i + 1;
+        }
     }
 
     /** Every balancer, in the order the source gave. */

@@ -21,6 +21,24 @@ class RoutingSnapshotTest {
     }
 
     @Test
+    void aThousandBalancersAreEachFoundByIdAndTheIndexIsAMapLikeAnyOther() {
+        List<BalancerConfig> configs = new java.util.ArrayList<>();
+        java.util.Map<BalancerId, BalancerConfig> expected = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            BalancerConfig config = config("b" + i, 10000 + i);
+            configs.add(config);
+            expected.put(config.id(), config);
+        }
+
+        RoutingSnapshot snapshot = new RoutingSnapshot(configs);
+
+        configs.forEach(config -> assertThat(snapshot.balancer(config.id())).containsSame(config));
+        assertThat(snapshot.balancer(new BalancerId("shop", "b1000"))).isEmpty();
+        assertThat(snapshot.byId()).isEqualTo(expected).hasSize(1000).doesNotContainKey("shop/b1");
+        assertThat(expected).isEqualTo(snapshot.byId());
+    }
+
+    @Test
     void aBalancerListedTwiceIsRejected() {
         assertThatThrownBy(() -> new RoutingSnapshot(List.of(config("a", 8080), config("a", 8081))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("balancer listed twice: shop/a");
