@@ -309,7 +309,8 @@ class ClusterTranslatorTest {
         return List.of(older, younger);
     }
 
-    private static GrpcBalancer referencing(String service, int port, String uid) {
+    /** Balancer shop/greeter over {@code service} on listener {@code port}, generation 1. */
+    static GrpcBalancer referencing(String service, int port, String uid) {
         GrpcBalancer balancer = new GrpcBalancer();
         balancer.getMetadata().setNamespace("shop");
         balancer.getMetadata().setName("greeter");

@@ -2,10 +2,7 @@ package dev.grpcbalancer.controller.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcbalancer.controller.crd.BackendRef;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
-import dev.grpcbalancer.controller.crd.GrpcBalancerSpec;
-import dev.grpcbalancer.controller.crd.ListenerSpec;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
 import dev.grpcbalancer.controller.translate.tls.KeyMaterialCache;
 import dev.grpcbalancer.snapshot.BalancerId;
@@ -14,6 +11,7 @@ import dev.grpcbalancer.snapshot.RoutingSnapshot;
 import io.fabric8.kubernetes.api.model.Service;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -186,7 +184,7 @@ class IncrementalTranslationTest {
     /** What the status and the data plane read of each outcome. */
     private static Map<BalancerId, List<Object>> summaries(ClusterTranslator.Result result) {
         Map<BalancerId, List<Object>> summaries = new TreeMap<>();
-        result.outcomes().forEach((id, outcome) -> summaries.put(id, java.util.Arrays.asList(outcome.errors(),
+        result.outcomes().forEach((id, outcome) -> summaries.put(id, Arrays.asList(outcome.errors(),
                 outcome.portHolder(), outcome.resolution(), outcome.config(), outcome.servingGeneration(),
                 outcome.resource().getMetadata().getResourceVersion())));
         return summaries;
@@ -198,20 +196,11 @@ class IncrementalTranslationTest {
     }
 
     private static GrpcBalancer balancer(String name, String service, int port, int minutes) {
-        GrpcBalancer balancer = new GrpcBalancer();
-        balancer.getMetadata().setNamespace("shop");
+        GrpcBalancer balancer = ClusterTranslatorTest.referencing(service, port, "uid-" + name);
         balancer.getMetadata().setName(name);
-        balancer.getMetadata().setUid("uid-" + name);
-        balancer.getMetadata().setGeneration(1L);
         balancer.getMetadata().setResourceVersion("1");
         balancer.getMetadata().setCreationTimestamp(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(60L * minutes)
                 .toString());
-        ListenerSpec listener = new ListenerSpec();
-        listener.setPort(port);
-        GrpcBalancerSpec spec = new GrpcBalancerSpec();
-        spec.setListener(listener);
-        spec.setBackendRef(new BackendRef(service, 50051));
-        balancer.setSpec(spec);
         return balancer;
     }
 
