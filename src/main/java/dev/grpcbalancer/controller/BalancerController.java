@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
 import dev.grpcbalancer.controller.status.DesiredStatus;
 import dev.grpcbalancer.controller.translate.BalancerOutcome;
+import dev.grpcbalancer.controller.translate.BalancerSource;
 import dev.grpcbalancer.controller.translate.ClusterTranslator;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.LastValidSpecs;
@@ -84,6 +85,7 @@ public final class BalancerController implements AutoCloseable {
     private final ManagedServices managedServices;
 
     private final StatusPlanner statuses;
+    private final BalancerSource balancers;
 
     private final Clock clock;
 
@@ -106,6 +108,7 @@ public final class BalancerController implements AutoCloseable {
         this.clock = requireNonNull(clock, "clock");
         this.loop = new ReconcileLoop(settings.holdOff(), settings.recheck(), this::reconcile);
         this.cache = new ClusterCache(client, settings, loop::trigger);
+        this.balancers = cache.translatedBalancers();
         this.leadership = new Leadership(client, settings, loop::trigger);
         this.managedServices = settings.podSelector().isEmpty() ? null
                 : new ManagedServices(client, settings.controllerNamespace(), settings.podSelector());
@@ -201,7 +204,7 @@ public final class BalancerController implements AutoCloseable {
         long startNanos = System.nanoTime();
         // Changes first, then the stores: a change that lands in between is translated now and again next run.
         Set<InputRef> changed = cache.takeChanges();
-        ClusterTranslator.Result result = ClusterTranslator.translate(cache.balancers(), cache.gateways(), cache, lastValid,
+        ClusterTranslator.Result result = ClusterTranslator.translate(balancers, cache.gateways(), cache, lastValid,
                 published == null ? RoutingSnapshot.EMPTY : published, memo, changed, keys, clock.instant());
         keys.retainUsed();
         memo = result.memo();

@@ -3,6 +3,7 @@ package dev.grpcbalancer.controller;
 import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.controller.crd.GrpcBalancer;
+import dev.grpcbalancer.controller.translate.BalancerSource;
 import dev.grpcbalancer.controller.translate.InputRef;
 import dev.grpcbalancer.controller.translate.ServiceBackends;
 import dev.grpcbalancer.controller.translate.gateway.GatewayCluster;
@@ -74,10 +75,11 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
         requireNonNull(client, "client");
         this.onChange = requireNonNull(onChange, "onChange");
         this.controllerNamespace = settings.controllerNamespace();
-        // A GrpcBalancer is not an input of another balancer: a changed one is a new object version,
-        // which the translation notices itself. An update of its status alone (the leader's own
-        // status writes, most of all) changes nothing the controller computes: no signal.
-        ResourceEventHandler<GrpcBalancer> balancerHandler = new Signal<>(onChange, changes, balancer -> List.of(),
+        // A GrpcBalancer is not an input of another balancer, but its own ref tells the translation
+        // which balancers to look up (balancers() reports its changes). An update of its status alone
+        // (the leader's own status writes, most of all) changes nothing the controller computes: no signal.
+        ResourceEventHandler<GrpcBalancer> balancerHandler = new Signal<>(onChange, changes, balancer ->
+                List.of(InputRef.grpcBalancer(balancer.getMetadata().getNamespace(), balancer.getMetadata().getName())),
                 (old, now) -> !sameVersion(old, now) && !onlyStatusChanged(old, now));
         ResourceEventHandler<Service> serviceHandler = new Signal<>(onChange, changes,
                 service -> List.of(InputRef.service(service.getMetadata().getNamespace(), service.getMetadata().getName())),
@@ -191,6 +193,30 @@ final class ClusterCache implements GatewayCluster, AutoCloseable {
         List<GrpcBalancer> list = new ArrayList<>();
         balancers.forEach(informer -> list.addAll(informer.getStore().list()));
         return list;
+    }
+
+    /**
+     * The GrpcBalancers for the translation: every add, change (but a status-only one) and delete is
+     * noted as an {@link InputRef#grpcBalancer} ref among {@link #takeChanges}, so a run looks up the
+     * balancers those name and no other.
+     */
+    BalancerSource translatedBalancers() {
+        return new BalancerSource() {
+            @Override
+            public Collection<GrpcBalancer> all() {
+                return balancers();
+            }
+
+            @Override
+            public GrpcBalancer balancer(String namespace, String name) {
+                return ClusterCache.this.balancer(namespace, name);
+            }
+
+            @Override
+            public boolean changesReported() {
+                return true;
+            }
+        };
     }
 
     GrpcBalancer balancer(String namespace, String name) {

@@ -88,6 +88,8 @@ final class ManagedServices {
      * while both are the same, the next sync skips the comparison. Only the writer thread uses it.
      */
     private final Map<String, Verified> verified = new HashMap<>();
+    /** The wants of the last sync when it verified every one and deleted nothing, else null. */
+    private Collection<Want> allVerified;
 
     private record Verified(Want want, Service service) {
     }
@@ -127,6 +129,9 @@ final class ManagedServices {
      * @return how many writes were made
      */
     int sync(Collection<Want> wants, Collection<Service> existing) {
+        if (wants == allVerified && nothingNew(existing)) {
+            return 0; // the same wants, each verified against the informer object that is still there
+        }
         Map<String, Service> byName = new HashMap<>();
         existing.forEach(service -> byName.put(service.getMetadata().getName(), service));
         int writes = 0;
@@ -172,6 +177,7 @@ final class ManagedServices {
         }
         verified.clear();
         verified.putAll(stillVerified);
+        allVerified = byName.isEmpty() && stillVerified.size() == wants.size() ? wants : null;
         return writes;
     }
 
@@ -258,6 +264,20 @@ final class ManagedServices {
     }
 
     /** The label selector of every managed Service, for the informer that watches them. */
+    /** Whether {@code existing} are exactly the Service objects the last sync verified (no walk builds anything). */
+    private boolean nothingNew(Collection<Service> existing) {
+        if (existing.size() != verified.size()) {
+            return false;
+        }
+        for (Service service : existing) {
+            Verified known = verified.get(service.getMetadata().getName());
+            if (known == null || known.service != service) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static Map<String, String> ownedSelector() {
         return Map.of(MANAGED_BY_LABEL, MANAGED_BY);
     }

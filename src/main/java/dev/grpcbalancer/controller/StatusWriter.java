@@ -65,8 +65,12 @@ final class StatusWriter implements AutoCloseable {
     private final AtomicReference<Plan> pending = new AtomicReference<>();
     private final AtomicLong statusWrites = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    /** Per balancer, the desired status and the informer object last found equal; writer thread only. */
-    private Map<BalancerId, Written> written = new HashMap<>();
+    /**
+     * Per balancer, the desired status and the informer object last found equal; writer thread only.
+     * Kept in place (a flush over a thousand balancers builds no map): an entry goes when its
+     * balancer leaves the plan, is written or could not be.
+     */
+    private final Map<BalancerId, Written> written = new HashMap<>();
 
     private record Written(DesiredStatus desired, GrpcBalancer object) {
     }
@@ -121,9 +125,9 @@ final class StatusWriter implements AutoCloseable {
             if (managedServices != null) {
                 managedServices.sync(plan.services(), cache.managedServices());
             }
-            Map<BalancerId, Written> stillWritten = new HashMap<>();
-            plan.statuses().forEach((id, desired) -> writeStatus(id, desired, stillWritten));
-            written = stillWritten;
+            Map<BalancerId, DesiredStatus> statuses = plan.statuses();
+            written.keySet().retainAll(statuses.keySet()); // balancers gone from the plan
+            statuses.forEach(this::writeStatus);
             statusWrites.addAndGet(gatewayStatuses.write(plan.gateways()));
         } catch (RuntimeException e) {
             failures.incrementAndGet();
@@ -131,17 +135,18 @@ final class StatusWriter implements AutoCloseable {
         }
     }
 
-    /** Writes {@code desired} unless the object shows it; notes it in {@code stillWritten} once it does. */
-    private void writeStatus(BalancerId id, DesiredStatus desired, Map<BalancerId, Written> stillWritten) {
+    /** Writes {@code desired} unless the object shows it; notes it in {@link #written} once it does. */
+    private void writeStatus(BalancerId id, DesiredStatus desired) {
         GrpcBalancer current = cache.balancer(id.namespace(), id.name());
         if (current == null || !leadership.isLeader()) {
+            written.remove(id);
             return; // deleted meanwhile: nothing to report on
         }
         Written known = written.get(id);
         if (known != null && known.desired == desired && known.object == current) {
-            stillWritten.put(id, known);
             return;
         }
+        written.remove(id); // noted again once the object shows the status
         GrpcBalancerStatus old = current.getStatus();
         List<Condition> oldConditions = old == null ? null : old.getConditions();
         GrpcBalancerStatus status = new GrpcBalancerStatus();
@@ -154,7 +159,7 @@ final class StatusWriter implements AutoCloseable {
         status.setAddresses(desired.addresses());
         status.setZoneRouting(desired.zoneRouting());
         if (status.equals(old)) {
-            stillWritten.put(id, new Written(desired, current));
+            written.put(id, new Written(desired, current));
             return;
         }
         // A JSON patch that sets the whole status: lists (conditions, addresses) are replaced, never

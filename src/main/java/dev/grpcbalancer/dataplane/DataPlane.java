@@ -109,6 +109,11 @@ public final class DataPlane implements SnapshotSink, ListenerStates, AutoClosea
         }
     }
 
+    /** Balancers looked at while applying snapshots so far ({@link ListenerSet#bindingsVisited}); for tests. */
+    long balancersVisitedApplying() {
+        return listeners.bindingsVisited();
+    }
+
     private void listenersChanged() {
         for (Runnable observer : listenerObservers) {
             try {

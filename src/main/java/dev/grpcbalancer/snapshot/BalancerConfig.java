@@ -147,6 +147,9 @@ public record BalancerConfig(
 
     /** Every endpoint of every route, each address once (the first seen wins). */
     public List<Endpoint> allEndpoints() {
+        if (!routed) {
+            return backends.endpoints(); // the one route's one backend, whose addresses are unique
+        }
         Map<EndpointAddress, Endpoint> byAddress = new LinkedHashMap<>();
         for (Route route : effectiveRoutes()) {
             for (RouteBackend backend : route.backends()) {

@@ -71,6 +71,10 @@ class ControllerReplicasTest {
         Await.until(WAIT, () -> addresses().contains(new BalancerAddress("Hostname", "gbal-shop-greeter.grpc-balancer.svc")),
                 () -> "address in status: " + addresses());
 
+        client.services().inNamespace(CONTROLLER_NAMESPACE).withName("gbal-shop-greeter").delete();
+        assertThat(managedService("gbal-shop-greeter")).isNull();
+        Await.until(WAIT, () -> managedService("gbal-shop-greeter") != null, () -> "the Service someone deleted is back");
+
         client.resources(GrpcBalancer.class).inNamespace(NAMESPACE).withName("greeter")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"service\":{\"type\":\"NodePort\"}}}");
         Await.until(WAIT, () -> "NodePort".equals(managedService("gbal-shop-greeter").getSpec().getType()),

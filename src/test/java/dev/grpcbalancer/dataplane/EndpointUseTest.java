@@ -12,6 +12,7 @@ import dev.grpcbalancer.snapshot.EndpointAddress;
 import dev.grpcbalancer.snapshot.EndpointState;
 import dev.grpcbalancer.snapshot.LoadBalancingPolicy;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,25 @@ class EndpointUseTest {
 
         use.use(GREETER, null, null);
         assertThat(live).as("counted once, so one removal empties it").isEmpty();
+    }
+
+    @Test
+    void endpointsInAddressOrderAreComparedSideBySideWithTheSameCountsAsSets() {
+        use.use(GREETER, balancer(GREETER, "10.0.0.1", "10.0.0.2"), UpstreamTls.PLAINTEXT);
+        BalancerConfig draining = new BalancerConfig(GREETER, 1, 8080, LoadBalancingPolicy.RoundRobin, new BackendSet(List.of(
+                new Endpoint("10.0.0.1", 50051, 1, EndpointState.DRAINING), new Endpoint("10.0.0.2", 50051, 1, EndpointState.READY))));
+
+        assertThat(use.use(GREETER, draining, UpstreamTls.PLAINTEXT)).isFalse();
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.1"), plain("10.0.0.2"));
+
+        assertThat(use.use(GREETER, balancer(GREETER, "10.0.0.0", "10.0.0.2", "10.0.0.3"), UpstreamTls.PLAINTEXT))
+                .as("10.0.0.1 went").isTrue();
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.0"), plain("10.0.0.2"), plain("10.0.0.3"));
+        use.use(REFUNDS, balancer(REFUNDS, "10.0.0.3"), UpstreamTls.PLAINTEXT);
+        assertThat(use.use(GREETER, balancer(GREETER, "10.0.0.9", "10.0.0.0"), UpstreamTls.PLAINTEXT))
+                .as("out of order: counted with sets; 10.0.0.3 still has refunds").isTrue();
+        assertThat(use.use(REFUNDS, null, null)).isTrue();
+        assertThat(use.live()).containsExactlyInAnyOrder(plain("10.0.0.0"), plain("10.0.0.9"));
     }
 
     private static BalancerConfig balancer(BalancerId id, String... hosts) {

@@ -23,7 +23,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -56,9 +55,12 @@ import java.util.TreeMap;
  * same object version and whose inputs did not change is not translated again: its
  * {@link BalancerConfig} and {@link BalancerOutcome} are the same instances as before, so the data
  * plane and the status code see nothing new. A balancer whose certificates expire or become valid
- * is translated again from that moment ({@link TlsResolution#recheckAt()}). Port claims are decided
- * over all balancers on every run (they couple balancers to each other and are cheap). The result is
- * the same as a full translation of the same state.
+ * is translated again from that moment ({@link TlsResolution#recheckAt()}). Where the source reports
+ * which balancers changed ({@link BalancerSource#changesReported()}), a run does not even look at the
+ * others: the memo keeps the reverse of every balancer's inputs ({@link InputReaders}), and only the
+ * balancers named by the changed refs are looked up ({@link CandidateSelection}). Port claims are
+ * decided again over all balancers when a claim changed (they couple balancers to each other). The
+ * result is the same as a full translation of the same state.
  *
  * <p>Gateways of this controller's classes are translated the same way, one candidate each
  * ({@link GatewayTranslator}), reused while the Gateway and what it read are unchanged. Each port
@@ -106,9 +108,13 @@ public final class ClusterTranslator {
     /** Per balancer and Gateway, what its last translation read and produced; immutable. */
     public static final class Memo {
 
-        public static final Memo EMPTY = new Memo(Map.of(), Map.of(), Map.of(), null, false);
+        public static final Memo EMPTY = new Memo(Map.of(), List.of(), InputReaders.EMPTY, Map.of(), Map.of(), null, false,
+                0);
 
         private final Map<BalancerId, Entry> entries;
+        /** The candidates in id order (each entry's index is its place here), and who read which input. */
+        private final List<Candidate> order;
+        private final InputReaders readers;
         private final Map<ObjectKey, GatewayEntry> gateways;
 
         /** The outcome of each balancer, a view of {@code entries} (no copy per run). */
@@ -118,15 +124,25 @@ public final class ClusterTranslator {
         private final Map<BalancerId, BalancerId> losers;
         private final RoutingSnapshot produced;
         private final boolean arbitrated;
+        private final int visited;
 
-        private Memo(Map<BalancerId, Entry> entries, Map<ObjectKey, GatewayEntry> gateways,
-                Map<BalancerId, BalancerId> losers, RoutingSnapshot produced, boolean arbitrated) {
+        private Memo(Map<BalancerId, Entry> entries, List<Candidate> order, InputReaders readers,
+                Map<ObjectKey, GatewayEntry> gateways, Map<BalancerId, BalancerId> losers, RoutingSnapshot produced,
+                boolean arbitrated, int visited) {
             this.entries = entries;
+            this.order = order;
+            this.readers = readers;
+            this.visited = visited;
             this.gateways = gateways;
             this.losers = losers;
             this.produced = produced;
             this.arbitrated = arbitrated;
             this.outcomes = new OutcomeView(entries);
+        }
+
+        /** The balancers that run looked at (checked their memo entry or translated them); for tests. */
+        int visited() {
+            return visited;
         }
 
         /** Whether that run decided the port claims anew (false: it kept the decisions before); for tests. */
@@ -209,6 +225,17 @@ public final class ClusterTranslator {
     public static Result translate(Collection<GrpcBalancer> balancers, Collection<Gateway> gateways, GatewayCluster cluster,
             Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
             KeyMaterialCache keys, Instant now) {
+        return translate(BalancerSource.listed(balancers), gateways, cluster, lastValid, running, previous, changed, keys, now);
+    }
+
+    /**
+     * {@link #translate(Collection, Collection, GatewayCluster, Map, RoutingSnapshot, Memo, Set, KeyMaterialCache, Instant)}
+     * over balancers whose changes may be reported: then only the balancers named by a changed
+     * {@link InputRef#GRPC_BALANCER} ref or reading a changed input are looked at ({@link CandidateSelection}).
+     */
+    public static Result translate(BalancerSource balancers, Collection<Gateway> gateways, GatewayCluster cluster,
+            Map<BalancerId, GrpcBalancer> lastValid, RoutingSnapshot running, Memo previous, Set<InputRef> changed,
+            KeyMaterialCache keys, Instant now) {
         requireNonNull(balancers, "balancers");
         requireNonNull(gateways, "gateways");
         requireNonNull(cluster, "cluster");
@@ -218,42 +245,17 @@ public final class ClusterTranslator {
         requireNonNull(keys, "keys");
         requireNonNull(now, "now");
         Map<BalancerId, BalancerConfig> listening = requireNonNull(running, "running").byId();
-        List<Candidate> candidates = new ArrayList<>(balancers.size());
-        // The same balancers as last time keep their places: no sorting a thousand ids per run.
-        Candidate[] samePlaces = new Candidate[previous.entries.size()];
-        boolean allInPlace = true;
         // The port decisions stand while every claim does: the same balancers, each on the same port
         // (or none) with the same age, over the snapshot those decisions produced (whose holders
         // then hold their ports, so a tie goes the same way again).
-        boolean claimsKept = previous.produced != null && running == previous.produced;
-        for (GrpcBalancer balancer : balancers) {
-            if (balancer.getMetadata() == null || balancer.getMetadata().getName() == null) {
-                continue;
-            }
-            BalancerId id = BalancerTranslator.idOf(balancer);
-            Entry before = previous.entries.get(id);
-            Candidate candidate = before != null && sameVersion(before.candidate.resource(), balancer)
-                    && Collections.disjoint(before.candidate.inputs(), changed)
-                    && now.isBefore(before.candidate.recheckAt())
-                    ? before.candidate
-                    : BalancerCandidates.candidate(balancer, cluster, lastValid, keys, now, listening.get(id));
-            candidates.add(candidate);
-            claimsKept &= before != null && (before.candidate == candidate || PortClaims.sameClaim(before.candidate, candidate));
-            if (allInPlace && before != null && samePlaces[before.index] == null) {
-                samePlaces[before.index] = candidate;
-            } else {
-                allInPlace = false;
-            }
-        }
-        if (allInPlace && candidates.size() == samePlaces.length) {
-            candidates = Arrays.asList(samePlaces);
-        } else {
-            candidates.sort(Comparator.comparing(Candidate::id));
-        }
+        CandidateSelection.Chosen chosen = new CandidateSelection(cluster, lastValid, changed, keys, now, listening)
+                .choose(balancers, previous.entries, previous.order, previous.readers,
+                        previous.produced != null && running == previous.produced);
+        List<Candidate> candidates = chosen.candidates();
 
         List<GatewayCandidate> gatewayCandidates = gatewayCandidates(gateways, cluster, previous, changed, keys, now,
                 listening);
-        claimsKept &= candidates.size() == previous.entries.size() && sameGateways(previous, gatewayCandidates);
+        boolean claimsKept = chosen.claimsKept() && sameGateways(previous, gatewayCandidates);
         Map<BalancerId, BalancerId> losers = claimsKept ? previous.losers
                 : PortClaims.arbitrate(PortClaims.of(candidates, gatewayCandidates, listening));
 
@@ -309,8 +311,11 @@ public final class ClusterTranslator {
             gatewayOutcomes.put(gateway.id(), outcome);
             gatewayMemo.put(gateway.id(), new GatewayEntry(outcome));
         }
-        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(next);
-        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept);
+        // Built on the running snapshot: the data plane then looks at the balancers that differ only.
+        RoutingSnapshot snapshot = sameAs(running, next) ? running : new RoutingSnapshot(running, next);
+        Memo nextMemo = new Memo(Collections.unmodifiableMap(memo), Collections.unmodifiableList(candidates),
+                chosen.readsKept() ? previous.readers : InputReaders.of(candidates), Map.copyOf(gatewayMemo), losers, snapshot, !claimsKept,
+                chosen.visited());
         return new Result(snapshot, nextMemo.outcomes, gatewayOutcomes, nextMemo, changedOutcomes, removed);
     }
 
@@ -370,7 +375,7 @@ public final class ClusterTranslator {
      * The same version of the same object: the same instance (an informer's store hands out the
      * same object until it changes), or the same uid and {@code resourceVersion}.
      */
-    private static boolean sameVersion(HasMetadata a, HasMetadata b) {
+    static boolean sameVersion(HasMetadata a, HasMetadata b) {
         if (a == b) {
             return true;
         }

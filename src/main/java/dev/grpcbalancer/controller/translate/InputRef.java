@@ -49,10 +49,21 @@ public record InputRef(String kind, String namespace, String name) {
     /** A ConfigMap, looked up by name (CA certificates). */
     public static final String CONFIG_MAP = "ConfigMap";
 
+    /**
+     * A GrpcBalancer itself, by namespace and name. No translation reads another balancer; a source
+     * that reports each balancer added, changed or deleted with this ref lets a run look up only
+     * those ({@link BalancerSource#changesReported()}).
+     */
+    public static final String GRPC_BALANCER = "GrpcBalancer";
+
     public InputRef {
         requireNonNull(kind, "kind");
         requireNonNull(namespace, "namespace");
         requireNonNull(name, "name");
+    }
+
+    public static InputRef grpcBalancer(String namespace, String name) {
+        return new InputRef(GRPC_BALANCER, namespace, name);
     }
 
     public static InputRef service(String namespace, String name) {
