@@ -97,7 +97,14 @@ class BackendFaultTest {
             load.awaitCallsStartedFromNow(WAIT);
             load.awaitSucceeded(load.succeeded() + 600, WAIT);
 
-            assertThat(load.failures()).as(load.toString()).isEmpty();
+            // The test backend sends its response headers as a call begins, before it reads the
+            // request, so a call b took just before it died may have its headers at the client
+            // already: committed there, no proxy may retry it. Only such calls may fail, at most
+            // one per client (each has one call in flight); every call the proxy could retry must
+            // succeed. (A crashed pod leaves no such window for servers that send headers with the
+            // response, as grpc-java's unary calls do.)
+            assertThat(load.failures()).as(load.toString()).hasSizeLessThanOrEqualTo(CLIENTS)
+                    .allSatisfy(failure -> assertThat(failure).contains("backend=b").contains("trailersOnly=false"));
             assertThat(load.callsTo("a") + load.callsTo("c")).isGreaterThanOrEqualTo(600);
         }
     }
