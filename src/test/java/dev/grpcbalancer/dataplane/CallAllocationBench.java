@@ -19,7 +19,9 @@ import java.util.TreeMap;
 import javax.management.ObjectName;
 
 /**
- * What one unary call allocates in the data plane: bytes on its event loop thread (exact, from the
+ * What one unary call costs the data plane: CPU time of its event loop thread (user and kernel,
+ * from the JVM's per-thread CPU clock: unlike calls per second it hardly moves when other work
+ * shares the machine), bytes allocated on that thread (exact, from the
  * JVM's per-thread allocation counter) and objects of the project's own classes (exact, from heap
  * histograms before and after, with a collector that frees nothing). A real grpc-java client and
  * backend on loopback make the calls; their allocations are on their own threads and classes.
@@ -52,13 +54,15 @@ public final class CallAllocationBench {
                 TestClient client = TestClient.builder(proxy.address()).disableRetry().build()) {
             calls(client, warmup);
             Map<String, long[]> before = histogram();
-            long bytesBefore = proxyThreadBytes();
+            long bytesBefore = proxyThreads(ThreadCounter.BYTES);
+            long cpuBefore = proxyThreads(ThreadCounter.CPU_NANOS);
             calls(client, measured);
-            long bytes = proxyThreadBytes() - bytesBefore;
+            long cpu = proxyThreads(ThreadCounter.CPU_NANOS) - cpuBefore;
+            long bytes = proxyThreads(ThreadCounter.BYTES) - bytesBefore;
             Map<String, long[]> after = histogram();
 
-            System.out.printf("%d unary calls (%d in flight), one event loop: %.0f bytes allocated per call on it%n",
-                    measured, IN_FLIGHT, (double) bytes / measured);
+            System.out.printf("%d unary calls (%d in flight), one event loop: %.2f us of its CPU and %.0f bytes"
+                    + " allocated on it per call%n", measured, IN_FLIGHT, cpu / 1e3 / measured, (double) bytes / measured);
             long objects = 0;
             long ownBytes = 0;
             Map<String, Double> perCall = new TreeMap<>();
@@ -117,13 +121,16 @@ public final class CallAllocationBench {
         }
     }
 
-    /** Bytes allocated so far by the data plane's event loop threads. */
-    private static long proxyThreadBytes() {
+    private enum ThreadCounter { BYTES, CPU_NANOS }
+
+    /** Bytes allocated, or CPU nanoseconds used, so far by the data plane's event loop threads. */
+    private static long proxyThreads(ThreadCounter counter) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long total = 0;
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info != null && info.getThreadName().startsWith("grpc-balancer-io")) {
-                total += threads.getThreadAllocatedBytes(info.getThreadId());
+                total += counter == ThreadCounter.BYTES ? threads.getThreadAllocatedBytes(info.getThreadId())
+                        : threads.getThreadCpuTime(info.getThreadId());
             }
         }
         return total;
