@@ -263,7 +263,6 @@ final class ManagedServices {
         return annotations.getOrDefault(BALANCER_ANNOTATION, "?");
     }
 
-    /** The label selector of every managed Service, for the informer that watches them. */
     /** Whether {@code existing} are exactly the Service objects the last sync verified (no walk builds anything). */
     private boolean nothingNew(Collection<Service> existing) {
         if (existing.size() != verified.size()) {
@@ -278,6 +277,7 @@ final class ManagedServices {
         return true;
     }
 
+    /** The label selector of every managed Service, for the informer that watches them. */
     static Map<String, String> ownedSelector() {
         return Map.of(MANAGED_BY_LABEL, MANAGED_BY);
     }

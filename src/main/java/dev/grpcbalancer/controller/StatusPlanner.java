@@ -125,7 +125,7 @@ final class StatusPlanner {
         for (BalancerId id : look) {
             BalancerOutcome outcome = outcomes.get(id);
             Built before = built.get(id);
-            String type = before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
+            String type = typeOf(outcome, before, lastValid);
             types.put(id, type);
             namesChanged |= before == null || isKept(type) != isKept(before.serviceType);
         }
@@ -157,8 +157,7 @@ final class StatusPlanner {
         for (BalancerId id : look) {
             BalancerOutcome outcome = outcomes.get(id);
             Built before = built.get(id);
-            String type = types.containsKey(id) ? types.get(id)
-                    : before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
+            String type = types.containsKey(id) ? types.get(id) : typeOf(outcome, before, lastValid);
             String serviceName = isKept(type) ? serviceNames.get(id) : null;
             ListenerState listener = listening.get(id);
             Service service = serviceName == null ? null : managedService.apply(serviceName);
@@ -217,6 +216,11 @@ final class StatusPlanner {
     }
 
     /** The managed Service type a balancer's outcome asks for; {@link ManagedServiceSpec#NONE} when none is kept. */
+    /** The managed Service type of {@code outcome}: found before when it is the outcome {@code before} was built from. */
+    private String typeOf(BalancerOutcome outcome, Built before, Map<BalancerId, GrpcBalancer> lastValid) {
+        return before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
+    }
+
     private String serviceType(BalancerOutcome outcome, Map<BalancerId, GrpcBalancer> lastValid) {
         return !keepServices || outcome.config() == null ? ManagedServiceSpec.NONE
                 : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
