@@ -73,6 +73,14 @@ final class Report {
                     med(rs, Row::other), firstError);
         }
 
+        /**
+         * The proxy's CPU time per call (or stream message) in microseconds: what one call costs
+         * the proxy, whatever share of the machine the bench itself took. NaN without a proxy.
+         */
+        double proxyMicrosPerCall() {
+            return proxy > 0 && throughput > 0 ? proxy * 1e6 / throughput : Double.NaN;
+        }
+
         private static double med(List<Row> rows, ToDoubleFunction<Row> figure) {
             return Report.median(rows.stream().mapToDouble(figure).boxed().toList());
         }
@@ -170,7 +178,9 @@ final class Report {
         out.println("  the backends' ports (a proxy's pool, or the client's own for direct); CPU in cores used during");
         out.println("  the window (proxy = its process tree; bench = this JVM: client + backends, and h2load when it is");
         out.println("  the client; other = the rest of the machine: if it is not ~0, other work competed for the cores");
-        out.println("  and the figures are noisy).");
+        out.println("  and the figures are noisy); us/call = the proxy's CPU microseconds per call (proxy cores / rate):");
+        out.println("  what a call costs the proxy, which the bench's own share of the 2 cores does not move the way it");
+        out.println("  moves calls/s (the \"proxy CPU per call\" ratio compares it per round).");
         if (options.rounds > 1) {
             out.printf("  rounds: every table figure is the median over the %d rounds a target was measured in (errors:%n",
                     options.rounds);
@@ -211,15 +221,18 @@ final class Report {
                     workload.equals(BenchOptions.TLS_BACKENDS) ? ", TLS to the backends (verified, ALPN h2)" : "",
                     secs(options.warmup.toMillis()), secs(options.duration.toMillis()), roundsNote());
         }
-        out.printf(col + " %11s %8s %8s %9s %8s %7s %6s %6s %6s %6s%n",
-                "target", h2load ? "req/s" : "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy", "bench", "other");
+        out.printf(col + " %11s %8s %8s %9s %8s %7s %6s %6s %7s %6s %6s%n",
+                "target", h2load ? "req/s" : "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "conns", "proxy",
+                "us/call", "bench", "other");
         rows.forEach((target, rounds) -> {
             Row u = summary(rounds);
             if (u == null) {
                 return;
             }
-            out.printf(col + " %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %6s %6s%n", target, num(u.throughput()),
-                    u.p50(), u.p99(), u.p999(), u.max(), u.errors(), u.conns(), cores(u.proxy()), cores(u.bench()),
+            double perCall = u.proxyMicrosPerCall();
+            out.printf(col + " %11s %8.3f %8.3f %9.3f %8.2f %7d %6d %6s %7s %6s %6s%n", target, num(u.throughput()),
+                    u.p50(), u.p99(), u.p999(), u.max(), u.errors(), u.conns(), cores(u.proxy()),
+                    Double.isFinite(perCall) ? String.format(Locale.ROOT, "%.1f", perCall) : "-", cores(u.bench()),
                     cores(u.other()));
             if (u.firstError() != null) {
                 out.printf("          first error: %s%n", oneLine(u.firstError()));
@@ -345,22 +358,28 @@ final class Report {
             }
             List<Double> tput = new ArrayList<>();
             List<Double> p99 = new ArrayList<>();
+            List<Double> cpu = new ArrayList<>();
             for (int i = 0; i < Math.min(b.size(), o.size()); i++) {
                 if (b.get(i) != null && o.get(i) != null) {
                     tput.add(unary ? b.get(i).throughput() / o.get(i).throughput() : b.get(i).mib() / o.get(i).mib());
                     p99.add(b.get(i).p99() / o.get(i).p99());
+                    cpu.add(b.get(i).proxyMicrosPerCall() / o.get(i).proxyMicrosPerCall());
                 }
             }
             if (tput.isEmpty()) {
                 continue;
             }
+            // direct has no proxy: no CPU per call to compare
+            boolean perCall = unary && !other.equals("direct") && cpu.stream().allMatch(Double::isFinite);
             if (options.rounds == 1) {
-                out.printf(unary ? "  %s/%-8s throughput %5.2fx   p99 %5.2fx%n" : "  %s/%-8s throughput %5.2fx%n",
-                        balancer, other, tput.get(0), p99.get(0));
+                out.printf(unary ? "  %s/%-8s throughput %5.2fx   p99 %5.2fx%s%n" : "  %s/%-8s throughput %5.2fx%n",
+                        balancer, other, tput.get(0), p99.get(0), perCall ? String.format(Locale.ROOT,
+                                "   proxy CPU per call %5.2fx", cpu.get(0)) : "");
             } else {
-                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%n", balancer, other, median(tput),
+                out.printf("  %s/%-8s throughput %5.2fx (median of %d rounds, %s)%s%s%n", balancer, other, median(tput),
                         tput.size(), range(tput), unary ? String.format(Locale.ROOT, "   p99 %5.2fx (%s)", median(p99),
-                                range(p99)) : "");
+                                range(p99)) : "", perCall ? String.format(Locale.ROOT,
+                                "   proxy CPU per call %5.2fx (%s)", median(cpu), range(cpu)) : "");
             }
         }
     }
