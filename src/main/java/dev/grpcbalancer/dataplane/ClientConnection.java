@@ -1,7 +1,9 @@
 package dev.grpcbalancer.dataplane;
 
 import dev.grpcbalancer.dataplane.call.CallEngine;
+import dev.grpcbalancer.dataplane.call.CallTimers;
 import dev.grpcbalancer.dataplane.http2.ProxyConnection;
+import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -16,6 +18,8 @@ final class ClientConnection extends ProxyConnection {
 
     private final Listener listener;
     private final CallEngine calls;
+    /** The time limits of this connection's calls; made with the first call, on the event loop. */
+    private CallTimers timers;
 
     ClientConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initialSettings,
             int connectionWindowBytes, Listener listener, CallEngine calls) {
@@ -26,7 +30,11 @@ final class ClientConnection extends ProxyConnection {
 
     @Override
     protected void newStreamHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-        calls.start(attach(stream), listener.runtime().route(headers), headers, endStream);
+        ProxyStream inbound = attach(stream);
+        if (timers == null) {
+            timers = calls.newTimers(inbound.eventLoop());
+        }
+        calls.start(inbound, timers, listener.runtime().route(headers), headers, endStream);
     }
 
     @Override

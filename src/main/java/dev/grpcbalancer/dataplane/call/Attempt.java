@@ -64,7 +64,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
         this.number = number;
         this.selection = selection;
         this.endpointMeters = endpointMeters;
-        this.startNanos = call.nanoTime();
+        this.startNanos = endpointMeters == null ? 0 : call.nanoTime(); // a clock read only for the meters that use it
     }
 
     /** 1 for the first attempt of the call. */

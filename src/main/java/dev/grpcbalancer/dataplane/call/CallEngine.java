@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.grpcbalancer.dataplane.http2.ProxyStream;
 import dev.grpcbalancer.dataplane.upstream.UpstreamPools;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.function.LongSupplier;
 
@@ -25,12 +26,18 @@ public final class CallEngine {
 
     /**
      * A new stream's HEADERS arrived on {@code inbound}: its call starts, served by {@code route}
-     * (the route its HEADERS matched) for its whole life. Called on the stream's event loop.
+     * (the route its HEADERS matched) for its whole life, its time limits watched by
+     * {@code timers}, those of the stream's connection. Called on the stream's event loop.
      */
-    public void start(ProxyStream inbound, RouteRuntime route, Http2Headers headers, boolean endStream) {
-        ProxyCall call = new ProxyCall(inbound, route, this);
+    public void start(ProxyStream inbound, CallTimers timers, RouteRuntime route, Http2Headers headers, boolean endStream) {
+        ProxyCall call = new ProxyCall(inbound, route, this, timers);
         inbound.handler(call);
         call.start(headers, endStream);
+    }
+
+    /** The timers for the calls of a connection on {@code loop}: one per client connection. */
+    public CallTimers newTimers(EventLoop loop) {
+        return new CallTimers(loop, ticker);
     }
 
     UpstreamPools pools() {

@@ -1,18 +1,16 @@
 package dev.grpcbalancer.dataplane.call;
 
 import dev.grpcbalancer.snapshot.GrpcCode;
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The time limits of one call, watched by one timer on the call's event loop: its deadline (the
- * shorter of the client's {@code grpc-timeout} and the balancer's request timeout) and the stream
- * idle timeout, which every frame in either direction pushes back. Time comes from the engine's
- * ticker. Confined to the event loop.
+ * The time limits of one call, watched by one entry in its connection's {@link CallTimers}: its
+ * deadline (the shorter of the client's {@code grpc-timeout} and the balancer's request timeout)
+ * and the stream idle timeout, which every frame in either direction pushes back. Time comes from
+ * the engine's ticker. Confined to the event loop.
  */
-final class CallTimer implements Runnable {
+final class CallTimer extends CallTimers.Entry {
 
     /** What ends the call when a limit passes. */
     interface Expiry {
@@ -20,7 +18,7 @@ final class CallTimer implements Runnable {
         void timedOut(GrpcCode status, String message);
     }
 
-    private final EventLoop loop;
+    private final CallTimers timers;
     private final LongSupplier ticker;
     private final long idleNanos;
     private final Expiry expiry;
@@ -29,21 +27,20 @@ final class CallTimer implements Runnable {
     /** The balancer's request timeout, when it is the call's deadline; 0 when the client's is. */
     private long requestTimeoutNanos;
     private long lastFrameNanos;
-    private ScheduledFuture<?> timer;
 
-    CallTimer(EventLoop loop, LongSupplier ticker, long idleNanos, Expiry expiry) {
-        this.loop = loop;
+    CallTimer(CallTimers timers, LongSupplier ticker, long idleNanos, Expiry expiry) {
+        this.timers = timers;
         this.ticker = ticker;
         this.idleNanos = idleNanos;
         this.expiry = expiry;
     }
 
     /**
-     * Starts watching. {@code clientTimeoutNanos} is the client's {@code grpc-timeout} or
-     * {@link GrpcTimeout#NOT_SET}; {@code requestTimeoutNanos} the balancer's, 0 for none.
+     * Starts watching at {@code now} (ticker time). {@code clientTimeoutNanos} is the client's
+     * {@code grpc-timeout} or {@link GrpcTimeout#NOT_SET}; {@code requestTimeoutNanos} the
+     * balancer's, 0 for none.
      */
-    void start(long clientTimeoutNanos, long requestTimeoutNanos) {
-        long now = ticker.getAsLong();
+    void start(long now, long clientTimeoutNanos, long requestTimeoutNanos) {
         lastFrameNanos = now;
         long timeout = clientTimeoutNanos;
         if (requestTimeoutNanos > 0 && (timeout == GrpcTimeout.NOT_SET || requestTimeoutNanos < timeout)) {
@@ -72,10 +69,7 @@ final class CallTimer implements Runnable {
     }
 
     void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timers.cancel(this);
     }
 
     private void schedule(long now) {
@@ -83,14 +77,12 @@ final class CallTimer implements Runnable {
         if (hasDeadline && deadlineNanos - next < 0) {
             next = deadlineNanos;
         }
-        timer = loop.schedule(this, Math.max(0, next - now), TimeUnit.NANOSECONDS);
+        timers.schedule(this, next, now);
     }
 
     /** The timer fired: a limit passed, or a frame pushed the idle limit back and it waits again. */
     @Override
-    public void run() {
-        timer = null;
-        long now = ticker.getAsLong();
+    void expired(long now) {
         if (hasDeadline && now - deadlineNanos >= 0) {
             expiry.timedOut(GrpcCode.DEADLINE_EXCEEDED, requestTimeoutNanos > 0
                     ? "request timeout of " + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNanos)

@@ -58,11 +58,11 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     private boolean holdsBudgetSlot;
     private long startNanos;
 
-    ProxyCall(ProxyStream inbound, RouteRuntime route, CallEngine engine) {
+    ProxyCall(ProxyStream inbound, RouteRuntime route, CallEngine engine, CallTimers timers) {
         this.inbound = inbound;
         this.route = route;
         this.engine = engine;
-        this.timer = new CallTimer(inbound.eventLoop(), engine.ticker(), route.timeouts().streamIdle().toNanos(), this);
+        this.timer = new CallTimer(timers, engine.ticker(), route.timeouts().streamIdle().toNanos(), this);
         this.request = new RequestRelay(inbound, route.retry().replayBufferBytes());
         this.response = new ClientResponse(inbound, route.meters(), route.responseRewrite());
     }
@@ -85,7 +85,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             fail(GrpcCode.UNIMPLEMENTED, "no rule of balancer " + route.balancer() + " matches " + headers.path());
             return;
         }
-        timer.start(GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
+        timer.start(startNanos, GrpcTimeout.parseNanos(headers.get(GrpcResponses.GRPC_TIMEOUT)),
                 route.timeouts().request().toNanos());
         route.requestRewrite().apply(headers); // in place: every attempt sends the request headers rewritten
         startAttempt(false);
