@@ -13,10 +13,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One try of a call at one backend. It owns the endpoint picked for it, its upstream stream
@@ -28,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@link StreamHandler} it reads the response; as a listener of its HEADERS write it learns
  * whether the request left at all; as a {@link Runnable} it is its own per-try timer.
  */
-final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListener, Runnable {
+final class Attempt extends CallTimers.Entry implements StreamCallback, StreamHandler, ChannelFutureListener {
 
     /** Where the attempt is. */
     enum State {
@@ -52,7 +50,6 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     private boolean headersOnWire;
     /** The backend reset the stream: it must not be reset back (RFC 9113, 5.4.2). */
     private boolean resetByBackend;
-    private ScheduledFuture<?> perTryTimer;
     /** A trailers-only answer, held until the call decides whether the client gets it. */
     private Http2Headers trailersOnly;
     private AttemptOutcome outcome;
@@ -98,7 +95,8 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     }
 
     void armPerTryTimer(long nanos) {
-        perTryTimer = call.eventLoop().schedule(this, nanos, TimeUnit.NANOSECONDS);
+        long now = call.nanoTime();
+        call.timers().schedule(this, now + nanos, now);
     }
 
     /** The stream is open: it carries this attempt from now on; the call writes its HEADERS next. */
@@ -192,10 +190,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     }
 
     private void cancelPerTryTimer() {
-        if (perTryTimer != null) {
-            perTryTimer.cancel(false);
-            perTryTimer = null;
-        }
+        call.timers().cancel(this);
     }
 
     // ---- the pool (StreamCallback) ----
@@ -241,8 +236,7 @@ final class Attempt implements StreamCallback, StreamHandler, ChannelFutureListe
     // ---- the per-try timer ----
 
     @Override
-    public void run() {
-        perTryTimer = null;
+    void expired(long nowNanos) {
         if (state == State.OPENING || state == State.OPEN) { // waiting for a connection counts too
             call.attemptEnded(this, AttemptOutcome.perTryTimeout("no response from backend " + endpoint()
                     + " within the per-try timeout of " + call.perTryTimeoutMillis() + " ms"));

@@ -14,9 +14,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,8 +51,10 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
     /** The last attempt that ended without committing: a retry avoids its endpoint. */
     private Attempt lastEnded;
     private int attemptsStarted;
-    /** The retry backoff, or the hedging delay. */
-    private ScheduledFuture<?> nextAttemptTimer;
+    /** The timers of the client connection's calls: this call's limits, attempts and backoff. */
+    private final CallTimers timers;
+    /** The retry backoff, or the hedging delay; made when first needed. */
+    private NextAttempt nextAttempt;
     private boolean holdsBudgetSlot;
     private long startNanos;
 
@@ -62,6 +62,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         this.inbound = inbound;
         this.route = route;
         this.engine = engine;
+        this.timers = timers;
         this.timer = new CallTimer(timers, engine.ticker(), route.timeouts().streamIdle().toNanos(), this);
         this.request = new RequestRelay(inbound, route.retry().replayBufferBytes());
         this.response = new ClientResponse(inbound, route.meters(), route.responseRewrite());
@@ -233,8 +234,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             case RETRY_AFTER -> {
                 if (takeBudget()) {
                     state = CallState.BACKING_OFF;
-                    nextAttemptTimer = eventLoop().schedule(this::backoffPassed, decision.delayNanos(),
-                            TimeUnit.NANOSECONDS);
+                    armNextAttempt(false, decision.delayNanos());
                 } else {
                     act(ended, decideAfter(ended.outcome(), false));
                 }
@@ -249,7 +249,6 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
 
     /** The retry backoff ended. */
     private void backoffPassed() {
-        nextAttemptTimer = null;
         if (state == CallState.BACKING_OFF) {
             state = CallState.ATTEMPTING;
             startAttempt(false);
@@ -260,13 +259,12 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         cancelNextAttemptTimer();
         long delay = hedging.hedgingDelay().toNanos();
         if (attemptsStarted < hedging.maxAttempts() && delay < timer.remainingNanos()) {
-            nextAttemptTimer = eventLoop().schedule(this::hedgingDelayPassed, delay, TimeUnit.NANOSECONDS);
+            armNextAttempt(true, delay);
         }
     }
 
     /** The hedging delay passed without response headers: another attempt, if allowed. */
     private void hedgingDelayPassed() {
-        nextAttemptTimer = null;
         if (state == CallState.ATTEMPTING
                 && Decisions.onHedgingDelay(route.hedging(), situation(budgetAllows())) == Decision.HEDGE_NOW
                 && takeBudget()) {
@@ -374,6 +372,10 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
 
     // ---- helpers ----
 
+    CallTimers timers() {
+        return timers;
+    }
+
     EventLoop eventLoop() {
         return inbound.eventLoop();
     }
@@ -430,10 +432,32 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         live = Attempt.cancelAllBut(live, null, error);
     }
 
+    private void armNextAttempt(boolean hedge, long delayNanos) {
+        if (nextAttempt == null) {
+            nextAttempt = new NextAttempt();
+        }
+        nextAttempt.hedge = hedge;
+        long now = engine.nanoTime();
+        timers.schedule(nextAttempt, now + delayNanos, now);
+    }
+
     private void cancelNextAttemptTimer() {
-        if (nextAttemptTimer != null) {
-            nextAttemptTimer.cancel(false);
-            nextAttemptTimer = null;
+        if (nextAttempt != null) {
+            timers.cancel(nextAttempt);
+        }
+    }
+
+    /** The timer of the next attempt: after a retry backoff, or the hedging delay. */
+    private final class NextAttempt extends CallTimers.Entry {
+        private boolean hedge;
+
+        @Override
+        void expired(long nowNanos) {
+            if (hedge) {
+                hedgingDelayPassed();
+            } else {
+                backoffPassed();
+            }
         }
     }
 }
