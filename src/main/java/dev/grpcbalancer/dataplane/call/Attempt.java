@@ -24,7 +24,7 @@ import java.util.List;
  *
  * <p>As the pool's {@link StreamCallback} it waits for a stream; as the stream's
  * {@link StreamHandler} it reads the response; as a listener of its HEADERS write it learns
- * whether the request left at all; as a {@link Runnable} it is its own per-try timer.
+ * whether the request left at all; as a {@link CallTimers.Entry} it is its own per-try timer.
  */
 final class Attempt extends CallTimers.Entry implements StreamCallback, StreamHandler, ChannelFutureListener {
 

@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  * the entries' due times are read from. Public so that a connection can hold it; only the call
  * engine uses it.
  */
-public final class CallTimers implements Runnable {
+public final class CallTimers {
 
     /** One timer: schedule it with {@link #schedule}; it is in at most one queue at a time. */
     abstract static class Entry {
@@ -40,10 +40,12 @@ public final class CallTimers implements Runnable {
     private final LongSupplier ticker;
     private Entry[] heap = new Entry[16];
     private int size;
-    /** The Netty task that runs {@link #run}; null when none is armed. */
+    /** The Netty task: expires what is due. */
+    private final Runnable expireDue = this::expireDue;
+    /** {@link #expireDue}, scheduled; null when none is armed. */
     private ScheduledFuture<?> wakeup;
     private long wakeupNanos;
-    /** In {@link #run}: entries scheduled meanwhile wait for the task armed at its end. */
+    /** In {@link #expireDue}: entries scheduled meanwhile wait for the task armed at its end. */
     private boolean expiring;
 
     CallTimers(EventLoop loop, LongSupplier ticker) {
@@ -87,8 +89,7 @@ public final class CallTimers implements Runnable {
     }
 
     /** The Netty task fired: every entry due expires, earliest first, then the task waits for the next. */
-    @Override
-    public void run() {
+    private void expireDue() {
         wakeup = null;
         long now = ticker.getAsLong();
         expiring = true;
@@ -111,7 +112,7 @@ public final class CallTimers implements Runnable {
             wakeup.cancel(false);
         }
         wakeupNanos = heap[0].dueNanos;
-        wakeup = loop.schedule(this, Math.max(0, wakeupNanos - nowNanos), TimeUnit.NANOSECONDS);
+        wakeup = loop.schedule(expireDue, Math.max(0, wakeupNanos - nowNanos), TimeUnit.NANOSECONDS);
     }
 
     private void removeAt(int index) {
