@@ -215,12 +215,12 @@ final class StatusPlanner {
         return before != null && want.equals(before.want) ? before.want : want;
     }
 
-    /** The managed Service type a balancer's outcome asks for; {@link ManagedServiceSpec#NONE} when none is kept. */
     /** The managed Service type of {@code outcome}: found before when it is the outcome {@code before} was built from. */
     private String typeOf(BalancerOutcome outcome, Built before, Map<BalancerId, GrpcBalancer> lastValid) {
         return before != null && before.outcome == outcome ? before.serviceType : serviceType(outcome, lastValid);
     }
 
+    /** The managed Service type a balancer's outcome asks for; {@link ManagedServiceSpec#NONE} when none is kept. */
     private String serviceType(BalancerOutcome outcome, Map<BalancerId, GrpcBalancer> lastValid) {
         return !keepServices || outcome.config() == null ? ManagedServiceSpec.NONE
                 : SpecValidation.serviceTypeOf(lastValid.get(outcome.id()).getSpec());
