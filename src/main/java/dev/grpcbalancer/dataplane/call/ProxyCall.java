@@ -234,7 +234,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
             case RETRY_AFTER -> {
                 if (takeBudget()) {
                     state = CallState.BACKING_OFF;
-                    armNextAttempt(false, decision.delayNanos());
+                    armNextAttempt(decision.delayNanos());
                 } else {
                     act(ended, decideAfter(ended.outcome(), false));
                 }
@@ -259,7 +259,7 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         cancelNextAttemptTimer();
         long delay = hedging.hedgingDelay().toNanos();
         if (attemptsStarted < hedging.maxAttempts() && delay < timer.remainingNanos()) {
-            armNextAttempt(true, delay);
+            armNextAttempt(delay);
         }
     }
 
@@ -432,11 +432,10 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         live = Attempt.cancelAllBut(live, null, error);
     }
 
-    private void armNextAttempt(boolean hedge, long delayNanos) {
+    private void armNextAttempt(long delayNanos) {
         if (nextAttempt == null) {
             nextAttempt = new NextAttempt();
         }
-        nextAttempt.hedge = hedge;
         long now = engine.nanoTime();
         timers.schedule(nextAttempt, now + delayNanos, now);
     }
@@ -447,16 +446,18 @@ final class ProxyCall implements StreamHandler, CallTimer.Expiry {
         }
     }
 
-    /** The timer of the next attempt: after a retry backoff, or the hedging delay. */
+    /**
+     * The timer of the next attempt: a retry backoff while the call is BACKING_OFF, else the
+     * hedging delay (arming one replaces the other).
+     */
     private final class NextAttempt extends CallTimers.Entry {
-        private boolean hedge;
 
         @Override
         void expired(long nowNanos) {
-            if (hedge) {
-                hedgingDelayPassed();
-            } else {
+            if (state == CallState.BACKING_OFF) {
                 backoffPassed();
+            } else {
+                hedgingDelayPassed();
             }
         }
     }
