@@ -45,19 +45,22 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             // the handshake puts the connection right after itself, so ahead of the lifecycle
             // handlers added to the end of the pipeline here, as they must be
             ch.pipeline().addLast(tls.handlers(() -> {
-                ClientConnection connection = newConnection();
+                ClientConnection connection = newConnection(null);
                 addLifecycle(ch, connection);
                 return connection;
             }));
         } else {
-            ClientConnection connection = newConnection();
-            ch.pipeline().addLast(new WriteCoalescer(), connection);
+            WriteCoalescer coalescer = new WriteCoalescer();
+            ClientConnection connection = newConnection(coalescer);
+            ch.pipeline().addLast(coalescer, connection);
             addLifecycle(ch, connection);
         }
     }
 
-    private ClientConnection newConnection() {
+    /** @param coalescer the one right below it, or null (over TLS the SslHandler coalesces) */
+    private ClientConnection newConnection(WriteCoalescer coalescer) {
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forServer()
+                .coalescer(coalescer)
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(settings.maxConcurrentStreams())
                         .maxHeaderListSize(settings.maxHeaderListSize())

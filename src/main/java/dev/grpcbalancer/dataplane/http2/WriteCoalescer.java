@@ -10,18 +10,18 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 
 /**
- * Copies the small buffers an HTTP/2 connection writes into one buffer per flush. Netty's frame
- * writer writes each frame as two or three buffers (frame header, header block or payload,
- * padding), each with its own promise; a unary call relayed by the proxy is about eight of them
- * per side. Handed to the channel one by one, every buffer is an entry of the channel's outbound
- * buffer, an iovec of the write and a completion to account for. Copied here, the frames of every
- * call flushed in one event loop turn leave as one buffer, and their promises complete together
- * when that buffer is written: in order, with its outcome, as they would have one by one.
+ * The output buffer of an HTTP/2 connection: what the connection writes in one event loop turn
+ * leaves as one buffer at the flush. {@link FrameWriter} encodes HEADERS and DATA frames straight
+ * into it ({@link #buffer}, {@link #appended}); any other buffer written down the pipeline is
+ * copied into it. Handed to the channel one by one, every buffer would be an entry of the
+ * channel's outbound buffer, an iovec of the write and a completion to account for. Here the
+ * frames of every call flushed in one turn leave as one buffer, and their promises complete
+ * together when that buffer is written: in order, with its outcome, as they would have one by one.
  *
  * <p>Buffers larger than {@link #COPY_LIMIT} pass through untouched (after what is held, keeping
  * the order): copying a large DATA payload costs more than the entry it saves. Over TLS the
  * {@code SslHandler} coalesces before it encrypts, so this handler sits in plaintext pipelines
- * only, right below the connection.
+ * only, right below the connection; without it the frame writer gives each frame one buffer.
  *
  * <p>Confined to the channel's event loop.
  */
@@ -33,11 +33,54 @@ public final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
     static final int HOLD_LIMIT = 64 * 1024;
     private static final int INITIAL_CAPACITY = 4096;
 
+    private ChannelHandlerContext ctx;
     private ByteBuf held;
     private ChannelPromise[] promises = new ChannelPromise[16];
     private int promiseCount;
     /** Set once the handler leaves the pipeline: what still comes (from listeners of failed writes) passes through. */
     private boolean removed;
+
+    // ---- for the frame writer of the connection above ----
+
+    /** True while this handler is in its pipeline: frames may be appended in place. */
+    boolean appending() {
+        return ctx != null && !removed;
+    }
+
+    /**
+     * The buffer to append at least {@code bytes} bytes to (it grows for more): what is held, made
+     * if nothing is. Append, then call {@link #appended} with the promise of what was appended.
+     * Only while {@link #appending}.
+     */
+    ByteBuf buffer(int bytes) {
+        if (held == null) {
+            held = ctx.alloc().directBuffer(Math.max(INITIAL_CAPACITY, bytes));
+        } else {
+            held.ensureWritable(bytes);
+        }
+        return held;
+    }
+
+    /** What was appended since the last call is the write of {@code promise}. */
+    void appended(ChannelPromise promise) {
+        addPromise(promise);
+        if (held.readableBytes() >= HOLD_LIMIT) {
+            writeHeld(ctx);
+        }
+    }
+
+    /** Writes what is held, then {@code large} (too large to copy) as the write of {@code promise}. */
+    void writeThrough(ByteBuf large, ChannelPromise promise) {
+        writeHeld(ctx);
+        ctx.write(large, promise);
+    }
+
+    // ---- channel events ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -46,18 +89,9 @@ public final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
             ctx.write(msg, promise);
             return;
         }
-        if (held == null) {
-            held = ctx.alloc().directBuffer(Math.max(INITIAL_CAPACITY, buf.readableBytes()));
-        }
-        held.writeBytes(buf);
+        buffer(buf.readableBytes()).writeBytes(buf);
         buf.release();
-        if (promiseCount == promises.length) {
-            promises = Arrays.copyOf(promises, promiseCount * 2);
-        }
-        promises[promiseCount++] = promise;
-        if (held.readableBytes() >= HOLD_LIMIT) {
-            writeHeld(ctx);
-        }
+        appended(promise);
     }
 
     @Override
@@ -95,6 +129,13 @@ public final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
         written.addListener(new Completion(Arrays.copyOf(promises, promiseCount)));
         clearPromises();
         ctx.write(out, written);
+    }
+
+    private void addPromise(ChannelPromise promise) {
+        if (promiseCount == promises.length) {
+            promises = Arrays.copyOf(promises, promiseCount * 2);
+        }
+        promises[promiseCount++] = promise;
     }
 
     private void clearPromises() {

@@ -41,15 +41,18 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        WriteCoalescer coalescer = null;
         if (tls.enabled()) {
             tls.install(ch.pipeline(), port, connection::setupFailed);
             if (!ch.isOpen()) {
                 return;
             }
         } else {
-            ch.pipeline().addLast(new WriteCoalescer()); // the SslHandler coalesces on its own
+            coalescer = new WriteCoalescer(); // the SslHandler coalesces on its own
+            ch.pipeline().addLast(coalescer);
         }
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forClient()
+                .coalescer(coalescer)
                 .initialSettings(Http2Settings.defaultSettings()
                         .pushEnabled(false)
                         .initialWindowSize(settings.streamWindowBytes())
