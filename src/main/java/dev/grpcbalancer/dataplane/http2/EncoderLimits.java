@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  *       a peer that sends many of them and reads nothing would have them pile up unwritten. Past
  *       {@code maxQueuedControlFrames} written but not yet on the wire (after one flush to make
  *       room), the connection ends.</li>
- *   <li><b>RST_STREAMs sent.</b> A peer that makes the proxy reset streams (by breaking them)
- *       could open and break streams as fast as it likes, each a cost to the proxy and, for the
- *       client side, to a backend ("MadeYouReset"). Past {@code maxResetsPerWindow} resets with an
- *       error code other than CANCEL or NO_ERROR in a window, the connection ends.</li>
+ *   <li><b>RST_STREAMs sent.</b> A peer that makes the proxy reset streams (by breaking them on
+ *       purpose: "MadeYouReset") opens and ends streams faster than any limit on concurrent streams
+ *       allows, each a cost to the proxy and to the backend a call may already have reached. Past
+ *       {@code maxResetsPerWindow} resets with an error code other than CANCEL or NO_ERROR in a
+ *       window, the connection ends.</li>
  * </ul>
  *
  * <p>Confined to the connection's event loop.
