@@ -10,6 +10,7 @@ import dev.grpcbalancer.dataplane.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Settings;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +46,10 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             // the handshake puts the connection right after itself, so ahead of the lifecycle
             // handlers added to the end of the pipeline here, as they must be
             ch.pipeline().addLast(tls.handlers(() -> {
-                ClientConnection connection = newConnection(null);
+                WriteCoalescer coalescer = new WriteCoalescer();
+                ClientConnection connection = newConnection(coalescer);
                 addLifecycle(ch, connection);
-                return connection;
+                return List.of(coalescer, connection);
             }));
         } else {
             WriteCoalescer coalescer = new WriteCoalescer();
@@ -57,7 +59,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         }
     }
 
-    /** @param coalescer the one right below it, or null (over TLS the SslHandler coalesces) */
+    /** @param coalescer the output buffer right below the connection in the pipeline */
     private ClientConnection newConnection(WriteCoalescer coalescer) {
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forServer()
                 .coalescer(coalescer)

@@ -21,13 +21,13 @@ import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
 
 /**
- * Writes the frames of a call, HEADERS and DATA, as one buffer each, or straight into the
- * connection's {@link WriteCoalescer} when it sits below the connection: the frame header and the
- * HPACK block or payload are written where they will leave, with the caller's promise, and nothing
- * else is made. Netty's {@link DefaultHttp2FrameWriter} writes each frame as two or three buffers
- * (a pooled frame header, a slice of the header block or payload, padding), each with a promise of
- * a promise aggregator, each passed down the pipeline: about half of the cost of writing a frame,
- * and two of the three frames of a unary call's answer.
+ * Writes the frames of a call, HEADERS and DATA, straight into the connection's
+ * {@link WriteCoalescer}: the frame header and the HPACK block or payload are written where they
+ * will leave, with the caller's promise, and nothing else is made. Netty's
+ * {@link DefaultHttp2FrameWriter} writes each frame as two or three buffers (a pooled frame header,
+ * a slice of the header block or payload, padding), each with a promise of a promise aggregator,
+ * each passed down the pipeline. Without the coalescer in the pipeline (none was given, or it is
+ * gone with a closing channel) each frame goes down the pipeline as one buffer.
  *
  * <p>The rare frames (SETTINGS, PING, RST_STREAM, GOAWAY, WINDOW_UPDATE, PRIORITY, unknown types,
  * and DATA with padding, which the proxy never sends) go to a {@link DefaultHttp2FrameWriter}: they

@@ -100,7 +100,7 @@ public final class ProxyConnectionBuilder
 
     /**
      * The {@link WriteCoalescer} that sits right below the connection in its pipeline: frames are
-     * written into it in place. Without one, each frame is written down the pipeline as one buffer.
+     * written into it in place. Without one, each frame goes down the pipeline as one buffer.
      */
     public ProxyConnectionBuilder coalescer(WriteCoalescer coalescer) {
         this.coalescer = coalescer;

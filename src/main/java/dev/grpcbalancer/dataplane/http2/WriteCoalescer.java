@@ -19,9 +19,9 @@ import java.util.Arrays;
  * together when that buffer is written: in order, with its outcome, as they would have one by one.
  *
  * <p>Buffers larger than {@link #COPY_LIMIT} pass through untouched (after what is held, keeping
- * the order): copying a large DATA payload costs more than the entry it saves. Over TLS the
- * {@code SslHandler} coalesces before it encrypts, so this handler sits in plaintext pipelines
- * only, right below the connection; without it the frame writer gives each frame one buffer.
+ * the order): copying a large DATA payload costs more than the entry it saves. It sits right below
+ * the connection in every pipeline; over TLS the {@code SslHandler} below it then gets one buffer
+ * per flush to encrypt.
  *
  * <p>Confined to the channel's event loop.
  */

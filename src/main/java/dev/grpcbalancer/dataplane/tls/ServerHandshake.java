@@ -9,13 +9,14 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Waits for a client connection's TLS handshake: on success (h2 negotiated) it counts the version
- * and puts the HTTP/2 connection handler in its place; on failure it counts the reason, logs at
+ * and puts the HTTP/2 connection's handlers in its place; on failure it counts the reason, logs at
  * DEBUG (a failing client is not the operator's problem) and closes. Anything read before the
  * handler is in place is held and passed on to it.
  */
@@ -24,11 +25,11 @@ final class ServerHandshake extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ServerHandshake.class);
 
     private final TlsHandshakeMeters meters;
-    private final Supplier<ChannelHandler> connection;
+    private final Supplier<List<ChannelHandler>> connection;
     private final ArrayDeque<Object> early = new ArrayDeque<>(2);
     private boolean failed;
 
-    ServerHandshake(TlsHandshakeMeters meters, Supplier<ChannelHandler> connection) {
+    ServerHandshake(TlsHandshakeMeters meters, Supplier<List<ChannelHandler>> connection) {
         this.meters = meters;
         this.connection = connection;
     }
@@ -60,7 +61,10 @@ final class ServerHandshake extends ChannelDuplexHandler {
             return;
         }
         meters.succeeded(ssl.engine().getSession().getProtocol());
-        ctx.pipeline().addAfter(ctx.name(), null, connection.get());
+        List<ChannelHandler> handlers = connection.get();
+        for (int i = handlers.size() - 1; i >= 0; i--) {
+            ctx.pipeline().addAfter(ctx.name(), null, handlers.get(i)); // each in front of the ones after it
+        }
         boolean passed = !early.isEmpty();
         Object message;
         while ((message = early.poll()) != null) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import java.util.Map;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -56,9 +57,10 @@ public final class ServerTls {
 
     /**
      * The handlers that run TLS on a new client connection: the ClientHello check (h2 in ALPN, SNI),
-     * the handshake, then {@code connection} (the HTTP/2 handler) once it succeeded.
+     * the handshake, then the handlers of {@code connection} (the HTTP/2 connection, with what sits
+     * right below it), in order, once it succeeded.
      */
-    public ChannelHandler[] handlers(Supplier<ChannelHandler> connection) {
+    public ChannelHandler[] handlers(Supplier<List<ChannelHandler>> connection) {
         return new ChannelHandler[] {new ClientHelloHandler(this), new ServerHandshake(meters, connection)};
     }
 }

@@ -41,16 +41,14 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        WriteCoalescer coalescer = null;
         if (tls.enabled()) {
             tls.install(ch.pipeline(), port, connection::setupFailed);
             if (!ch.isOpen()) {
                 return;
             }
-        } else {
-            coalescer = new WriteCoalescer(); // the SslHandler coalesces on its own
-            ch.pipeline().addLast(coalescer);
         }
+        WriteCoalescer coalescer = new WriteCoalescer();
+        ch.pipeline().addLast(coalescer);
         ProxyConnectionBuilder builder = ProxyConnectionBuilder.forClient()
                 .coalescer(coalescer)
                 .initialSettings(Http2Settings.defaultSettings()
