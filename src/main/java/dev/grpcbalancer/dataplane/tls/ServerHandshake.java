@@ -61,9 +61,12 @@ final class ServerHandshake extends ChannelDuplexHandler {
             return;
         }
         meters.succeeded(ssl.engine().getSession().getProtocol());
-        List<ChannelHandler> handlers = connection.get();
-        for (int i = handlers.size() - 1; i >= 0; i--) {
-            ctx.pipeline().addAfter(ctx.name(), null, handlers.get(i)); // each in front of the ones after it
+        // in order, so each finds the ones below it in place when it is added (the connection
+        // writes its preface then)
+        ChannelHandlerContext previous = ctx;
+        for (ChannelHandler handler : connection.get()) {
+            ctx.pipeline().addAfter(previous.name(), null, handler);
+            previous = ctx.pipeline().context(handler);
         }
         boolean passed = !early.isEmpty();
         Object message;

@@ -6,8 +6,8 @@ import dev.grpcbalancer.snapshot.TlsCertificate;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
