@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import java.util.ArrayList;
@@ -244,11 +246,48 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
         return written;
     }
 
-    ChannelFuture writeData(int streamId, ByteBuf data, boolean endStream) {
+    /**
+     * Writes DATA on {@code stream}. Netty's encoder queues every DATA frame in its remote flow
+     * controller (an entry with a buffer queue of its own, a write promise and a notifier) and
+     * writes it at the flush. A frame that the controller would write whole at the flush anyway
+     * goes to the frame writer at once: nothing of the stream is queued before it (so the frames
+     * stay in order), both windows take it, and the channel takes it without becoming unwritable.
+     * Its bytes come off the windows as the controller would take them, and an END_STREAM closes
+     * the stream's sending side when written, as the encoder does. Anything else takes the
+     * encoder's way.
+     */
+    ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
         framesWritten++;
-        ChannelFuture written = encoder().writeData(ctx, streamId, data, 0, endStream, ctx.newPromise());
+        ChannelPromise promise = ctx.newPromise();
+        if (writesAtOnce(stream, data.readableBytes())) {
+            try {
+                Http2RemoteFlowController flow = connection().remote().flowController();
+                flow.incrementWindowSize(stream, -data.readableBytes());
+                flow.incrementWindowSize(connection().connectionStream(), -data.readableBytes());
+            } catch (Http2Exception e) {
+                throw new IllegalStateException("a window shrinks by what fits in it", e);
+            }
+            encoder().frameWriter().writeData(ctx, stream.id(), data, 0, endStream, promise);
+            if (endStream) {
+                closeStreamLocal(stream, promise);
+            }
+        } else {
+            encoder().writeData(ctx, stream.id(), data, 0, endStream, promise);
+        }
         flushLater();
-        return written;
+        return promise;
+    }
+
+    private boolean writesAtOnce(Http2Stream stream, int bytes) {
+        Http2Stream.State state = stream.state();
+        if (state != Http2Stream.State.OPEN && state != Http2Stream.State.HALF_CLOSED_REMOTE) {
+            return false; // the encoder fails the write
+        }
+        Http2RemoteFlowController flow = connection().remote().flowController();
+        return !flow.hasFlowControlled(stream)
+                && bytes <= flow.windowSize(stream)
+                && bytes <= flow.windowSize(connection().connectionStream())
+                && bytes <= ctx.channel().bytesBeforeUnwritable();
     }
 
     void consume(Http2Stream stream, int bytes) {

@@ -77,7 +77,7 @@ public final class ProxyStream implements ChannelFutureListener {
 
     /** Writes {@code data} (ownership passes). */
     public ChannelFuture writeData(ByteBuf data, boolean endStream) {
-        return connection.writeData(stream.id(), data, endStream);
+        return connection.writeData(stream, data, endStream);
     }
 
     /**
@@ -85,7 +85,7 @@ public final class ProxyStream implements ChannelFutureListener {
      * returns {@code bytes} of flow-control credit on {@code source}, the stream it was read from.
      */
     public ChannelFuture writeData(ByteBuf data, boolean endStream, ProxyStream source, int bytes) {
-        ChannelFuture written = connection.writeData(stream.id(), data, endStream);
+        ChannelFuture written = connection.writeData(stream, data, endStream);
         if (bytes > 0) {
             if (written.isDone()) {
                 source.consume(bytes);
