@@ -259,11 +259,12 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
     ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
         framesWritten++;
         ChannelPromise promise = ctx.newPromise();
-        if (writesAtOnce(stream, data.readableBytes())) {
+        Http2RemoteFlowController flow = connection().remote().flowController();
+        int bytes = data.readableBytes();
+        if (writesAtOnce(flow, stream, bytes)) {
             try {
-                Http2RemoteFlowController flow = connection().remote().flowController();
-                flow.incrementWindowSize(stream, -data.readableBytes());
-                flow.incrementWindowSize(connection().connectionStream(), -data.readableBytes());
+                flow.incrementWindowSize(stream, -bytes);
+                flow.incrementWindowSize(connection().connectionStream(), -bytes);
             } catch (Http2Exception e) {
                 throw new IllegalStateException("a window shrinks by what fits in it", e);
             }
@@ -278,12 +279,11 @@ public abstract class ProxyConnection extends Http2ConnectionHandler implements 
         return promise;
     }
 
-    private boolean writesAtOnce(Http2Stream stream, int bytes) {
+    private boolean writesAtOnce(Http2RemoteFlowController flow, Http2Stream stream, int bytes) {
         Http2Stream.State state = stream.state();
         if (state != Http2Stream.State.OPEN && state != Http2Stream.State.HALF_CLOSED_REMOTE) {
             return false; // the encoder fails the write
         }
-        Http2RemoteFlowController flow = connection().remote().flowController();
         return !flow.hasFlowControlled(stream)
                 && bytes <= flow.windowSize(stream)
                 && bytes <= flow.windowSize(connection().connectionStream())
