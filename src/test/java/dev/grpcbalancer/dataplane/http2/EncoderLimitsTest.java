@@ -45,14 +45,11 @@ class EncoderLimitsTest {
         encoder.writeSettingsAck(ctx, ctx.newPromise());
         encoder.writePing(ctx, true, 1, ctx.newPromise());
         encoder.writeSettingsAck(ctx, ctx.newPromise());
-        assertThat(errors).isEmpty();
-        assertThat(channel.isOpen()).isTrue();
+        assertStillServing();
 
         encoder.writePing(ctx, true, 2, ctx.newPromise()); // a fourth answer the peer has not read
 
-        assertThat(errors).singleElement().satisfies(error ->
-                assertThat(((Http2Exception) error).error()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM));
-        assertThat(channel.isOpen()).isFalse();
+        assertEndedWithEnhanceYourCalm();
     }
 
     @Test
@@ -63,8 +60,7 @@ class EncoderLimitsTest {
             held.promises.forEach(ChannelPromise::trySuccess); // written to the socket
             held.promises.clear();
         }
-        assertThat(errors).isEmpty();
-        assertThat(channel.isOpen()).isTrue();
+        assertStillServing();
     }
 
     @Test
@@ -73,8 +69,7 @@ class EncoderLimitsTest {
         for (int i = 0; i < 10; i++) {
             encoder.writePing(ctx, false, i, ctx.newPromise());
         }
-        assertThat(errors).isEmpty();
-        assertThat(channel.isOpen()).isTrue();
+        assertStillServing();
     }
 
     @Test
@@ -91,9 +86,7 @@ class EncoderLimitsTest {
 
         encoder.writeRstStream(ctx, 19, Http2Error.PROTOCOL_ERROR.code(), ctx.newPromise());
 
-        assertThat(errors).singleElement().satisfies(error ->
-                assertThat(((Http2Exception) error).error()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM));
-        assertThat(channel.isOpen()).isFalse();
+        assertEndedWithEnhanceYourCalm();
     }
 
     @Test
@@ -103,6 +96,16 @@ class EncoderLimitsTest {
             encoder.writeRstStream(ctx, stream, Http2Error.INTERNAL_ERROR.code(), ctx.newPromise());
             clock.addAndGet(WINDOW / 3); // three per window
         }
+        assertStillServing();
+    }
+
+    private void assertEndedWithEnhanceYourCalm() {
+        assertThat(errors).singleElement().satisfies(error ->
+                assertThat(((Http2Exception) error).error()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM));
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    private void assertStillServing() {
         assertThat(errors).isEmpty();
         assertThat(channel.isOpen()).isTrue();
     }

@@ -330,13 +330,7 @@ class FrameWriterTest {
 
         /** Everything written so far, as hex. */
         String drain() {
-            StringBuilder hex = new StringBuilder();
-            for (Object message; (message = channel.readOutbound()) != null; ) {
-                ByteBuf buf = (ByteBuf) message;
-                hex.append(ByteBufUtil.hexDump(buf));
-                buf.release();
-            }
-            return hex.toString();
+            return ByteBufUtil.hexDump(drainBytes());
         }
     }
 
